@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {IConsortiumRegistryErrors} from "./interfaces/IConsortiumRegistryErrors.sol";
+import {Roles} from "./Roles.sol";
+
+/// @title ConsortiumRegistry
+/// @notice Members of a BorderLedger consortium, their roles and jurisdictions, governed by
+/// the customs administrations. See {IConsortiumRegistry}.
+contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
+    struct Proposal {
+        ProposalKind kind;
+        bool executed;
+        address account;
+        bytes2 jurisdiction;
+        string legalId;
+        string name;
+        address[] approvers;
+    }
+
+    mapping(address account => Member) private _members;
+    mapping(address account => bytes32[]) private _roles;
+    mapping(address account => mapping(bytes32 role => bool)) private _hasRole;
+    mapping(uint256 proposalId => Proposal) private _proposals;
+    uint256 private _proposalCount;
+    uint256 private _activeCustoms;
+
+    /// @notice Bootstraps the consortium with its first customs administrations.
+    /// @param customs accounts of the customs administrations
+    /// @param jurisdictions their ISO 3166-1 alpha-2 codes, e.g. "CN"
+    /// @param legalIds their legal identifiers
+    /// @param names their display names
+    constructor(
+        address[] memory customs,
+        bytes2[] memory jurisdictions,
+        string[] memory legalIds,
+        string[] memory names
+    ) {
+        uint256 n = customs.length;
+        if (n == 0 || jurisdictions.length != n || legalIds.length != n || names.length != n) {
+            revert ConsortiumRegistryBadBootstrap();
+        }
+        for (uint256 i = 0; i < n; ++i) {
+            _admitCustoms(customs[i], jurisdictions[i], legalIds[i], names[i], msg.sender);
+        }
+    }
+
+    modifier onlyActiveRole(bytes32 role) {
+        if (!hasActiveRole(role, msg.sender)) revert ConsortiumRegistryMissingRole(msg.sender, role);
+        _;
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function proposeCustomsAdmission(address account, bytes2 jurisdiction, string calldata legalId, string calldata name)
+        external
+        onlyActiveRole(Roles.CUSTOMS)
+        returns (uint256 proposalId)
+    {
+        if (account == address(0)) revert ConsortiumRegistryZeroAddress();
+        _requireJurisdiction(jurisdiction);
+        _requireAdmissible(account);
+        proposalId = _newProposal(ProposalKind.AdmitCustoms, account, jurisdiction, legalId, name);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function proposeCustomsRemoval(address account) external onlyActiveRole(Roles.CUSTOMS) returns (uint256 proposalId) {
+        if (!_hasRole[account][Roles.CUSTOMS] || _members[account].status == Status.Removed) {
+            revert ConsortiumRegistryNotMember(account);
+        }
+        proposalId = _newProposal(ProposalKind.RemoveCustoms, account, _members[account].jurisdiction, "", "");
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function approveProposal(uint256 proposalId) external onlyActiveRole(Roles.CUSTOMS) {
+        _approve(proposalId, msg.sender);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function admitOperator(
+        address account,
+        bytes32[] calldata roles,
+        bytes2 jurisdiction,
+        string calldata legalId,
+        string calldata name
+    ) external onlyActiveRole(Roles.CUSTOMS) {
+        if (account == address(0)) revert ConsortiumRegistryZeroAddress();
+        if (roles.length == 0) revert ConsortiumRegistryNoRoles();
+        _requireJurisdiction(jurisdiction);
+        _requireOwnJurisdiction(account, jurisdiction);
+        _requireAdmissible(account);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            if (!Roles.isOperatorRole(roles[i])) revert ConsortiumRegistryInvalidOperatorRole(roles[i]);
+        }
+        _setMember(account, jurisdiction, legalId, name, msg.sender);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            _grant(account, roles[i]);
+        }
+        emit MemberAdmitted(account, jurisdiction, roles, legalId, name, msg.sender);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function suspendMember(address account) external onlyActiveRole(Roles.CUSTOMS) {
+        _requireOperatorOfCaller(account);
+        if (_members[account].status != Status.Active) {
+            revert ConsortiumRegistryWrongStatus(account, uint8(_members[account].status));
+        }
+        _members[account].status = Status.Suspended;
+        emit MemberSuspended(account, msg.sender);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function reinstateMember(address account) external onlyActiveRole(Roles.CUSTOMS) {
+        _requireOperatorOfCaller(account);
+        if (_members[account].status != Status.Suspended) {
+            revert ConsortiumRegistryWrongStatus(account, uint8(_members[account].status));
+        }
+        _members[account].status = Status.Active;
+        emit MemberReinstated(account, msg.sender);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function hasActiveRole(bytes32 role, address account) public view returns (bool) {
+        return _members[account].status == Status.Active && _hasRole[account][role];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function isActive(address account) external view returns (bool) {
+        return _members[account].status == Status.Active;
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function member(address account) external view returns (Member memory) {
+        return _members[account];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function rolesOf(address account) external view returns (bytes32[] memory) {
+        return _roles[account];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function activeCustomsCount() external view returns (uint256) {
+        return _activeCustoms;
+    }
+
+    /// @notice A proposal's kind, subject, status and approvers.
+    function proposal(uint256 proposalId)
+        external
+        view
+        returns (ProposalKind kind, address account, bytes2 jurisdiction, bool executed, address[] memory approvers)
+    {
+        Proposal storage p = _requireProposal(proposalId);
+        return (p.kind, p.account, p.jurisdiction, p.executed, p.approvers);
+    }
+
+    /// @notice Number of proposals ever created; ids run from 1 to this number.
+    function proposalCount() external view returns (uint256) {
+        return _proposalCount;
+    }
+
+    function _newProposal(
+        ProposalKind kind,
+        address account,
+        bytes2 jurisdiction,
+        string memory legalId,
+        string memory name
+    ) private returns (uint256 proposalId) {
+        proposalId = ++_proposalCount;
+        Proposal storage p = _proposals[proposalId];
+        p.kind = kind;
+        p.account = account;
+        p.jurisdiction = jurisdiction;
+        p.legalId = legalId;
+        p.name = name;
+        emit CustomsProposalCreated(proposalId, kind, account, jurisdiction, msg.sender);
+        _approve(proposalId, msg.sender);
+    }
+
+    function _approve(uint256 proposalId, address approver) private {
+        Proposal storage p = _requireProposal(proposalId);
+        if (p.executed) revert ConsortiumRegistryProposalExecuted(proposalId);
+        uint256 approvals = 0;
+        for (uint256 i = 0; i < p.approvers.length; ++i) {
+            if (p.approvers[i] == approver) revert ConsortiumRegistryAlreadyApproved(proposalId, approver);
+            // Approvals of administrations removed or suspended since no longer count.
+            if (hasActiveRole(Roles.CUSTOMS, p.approvers[i])) ++approvals;
+        }
+        p.approvers.push(approver);
+        ++approvals;
+        uint256 needed = _activeCustoms / 2 + 1;
+        emit CustomsProposalApproved(proposalId, approver, approvals, needed);
+        if (approvals >= needed) _execute(proposalId, p);
+    }
+
+    function _execute(uint256 proposalId, Proposal storage p) private {
+        p.executed = true;
+        if (p.kind == ProposalKind.AdmitCustoms) {
+            _requireAdmissible(p.account);
+            _admitCustoms(p.account, p.jurisdiction, p.legalId, p.name, address(this));
+        } else {
+            Member storage m = _members[p.account];
+            if (m.status == Status.Active) {
+                if (_activeCustoms == 1) revert ConsortiumRegistryLastCustoms(p.account);
+                --_activeCustoms;
+            }
+            m.status = Status.Removed;
+            emit MemberRemoved(p.account, proposalId);
+        }
+        emit CustomsProposalExecuted(proposalId);
+    }
+
+    function _admitCustoms(address account, bytes2 jurisdiction, string memory legalId, string memory name, address by)
+        private
+    {
+        if (account == address(0)) revert ConsortiumRegistryZeroAddress();
+        _requireJurisdiction(jurisdiction);
+        _requireAdmissible(account);
+        _setMember(account, jurisdiction, legalId, name, by);
+        _grant(account, Roles.CUSTOMS);
+        ++_activeCustoms;
+        bytes32[] memory roles = new bytes32[](1);
+        roles[0] = Roles.CUSTOMS;
+        emit MemberAdmitted(account, jurisdiction, roles, legalId, name, by);
+    }
+
+    function _setMember(address account, bytes2 jurisdiction, string memory legalId, string memory name, address by)
+        private
+    {
+        // A removed member may be admitted again; it starts from a clean set of roles.
+        bytes32[] storage old = _roles[account];
+        for (uint256 i = 0; i < old.length; ++i) {
+            _hasRole[account][old[i]] = false;
+        }
+        delete _roles[account];
+        _members[account] = Member(jurisdiction, Status.Active, legalId, name, by);
+    }
+
+    function _grant(address account, bytes32 role) private {
+        if (!_hasRole[account][role]) {
+            _hasRole[account][role] = true;
+            _roles[account].push(role);
+        }
+    }
+
+    function _requireProposal(uint256 proposalId) private view returns (Proposal storage p) {
+        if (proposalId == 0 || proposalId > _proposalCount) revert ConsortiumRegistryUnknownProposal(proposalId);
+        return _proposals[proposalId];
+    }
+
+    function _requireAdmissible(address account) private view {
+        Status status = _members[account].status;
+        if (status != Status.None && status != Status.Removed) revert ConsortiumRegistryAlreadyMember(account);
+    }
+
+    function _requireOwnJurisdiction(address account, bytes2 target) private view {
+        bytes2 own = _members[msg.sender].jurisdiction;
+        if (own != target) revert ConsortiumRegistryForeignJurisdiction(account, own, target);
+    }
+
+    function _requireOperatorOfCaller(address account) private view {
+        Member storage m = _members[account];
+        if (m.status == Status.None) revert ConsortiumRegistryNotMember(account);
+        if (_hasRole[account][Roles.CUSTOMS]) revert ConsortiumRegistryCustomsNeedsGovernance(account);
+        _requireOwnJurisdiction(account, m.jurisdiction);
+    }
+
+    function _requireJurisdiction(bytes2 code) private pure {
+        bytes1 a = code[0];
+        bytes1 b = code[1];
+        if (a < 0x41 || a > 0x5A || b < 0x41 || b > 0x5A) revert ConsortiumRegistryInvalidJurisdiction(code);
+    }
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Event types of the evidence chain and who may append them.
+/// @dev Mirrors `evidence/event_types.py`; a test checks both agree.
+library EventTypes {
+    /// @notice Who may append an event type.
+    enum Category {
+        Unknown,
+        Custody, // the carrier holding custody
+        Control, // customs of the origin, a transit or the destination jurisdiction
+        Declaration, // the exporter or the importer
+        Document // any party, or customs of the consignment's jurisdictions
+    }
+
+    bytes32 internal constant LOADING = keccak256("LOADING");
+    bytes32 internal constant DEPARTING = keccak256("DEPARTING");
+    bytes32 internal constant ARRIVING = keccak256("ARRIVING");
+    bytes32 internal constant UNLOADING = keccak256("UNLOADING");
+    bytes32 internal constant HANDOVER = keccak256("HANDOVER");
+    bytes32 internal constant DELIVERY = keccak256("DELIVERY");
+    bytes32 internal constant INSPECTED = keccak256("INSPECTED");
+    bytes32 internal constant SEAL_VERIFIED = keccak256("SEAL_VERIFIED");
+    bytes32 internal constant HELD = keccak256("HELD");
+    bytes32 internal constant RELEASED = keccak256("RELEASED");
+    bytes32 internal constant DECLARATION = keccak256("DECLARATION");
+    bytes32 internal constant DOCUMENT_ATTACHED = keccak256("DOCUMENT_ATTACHED");
+
+    /// @notice The category of `eventType`, `Unknown` for names the ledger does not know.
+    function categoryOf(bytes32 eventType) internal pure returns (Category) {
+        if (
+            eventType == LOADING || eventType == DEPARTING || eventType == ARRIVING || eventType == UNLOADING
+                || eventType == HANDOVER || eventType == DELIVERY
+        ) return Category.Custody;
+        if (eventType == INSPECTED || eventType == SEAL_VERIFIED || eventType == HELD || eventType == RELEASED) {
+            return Category.Control;
+        }
+        if (eventType == DECLARATION) return Category.Declaration;
+        if (eventType == DOCUMENT_ATTACHED) return Category.Document;
+        return Category.Unknown;
+    }
+}

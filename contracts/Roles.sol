@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Roles of consortium members, shared by the registry and the ledger.
+/// @dev The same names hashed the same way in `evidence/roles.py`.
+library Roles {
+    bytes32 internal constant CUSTOMS = keccak256("CUSTOMS_ROLE");
+    bytes32 internal constant EXPORTER = keccak256("EXPORTER_ROLE");
+    bytes32 internal constant IMPORTER = keccak256("IMPORTER_ROLE");
+    bytes32 internal constant CARRIER = keccak256("CARRIER_ROLE");
+    bytes32 internal constant AUDITOR = keccak256("AUDITOR_ROLE");
+
+    /// @notice True for the roles a customs administration may grant to an operator.
+    function isOperatorRole(bytes32 role) internal pure returns (bool) {
+        return role == EXPORTER || role == IMPORTER || role == CARRIER || role == AUDITOR;
+    }
+}
