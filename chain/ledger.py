@@ -1,0 +1,242 @@
+"""Bindings to the deployed registry and ledger, built from the compiled artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract import Contract
+
+from chain.compile import load_artifact
+from chain.deploy import Manifest
+from chain.errors import ContractRevert
+from chain.sender import Receipt, TransactionSender, as_revert
+from evidence.eip712 import Domain, Entry
+from evidence.roles import Role
+from evidence.rules import ConsignmentView, MemberView
+from evidence.types import Address, Hash32, Jurisdiction
+from evidence.verify import OnChainRecord
+
+STATUS_NAMES = ("none", "active", "suspended", "removed")
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """A member as the registry records it."""
+
+    address: Address
+    jurisdiction: str
+    status: str
+    legal_id: str
+    name: str
+    roles: frozenset[Role]
+
+    def view(self) -> MemberView:
+        """The rules' view of this member."""
+        return MemberView(self.address, self.roles, Jurisdiction(self.jurisdiction), self.status == "active")
+
+
+@dataclass(frozen=True)
+class ConsignmentInfo:
+    """A consignment as the ledger records it."""
+
+    id: Hash32
+    exporter: Address
+    importer: Address
+    carrier: Address
+    origin: str
+    destination: str
+    transit: tuple[str, ...]
+    count: int
+    head: Hash32
+    created_at: int
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """Where an appended entry landed."""
+
+    entry_hash: Hash32
+    receipt: Receipt
+    log_index: int
+    block_time: int
+
+
+def consignment_id(reference: str) -> Hash32:
+    """The on-chain id of a consignment: keccak256 of its reference."""
+    return Hash32(keccak(text=reference))
+
+
+def _jurisdiction(code: bytes) -> str:
+    return bytes(code).decode("ascii")
+
+
+def _call(fn: Any) -> Any:
+    try:
+        return fn.call()
+    except Exception as exc:
+        revert = as_revert(exc)
+        if revert is not None:
+            raise revert from exc
+        raise
+
+
+class LedgerClient:
+    """The deployed contracts of one consortium, for reading and writing."""
+
+    def __init__(self, w3: Web3, manifest: Manifest, sender: TransactionSender | None = None) -> None:
+        self.w3 = w3
+        self.manifest = manifest
+        self.sender = sender or TransactionSender(w3)
+        self.registry: Contract = w3.eth.contract(
+            address=Web3.to_checksum_address(manifest.registry.address), abi=load_artifact("ConsortiumRegistry")["abi"]
+        )
+        self.ledger: Contract = w3.eth.contract(
+            address=Web3.to_checksum_address(manifest.ledger.address), abi=load_artifact("ConsignmentLedger")["abi"]
+        )
+        self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
+
+    # --- registry -------------------------------------------------------------------
+
+    def member(self, address: str) -> MemberInfo:
+        """The registry's record of ``address`` (status "none" if never admitted)."""
+        address = Web3.to_checksum_address(address)
+        jurisdiction, status, legal_id, name, _by = _call(self.registry.functions.member(address))
+        role_ids = _call(self.registry.functions.rolesOf(address))
+        roles = frozenset(Role.from_id(r) for r in role_ids)
+        j = _jurisdiction(jurisdiction) if status else ""
+        return MemberInfo(Address(address), j, STATUS_NAMES[status], legal_id, name, roles)
+
+    def admit_operator(
+        self, customs: LocalAccount, address: str, roles: list[Role], jurisdiction: str, legal_id: str, name: str
+    ) -> Receipt:
+        """A customs administration admits an operator of its jurisdiction."""
+        call = self.registry.functions.admitOperator(
+            Web3.to_checksum_address(address), [r.role_id for r in roles], jurisdiction.encode("ascii"), legal_id, name
+        )
+        return self.sender.transact(customs, call)
+
+    def set_suspended(self, customs: LocalAccount, address: str, suspended: bool) -> Receipt:
+        """Suspend or reinstate an operator."""
+        fn = self.registry.functions.suspendMember if suspended else self.registry.functions.reinstateMember
+        return self.sender.transact(customs, fn(Web3.to_checksum_address(address)))
+
+    def propose_customs(
+        self, customs: LocalAccount, address: str, jurisdiction: str, legal_id: str, name: str
+    ) -> tuple[int, Receipt]:
+        """Propose a new customs administration; returns the proposal id."""
+        call = self.registry.functions.proposeCustomsAdmission(
+            Web3.to_checksum_address(address), jurisdiction.encode("ascii"), legal_id, name
+        )
+        receipt = self.sender.transact(customs, call)
+        return self._proposal_id(receipt), receipt
+
+    def propose_customs_removal(self, customs: LocalAccount, address: str) -> tuple[int, Receipt]:
+        """Propose to remove a customs administration; returns the proposal id."""
+        receipt = self.sender.transact(
+            customs, self.registry.functions.proposeCustomsRemoval(Web3.to_checksum_address(address))
+        )
+        return self._proposal_id(receipt), receipt
+
+    def approve_proposal(self, customs: LocalAccount, proposal_id: int) -> Receipt:
+        """Approve a governance proposal."""
+        return self.sender.transact(customs, self.registry.functions.approveProposal(proposal_id))
+
+    def proposal(self, proposal_id: int) -> dict[str, Any]:
+        """A proposal's kind, subject, status and approvers."""
+        kind, account, jurisdiction, executed, approvers = _call(self.registry.functions.proposal(proposal_id))
+        return {
+            "id": proposal_id,
+            "kind": ("admit_customs", "remove_customs")[kind],
+            "account": account,
+            "jurisdiction": _jurisdiction(jurisdiction),
+            "executed": executed,
+            "approvers": list(approvers),
+            "active_customs": _call(self.registry.functions.activeCustomsCount()),
+        }
+
+    def _proposal_id(self, receipt: Receipt) -> int:
+        events = self.registry.events.CustomsProposalCreated().process_receipt(_raw_receipt(self.w3, receipt))
+        return int(events[0]["args"]["proposalId"])
+
+    # --- ledger ---------------------------------------------------------------------
+
+    def create_consignment(
+        self,
+        exporter: LocalAccount,
+        reference: str,
+        origin: str,
+        destination: str,
+        transit: list[str],
+        importer: str,
+        carrier: str,
+    ) -> tuple[Hash32, Receipt]:
+        """Open a consignment as ``exporter``."""
+        call = self.ledger.functions.createConsignment(
+            reference,
+            origin.encode("ascii"),
+            destination.encode("ascii"),
+            [t.encode("ascii") for t in transit],
+            Web3.to_checksum_address(importer),
+            Web3.to_checksum_address(carrier),
+        )
+        receipt = self.sender.transact(exporter, call)
+        return consignment_id(reference), receipt
+
+    def consignment(self, cid: Hash32) -> ConsignmentInfo:
+        """The ledger's record of a consignment."""
+        c = _call(self.ledger.functions.consignment(bytes(cid)))
+        exporter, importer, carrier, origin, destination, count, created_at, head, transit = c
+        return ConsignmentInfo(
+            id=cid,
+            exporter=Address(exporter),
+            importer=Address(importer),
+            carrier=Address(carrier),
+            origin=_jurisdiction(origin),
+            destination=_jurisdiction(destination),
+            transit=tuple(_jurisdiction(t) for t in transit),
+            count=int(count),
+            head=Hash32(bytes(head)),
+            created_at=int(created_at),
+        )
+
+    def consignment_view(self, info: ConsignmentInfo, parties: frozenset[Address]) -> ConsignmentView:
+        """The rules' view of a consignment; ``parties`` as known to the index."""
+        return ConsignmentView(
+            exporter=info.exporter,
+            importer=info.importer,
+            carrier=info.carrier,
+            parties=parties | {info.exporter, info.importer, info.carrier},
+            jurisdictions=frozenset(Jurisdiction(j) for j in (info.origin, info.destination, *info.transit)),
+        )
+
+    def head(self, cid: Hash32) -> tuple[int, Hash32]:
+        """(count, head entry hash) of a consignment."""
+        count, head = _call(self.ledger.functions.head(bytes(cid)))
+        return int(count), Hash32(bytes(head))
+
+    def record(self, cid: Hash32, seq: int, tx_hash: str | None = None) -> OnChainRecord:
+        """What the ledger holds for entry ``seq``."""
+        entry_hash, actor, timestamp, block_number = _call(self.ledger.functions.entryAt(bytes(cid), seq))
+        return OnChainRecord(Hash32(bytes(entry_hash)), str(actor), int(timestamp), int(block_number), tx_hash)
+
+    def hash_entry(self, entry: Entry) -> Hash32:
+        """The contract's EIP-712 digest of ``entry`` (for cross-checking evidence/)."""
+        return Hash32(bytes(_call(self.ledger.functions.hashEntry(entry.as_tuple()))))
+
+    def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
+        """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""
+        receipt = self.sender.transact(relayer, self.ledger.functions.appendEvent(entry.as_tuple(), signature))
+        events = self.ledger.events.EventAppended().process_receipt(_raw_receipt(self.w3, receipt))
+        if not events:
+            raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
+        log = events[0]
+        block = self.w3.eth.get_block(receipt.block_number)
+        return AppendResult(Hash32(bytes(log["args"]["entryHash"])), receipt, int(log["logIndex"]), int(block["timestamp"]))
+
+
+def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:
+    return w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]

@@ -1,0 +1,22 @@
+"""Connecting to any Ethereum JSON-RPC endpoint (anvil, Besu, ...)."""
+
+from __future__ import annotations
+
+from web3 import Web3
+from web3.middleware import ExtraDataToPOAMiddleware
+
+from chain.errors import ChainError
+
+
+def connect(url: str, timeout: float = 30.0) -> Web3:
+    """A Web3 connected to ``url``; raises ChainError when the node does not answer.
+
+    QBFT/Clique chains (Besu) carry long ``extraData``; the POA middleware accepts it.
+    """
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    try:
+        w3.eth.chain_id
+    except Exception as exc:  # noqa: BLE001 - any transport failure means "not reachable"
+        raise ChainError(f"no Ethereum JSON-RPC node answers at {url}: {exc}") from exc
+    return w3

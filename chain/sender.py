@@ -1,0 +1,141 @@
+"""Sending transactions signed locally with eth-account (never node-unlocked accounts).
+
+Nonces are assigned here, per account, under a lock, so concurrent requests never reuse
+or skip one; gas is estimated first, so a call that would revert fails before it takes a
+nonce, with the contract's custom error decoded.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
+
+from chain.errors import ContractRevert, TransactionFailed
+from chain.reverts import decode_revert
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where a transaction landed."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    status: int
+    gas_used: int
+    logs: list[Any]
+
+
+def _revert_data(exc: Exception) -> bytes | None:
+    data: Any = getattr(exc, "data", None)
+    if isinstance(exc, Web3RPCError) and data is None and isinstance(exc.rpc_response, dict):
+        data = exc.rpc_response.get("error", {}).get("data")
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return bytes.fromhex(data[2:])
+    if isinstance(data, (bytes, HexBytes)):
+        return bytes(data)
+    return None
+
+
+def as_revert(exc: Exception) -> ContractRevert | None:
+    """The decoded custom error behind a web3 exception, if it is a revert."""
+    if isinstance(exc, (ContractCustomError, ContractLogicError, Web3RPCError)):
+        data = _revert_data(exc)
+        if data:
+            return decode_revert(data)
+        if isinstance(exc, ContractLogicError):
+            return ContractRevert("Error", {"message": str(exc)})
+    return None
+
+
+class TransactionSender:
+    """Signs and sends transactions for any number of local accounts."""
+
+    def __init__(self, w3: Web3, receipt_timeout: float = 120.0, retries: int = 3) -> None:
+        self.w3 = w3
+        self.receipt_timeout = receipt_timeout
+        self.retries = retries
+        self._nonces: dict[str, int] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._chain_id = w3.eth.chain_id
+
+    def _lock(self, address: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(address, threading.Lock())
+
+    def transact(self, account: LocalAccount, call: Any, gas_margin: float = 1.25) -> Receipt:
+        """Estimate, sign, send and wait for ``call`` (a web3 contract function call).
+
+        Raises ContractRevert (naming the custom error) when the call reverts, and
+        TransactionFailed when it cannot be sent or mined after retries.
+        """
+        try:
+            gas = int(call.estimate_gas({"from": account.address}) * gas_margin) + 10_000
+        except Exception as exc:
+            revert = as_revert(exc)
+            if revert is not None:
+                raise revert from exc
+            raise TransactionFailed(f"gas estimation failed: {exc}") from exc
+        tx_hash = self._send(account, call, gas)
+        receipt = self._wait(tx_hash)
+        if receipt.status != 1:
+            raise self._explain_failure(account, call, receipt)
+        return receipt
+
+    def _send(self, account: LocalAccount, call: Any, gas: int) -> str:
+        address = account.address
+        gas_price = self.w3.eth.gas_price
+        last_error: Exception | None = None
+        for _attempt in range(self.retries):
+            with self._lock(address):
+                if address not in self._nonces:
+                    self._nonces[address] = self.w3.eth.get_transaction_count(address, "pending")
+                nonce = self._nonces[address]
+                tx = call.build_transaction(
+                    {"from": address, "nonce": nonce, "gas": gas, "gasPrice": gas_price, "chainId": self._chain_id}
+                )
+                signed = account.sign_transaction(tx)
+                try:
+                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                except Exception as exc:  # noqa: BLE001 - resync and retry on any send failure
+                    last_error = exc
+                    # The node disagrees about our nonce (restart, another sender): resync.
+                    self._nonces.pop(address, None)
+                    continue
+                self._nonces[address] = nonce + 1
+                return "0x" + bytes(tx_hash).hex()
+            time.sleep(0.2)
+        raise TransactionFailed(f"could not send transaction from {address}: {last_error}")
+
+    def _wait(self, tx_hash: str) -> Receipt:
+        try:
+            r = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=self.receipt_timeout, poll_latency=0.05)
+        except TimeExhausted as exc:
+            raise TransactionFailed(f"transaction {tx_hash} was not mined within {self.receipt_timeout}s") from exc
+        return Receipt(
+            tx_hash=tx_hash,
+            block_number=int(r["blockNumber"]),
+            block_hash="0x" + bytes(r["blockHash"]).hex(),
+            status=int(r["status"]),
+            gas_used=int(r["gasUsed"]),
+            logs=list(r["logs"]),
+        )
+
+    def _explain_failure(self, account: LocalAccount, call: Any, receipt: Receipt) -> Exception:
+        try:
+            call.call({"from": account.address}, block_identifier=receipt.block_number - 1)
+        except Exception as exc:  # noqa: BLE001
+            revert = as_revert(exc)
+            if revert is not None:
+                return revert
+        return TransactionFailed(f"transaction {receipt.tx_hash} reverted in block {receipt.block_number}")

@@ -1,0 +1,119 @@
+"""EIP-712 typed data of ledger entries: the entry hash, signing and signer recovery.
+
+The type string and domain are those of ``contracts/ConsignmentLedger.sol``; a test
+proves the contract's ``hashEntry`` equals :func:`entry_hash` for the same entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.exceptions import BadSignature
+from eth_utils import keccak, to_checksum_address
+
+from evidence.errors import LedgerValueError
+from evidence.types import Address, Hash32
+
+DOMAIN_NAME = "BorderLedger"
+DOMAIN_VERSION = "1"
+
+ENTRY_TYPES: dict[str, list[dict[str, str]]] = {
+    "Entry": [
+        {"name": "consignment", "type": "bytes32"},
+        {"name": "seq", "type": "uint64"},
+        {"name": "prevHash", "type": "bytes32"},
+        {"name": "eventType", "type": "bytes32"},
+        {"name": "payloadHash", "type": "bytes32"},
+        {"name": "cid", "type": "string"},
+        {"name": "nextCarrier", "type": "address"},
+        {"name": "actor", "type": "address"},
+    ]
+}
+
+# secp256k1 group order; signatures with s above half of it are malleable copies.
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The EIP-712 domain: binds an entry to one chain and one ledger contract."""
+
+    chain_id: int
+    verifying_contract: Address
+
+    def as_dict(self) -> dict[str, Any]:
+        """The domain in the shape eth-account expects."""
+        return {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": to_checksum_address(self.verifying_contract),
+        }
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One evidence entry: the struct its actor signs (see ``IConsignmentLedger.Entry``)."""
+
+    consignment: Hash32
+    seq: int
+    prev_hash: Hash32
+    event_type: Hash32
+    payload_hash: Hash32
+    cid: str
+    next_carrier: Address
+    actor: Address
+
+    def message(self) -> dict[str, Any]:
+        """The EIP-712 message fields."""
+        return {
+            "consignment": bytes(self.consignment),
+            "seq": self.seq,
+            "prevHash": bytes(self.prev_hash),
+            "eventType": bytes(self.event_type),
+            "payloadHash": bytes(self.payload_hash),
+            "cid": self.cid,
+            "nextCarrier": to_checksum_address(self.next_carrier),
+            "actor": to_checksum_address(self.actor),
+        }
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The ABI tuple for ``appendEvent``."""
+        m = self.message()
+        return tuple(m[f["name"]] for f in ENTRY_TYPES["Entry"])
+
+
+def _signable(entry: Entry, domain: Domain) -> SignableMessage:
+    return encode_typed_data(domain.as_dict(), ENTRY_TYPES, entry.message())
+
+
+def entry_hash(entry: Entry, domain: Domain) -> Hash32:
+    """The EIP-712 digest of ``entry``: its entry hash, and what its actor signs."""
+    signable = _signable(entry, domain)
+    return Hash32(keccak(b"\x19" + signable.version + signable.header + signable.body))
+
+
+def sign_entry(entry: Entry, domain: Domain, private_key: bytes | str) -> bytes:
+    """The actor's 65-byte signature (r ‖ s ‖ v) over the entry."""
+    signed = Account.sign_message(_signable(entry, domain), private_key)
+    return bytes(signed.signature)
+
+
+def recover_signer(entry: Entry, domain: Domain, signature: bytes) -> Address:
+    """The address that produced ``signature`` over ``entry``.
+
+    Raises LedgerValueError for malformed or malleable (high-s) signatures, which the
+    contract refuses too.
+    """
+    if len(signature) != 65:
+        raise LedgerValueError(f"signature must be 65 bytes (r, s, v), got {len(signature)}")
+    s = int.from_bytes(signature[32:64], "big")
+    if s > _SECP256K1_N // 2:
+        raise LedgerValueError("signature is malleable (s in the upper half of the curve order)")
+    try:
+        return Address(Account.recover_message(_signable(entry, domain), signature=signature))
+    except (BadSignature, ValueError) as exc:
+        raise LedgerValueError(f"signature does not recover a signer: {exc}") from exc

@@ -1,0 +1,83 @@
+"""Event types of the evidence chain and who may append them (see ``contracts/EventTypes.sol``)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from eth_utils import keccak
+
+
+class Category(str, Enum):
+    """Who may append an event type."""
+
+    CUSTODY = "custody"  # the carrier holding custody
+    CONTROL = "control"  # customs of the origin, a transit or the destination
+    DECLARATION = "declaration"  # the exporter or the importer
+    DOCUMENT = "document"  # any party, or customs of the consignment's jurisdictions
+
+
+class EventType(str, Enum):
+    """An event type; its CBV 2.0 business step is in ``BIZ_STEPS``."""
+
+    LOADING = "LOADING"
+    DEPARTING = "DEPARTING"
+    ARRIVING = "ARRIVING"
+    UNLOADING = "UNLOADING"
+    HANDOVER = "HANDOVER"
+    DELIVERY = "DELIVERY"
+    INSPECTED = "INSPECTED"
+    SEAL_VERIFIED = "SEAL_VERIFIED"
+    HELD = "HELD"
+    RELEASED = "RELEASED"
+    DECLARATION = "DECLARATION"
+    DOCUMENT_ATTACHED = "DOCUMENT_ATTACHED"
+
+    @property
+    def type_id(self) -> bytes:
+        """The bytes32 id on chain: keccak256 of the name."""
+        return keccak(text=self.value)
+
+    @property
+    def category(self) -> Category:
+        """Who may append this event type."""
+        return CATEGORIES[self]
+
+    @classmethod
+    def from_id(cls, type_id: bytes) -> EventType:
+        """The event type whose on-chain id is ``type_id``."""
+        for event_type in cls:
+            if event_type.type_id == bytes(type_id):
+                return event_type
+        raise ValueError(f"unknown event type id 0x{bytes(type_id).hex()}")
+
+
+CATEGORIES: dict[EventType, Category] = {
+    EventType.LOADING: Category.CUSTODY,
+    EventType.DEPARTING: Category.CUSTODY,
+    EventType.ARRIVING: Category.CUSTODY,
+    EventType.UNLOADING: Category.CUSTODY,
+    EventType.HANDOVER: Category.CUSTODY,
+    EventType.DELIVERY: Category.CUSTODY,
+    EventType.INSPECTED: Category.CONTROL,
+    EventType.SEAL_VERIFIED: Category.CONTROL,
+    EventType.HELD: Category.CONTROL,
+    EventType.RELEASED: Category.CONTROL,
+    EventType.DECLARATION: Category.DECLARATION,
+    EventType.DOCUMENT_ATTACHED: Category.DOCUMENT,
+}
+
+# CBV 2.0 business step of each event type (used when a client sends no bizStep).
+BIZ_STEPS: dict[EventType, str] = {
+    EventType.LOADING: "loading",
+    EventType.DEPARTING: "departing",
+    EventType.ARRIVING: "arriving",
+    EventType.UNLOADING: "unloading",
+    EventType.HANDOVER: "shipping",
+    EventType.DELIVERY: "receiving",
+    EventType.INSPECTED: "inspecting",
+    EventType.SEAL_VERIFIED: "inspecting",
+    EventType.HELD: "holding",
+    EventType.RELEASED: "accepting",
+    EventType.DECLARATION: "other",
+    EventType.DOCUMENT_ATTACHED: "other",
+}

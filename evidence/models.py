@@ -1,0 +1,97 @@
+"""Event payloads: the GS1 EPCIS 2.0 core fields of one event.
+
+The payload is what an entry's ``payloadHash`` commits to, in RFC 8785 canonical form.
+Unknown fields are refused, except namespaced EPCIS extensions (``prefix:name``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
+_OFFSET_PATTERN = r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Extensible(BaseModel):
+    """Refuses unknown plain fields but keeps namespaced EPCIS extensions."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _only_namespaced_extensions(self) -> _Extensible:
+        for name in self.model_extra or {}:
+            if ":" not in name:
+                raise ValueError(f"unknown field '{name}' (EPCIS extensions must be namespaced, e.g. 'ext:{name}')")
+        return self
+
+
+class Location(_Strict):
+    """A read point or business location, identified by URI (SGLN or other)."""
+
+    id: str = Field(min_length=1, max_length=512)
+
+
+class BizTransaction(_Strict):
+    """A business transaction reference (bill of lading, declaration number, ...)."""
+
+    type: str | None = Field(default=None, max_length=256)
+    bizTransaction: str = Field(min_length=1, max_length=512)
+
+
+class SourceDest(_Strict):
+    """A source or destination party or location."""
+
+    type: str = Field(min_length=1, max_length=256)
+    source: str | None = Field(default=None, max_length=512)
+    destination: str | None = Field(default=None, max_length=512)
+
+
+class SensorElement(_Extensible):
+    """Sensor data captured with the event (kept as given)."""
+
+    sensorMetadata: dict[str, Any] | None = None
+    sensorReport: list[dict[str, Any]] = Field(min_length=1)
+
+
+class EventPayload(_Extensible):
+    """One EPCIS 2.0 event, as recorded in a ledger entry."""
+
+    type: Literal["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"]
+    eventTime: datetime
+    eventTimeZoneOffset: str = Field(pattern=_OFFSET_PATTERN)
+    action: Literal["ADD", "OBSERVE", "DELETE"] | None = None
+    bizStep: str | None = Field(default=None, max_length=256)
+    disposition: str | None = Field(default=None, max_length=256)
+    readPoint: Location | None = None
+    bizLocation: Location | None = None
+    epcList: list[str] | None = None
+    bizTransactionList: list[BizTransaction] | None = None
+    sourceList: list[SourceDest] | None = None
+    destinationList: list[SourceDest] | None = None
+    sensorElementList: list[SensorElement] | None = None
+    eventID: str | None = Field(default=None, max_length=512)
+
+    @field_validator("eventTime")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("eventTime must carry a time zone (e.g. 2026-11-28T10:00:00Z)")
+        return value
+
+    @model_validator(mode="after")
+    def _action_required(self) -> EventPayload:
+        if self.type != "TransformationEvent" and self.action is None:
+            raise ValueError(f"{self.type} requires 'action' (ADD, OBSERVE or DELETE)")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """The payload as JSON data, without unset fields; the input to canonicalisation."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        return data

@@ -1,0 +1,33 @@
+"""Member roles; the same names and hashes as ``contracts/Roles.sol``."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from eth_utils import keccak
+
+
+class Role(str, Enum):
+    """A role a consortium member holds."""
+
+    CUSTOMS = "CUSTOMS"
+    EXPORTER = "EXPORTER"
+    IMPORTER = "IMPORTER"
+    CARRIER = "CARRIER"
+    AUDITOR = "AUDITOR"
+
+    @property
+    def role_id(self) -> bytes:
+        """The bytes32 id on chain: keccak256("<NAME>_ROLE")."""
+        return keccak(text=f"{self.value}_ROLE")
+
+    @classmethod
+    def from_id(cls, role_id: bytes) -> Role:
+        """The role whose on-chain id is ``role_id``."""
+        for role in cls:
+            if role.role_id == bytes(role_id):
+                return role
+        raise ValueError(f"unknown role id 0x{bytes(role_id).hex()}")
+
+
+OPERATOR_ROLES = frozenset({Role.EXPORTER, Role.IMPORTER, Role.CARRIER, Role.AUDITOR})

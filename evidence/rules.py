@@ -1,0 +1,101 @@
+"""Who may append which event to which consignment: the rules the ledger contract enforces.
+
+The API checks these before sending anything, so a refusal is a clear 403 naming the
+rule; the contract checks them again (the error names are the contract's custom errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evidence.errors import RuleViolation
+from evidence.event_types import Category, EventType
+from evidence.roles import Role
+from evidence.types import Address, Jurisdiction
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What the rules need to know of a member."""
+
+    address: Address
+    roles: frozenset[Role]
+    jurisdiction: Jurisdiction
+    active: bool
+
+    def holds(self, role: Role) -> bool:
+        """True when the member is active and holds ``role``."""
+        return self.active and role in self.roles
+
+
+@dataclass(frozen=True)
+class ConsignmentView:
+    """What the rules need to know of a consignment."""
+
+    exporter: Address
+    importer: Address
+    carrier: Address
+    parties: frozenset[Address]
+    jurisdictions: frozenset[Jurisdiction]
+
+
+def is_jurisdiction_customs(member: MemberView, consignment: ConsignmentView) -> bool:
+    """True for active customs of the consignment's origin, a transit or the destination."""
+    return member.holds(Role.CUSTOMS) and member.jurisdiction in consignment.jurisdictions
+
+
+def check_append(
+    event_type: EventType,
+    actor: MemberView,
+    consignment: ConsignmentView,
+    next_carrier: MemberView | None,
+) -> None:
+    """Raise RuleViolation unless ``actor`` may append ``event_type`` to ``consignment``."""
+    if not actor.active:
+        raise RuleViolation("ConsignmentLedgerMissingRole", f"{actor.address} is not an active member")
+    if (event_type is EventType.HANDOVER) != (next_carrier is not None):
+        raise RuleViolation(
+            "ConsignmentLedgerInvalidNextCarrier", "a HANDOVER must name the next carrier, and only a HANDOVER may"
+        )
+    if next_carrier is not None and (not next_carrier.holds(Role.CARRIER) or next_carrier.address == consignment.carrier):
+        raise RuleViolation(
+            "ConsignmentLedgerInvalidNextCarrier",
+            f"the next carrier {next_carrier.address} must be an active carrier other than the current one",
+        )
+    category = event_type.category
+    if category is Category.CUSTODY:
+        if actor.address != consignment.carrier or not actor.holds(Role.CARRIER):
+            raise RuleViolation(
+                "ConsignmentLedgerNotCurrentCarrier",
+                f"custody and transport events ({event_type.value}) are appended only by the carrier "
+                f"holding custody ({consignment.carrier})",
+            )
+    elif category is Category.CONTROL:
+        if not is_jurisdiction_customs(actor, consignment):
+            raise RuleViolation(
+                "ConsignmentLedgerNotJurisdictionCustoms",
+                f"control events ({event_type.value}) are appended only by customs of the consignment's "
+                f"origin, transit or destination jurisdictions ({', '.join(sorted(consignment.jurisdictions))})",
+            )
+    elif category is Category.DECLARATION:
+        declarant = (actor.address == consignment.exporter and actor.holds(Role.EXPORTER)) or (
+            actor.address == consignment.importer and actor.holds(Role.IMPORTER)
+        )
+        if not declarant:
+            raise RuleViolation(
+                "ConsignmentLedgerNotDeclarant", "declarations are appended only by the consignment's exporter or importer"
+            )
+    elif actor.address not in consignment.parties and not is_jurisdiction_customs(actor, consignment):
+        raise RuleViolation(
+            "ConsignmentLedgerNotParty",
+            "documents are attached only by parties of the consignment or customs of its jurisdictions",
+        )
+
+
+def may_read(member: MemberView, consignment: ConsignmentView) -> bool:
+    """Parties, customs of its jurisdictions and auditors may read a consignment."""
+    return (
+        member.address in consignment.parties
+        or is_jurisdiction_customs(member, consignment)
+        or member.holds(Role.AUDITOR)
+    )

@@ -1,0 +1,253 @@
+"""Verification of a consignment's evidence chain: small, pure, standalone.
+
+An auditor can run this without the server: give it the entries, their signatures,
+payload bytes and (optionally) what the chain recorded, and it returns a report listing
+every check with its result and evidence. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Domain, Entry, entry_hash, recover_signer
+from evidence.errors import LedgerValueError, VerificationError
+from evidence.event_types import EventType
+from evidence.types import ZERO_HASH, Hash32
+
+
+@dataclass(frozen=True)
+class OnChainRecord:
+    """What the ledger contract holds for one entry, and where it was written."""
+
+    entry_hash: Hash32
+    actor: str
+    timestamp: int
+    block_number: int
+    tx_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryEvidence:
+    """Everything needed to verify one entry.
+
+    ``recorded_hash`` is the entry hash as the evidence source (index, bundle) states it;
+    ``on_chain`` is None when verifying offline.
+    """
+
+    entry: Entry
+    signature: bytes
+    payload: bytes
+    recorded_hash: Hash32
+    on_chain: OnChainRecord | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: ``passed`` is None when it was skipped (e.g. offline)."""
+
+    name: str
+    passed: bool | None
+    detail: str
+
+
+@dataclass
+class EntryReport:
+    """The checks of one entry."""
+
+    seq: int
+    event_type: str
+    actor: str
+    entry_hash: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when no check failed."""
+        return all(c.passed is not False for c in self.checks)
+
+
+@dataclass
+class Report:
+    """The verification report of one consignment's evidence chain."""
+
+    consignment: str
+    chain_id: int
+    ledger: str
+    entries: list[EntryReport]
+    checks: list[Check]
+
+    @property
+    def passed(self) -> bool:
+        """True when every check of every entry and of the chain as a whole passed or was skipped."""
+        return all(e.passed for e in self.entries) and all(c.passed is not False for c in self.checks)
+
+    def failures(self) -> list[str]:
+        """Names of failed checks, as ``seq <n>: <check>`` or ``chain: <check>``."""
+        out = [f"chain: {c.name}" for c in self.checks if c.passed is False]
+        for e in self.entries:
+            out += [f"seq {e.seq}: {c.name}" for c in e.checks if c.passed is False]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON data."""
+        return {
+            "consignment": self.consignment,
+            "chain_id": self.chain_id,
+            "ledger": self.ledger,
+            "verdict": "passed" if self.passed else "failed",
+            "failures": self.failures(),
+            "checks": [asdict(c) for c in self.checks],
+            "entries": [
+                {
+                    "seq": e.seq,
+                    "event_type": e.event_type,
+                    "actor": e.actor,
+                    "entry_hash": e.entry_hash,
+                    "passed": e.passed,
+                    "checks": [asdict(c) for c in e.checks],
+                }
+                for e in self.entries
+            ],
+        }
+
+
+def check_payload(evidence: EntryEvidence) -> Check:
+    """The payload bytes are canonical JSON, hash to ``payloadHash`` and match the CID."""
+    payload = evidence.payload
+    actual = payload_hash(payload)
+    if actual != evidence.entry.payload_hash:
+        return Check(
+            "payload_hash",
+            False,
+            f"payload hash mismatch: payload hashes to 0x{actual.hex()}, "
+            f"entry records 0x{bytes(evidence.entry.payload_hash).hex()}",
+        )
+    try:
+        canonical = canonical_json(json.loads(payload)) == payload
+    except (ValueError, LedgerValueError):
+        canonical = False
+    if not canonical:
+        return Check("payload_hash", False, "payload is not RFC 8785 canonical JSON")
+    cid = payload_cid(payload)
+    if cid != evidence.entry.cid:
+        return Check("payload_hash", False, f"payload CID is {cid}, entry records {evidence.entry.cid}")
+    return Check("payload_hash", True, f"keccak256 0x{actual.hex()}, CID {cid}")
+
+
+def check_entry_hash(evidence: EntryEvidence, domain: Domain) -> Check:
+    """The EIP-712 entry hash recomputes from the entry's fields."""
+    computed = entry_hash(evidence.entry, domain)
+    if computed != evidence.recorded_hash:
+        return Check(
+            "entry_hash",
+            False,
+            f"entry hash recomputes to 0x{computed.hex()}, recorded 0x{bytes(evidence.recorded_hash).hex()}",
+        )
+    return Check("entry_hash", True, f"0x{computed.hex()}")
+
+
+def check_signature(evidence: EntryEvidence, domain: Domain) -> Check:
+    """The signature recovers the entry's actor."""
+    try:
+        signer = recover_signer(evidence.entry, domain, evidence.signature)
+    except LedgerValueError as exc:
+        return Check("signature", False, str(exc))
+    if signer.lower() != evidence.entry.actor.lower():
+        return Check("signature", False, f"signature recovers {signer}, entry names actor {evidence.entry.actor}")
+    return Check("signature", True, f"signed by {signer}")
+
+
+def check_link(evidence: EntryEvidence, position: int, previous_hash: Hash32) -> Check:
+    """The entry sits at its position and links to the previous entry's hash."""
+    entry = evidence.entry
+    if entry.seq != position:
+        return Check("chain_link", False, f"entry at position {position} has seq {entry.seq}")
+    if bytes(entry.prev_hash) != bytes(previous_hash):
+        return Check(
+            "chain_link",
+            False,
+            f"prevHash 0x{bytes(entry.prev_hash).hex()} does not match previous entry 0x{bytes(previous_hash).hex()}",
+        )
+    return Check("chain_link", True, "first entry" if position == 0 else f"links to 0x{bytes(previous_hash).hex()}")
+
+
+def check_on_chain(evidence: EntryEvidence, domain: Domain) -> Check:
+    """The ledger contract recorded this entry hash, from this actor."""
+    record = evidence.on_chain
+    if record is None:
+        return Check("on_chain", None, "not checked (offline)")
+    computed = entry_hash(evidence.entry, domain)
+    if bytes(record.entry_hash) != bytes(computed):
+        return Check("on_chain", False, f"ledger records 0x{bytes(record.entry_hash).hex()} at this seq")
+    if record.actor.lower() != evidence.entry.actor.lower():
+        return Check("on_chain", False, f"ledger records actor {record.actor}")
+    return Check(
+        "on_chain",
+        True,
+        f"contract {domain.verifying_contract}, block {record.block_number}, time {record.timestamp}"
+        + (f", tx {record.tx_hash}" if record.tx_hash else ""),
+    )
+
+
+def verify_chain(
+    consignment: str,
+    domain: Domain,
+    evidence: list[EntryEvidence],
+    chain_head: tuple[int, Hash32] | None = None,
+) -> Report:
+    """Verify a consignment's entries in order; ``chain_head`` is (count, head hash) read from
+    the ledger, or None offline. Never raises for bad evidence: failures are in the report."""
+    reports: list[EntryReport] = []
+    previous = ZERO_HASH
+    for position, item in enumerate(evidence):
+        checks = [
+            check_payload(item),
+            check_entry_hash(item, domain),
+            check_signature(item, domain),
+            check_link(item, position, previous),
+            check_on_chain(item, domain),
+        ]
+        reports.append(
+            EntryReport(
+                seq=item.entry.seq,
+                event_type=_event_type_name(item.entry.event_type),
+                actor=item.entry.actor,
+                entry_hash="0x" + bytes(item.recorded_hash).hex(),
+                checks=checks,
+            )
+        )
+        previous = item.recorded_hash
+    chain_checks: list[Check] = []
+    if chain_head is None:
+        chain_checks.append(Check("chain_head", None, "not checked (offline)"))
+    else:
+        count, head = chain_head
+        if count != len(evidence) or bytes(head) != bytes(previous):
+            chain_checks.append(
+                Check(
+                    "chain_head",
+                    False,
+                    f"ledger head is entry {count} 0x{bytes(head).hex()}; evidence ends at entry "
+                    f"{len(evidence)} 0x{bytes(previous).hex()}",
+                )
+            )
+        else:
+            chain_checks.append(Check("chain_head", True, f"{count} entries, head 0x{bytes(head).hex()}"))
+    return Report(consignment, domain.chain_id, domain.verifying_contract, reports, chain_checks)
+
+
+def require_passed(report: Report) -> None:
+    """Raise VerificationError naming the failed checks unless the report passed."""
+    if not report.passed:
+        raise VerificationError("verification failed: " + "; ".join(report.failures()))
+
+
+def _event_type_name(type_id: bytes) -> str:
+    try:
+        return EventType.from_id(type_id).value
+    except ValueError:
+        return "0x" + bytes(type_id).hex()
