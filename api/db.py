@@ -1,0 +1,116 @@
+"""The service's index: participants, API keys, consignments and entries (SQLAlchemy Core).
+
+SQLite by default, PostgreSQL by URL. The chain and the content are the source of truth;
+this index can be rebuilt from them. Entry rows double as the outbox: a row is written
+``pending`` before its transaction is sent and marked ``anchored`` once it is mined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+)
+
+metadata = MetaData()
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("address", String(42), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("legal_id", String(128), nullable=False),
+    Column("jurisdiction", String(2), nullable=False),
+    Column("roles", String(128), nullable=False),  # comma separated Role names
+    Column("keystore", Text, nullable=True),  # encrypted JSON keystore; null for non-custodial
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant", String(42), ForeignKey("participants.address"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, unique=True),  # sha-256 of the key
+    Column("label", String(128), nullable=False, default="default"),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+consignments = Table(
+    "consignments",
+    metadata,
+    Column("id", String(66), primary_key=True),  # 0x + keccak256(reference)
+    Column("reference", String(128), nullable=False, unique=True),
+    Column("exporter", String(42), nullable=False, index=True),
+    Column("importer", String(42), nullable=False, index=True),
+    Column("origin", String(2), nullable=False),
+    Column("destination", String(2), nullable=False),
+    Column("transit", String(128), nullable=False, default=""),  # comma separated
+    Column("tx_hash", String(66), nullable=False),
+    Column("block_number", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+consignment_parties = Table(
+    "consignment_parties",
+    metadata,
+    Column("consignment", String(66), ForeignKey("consignments.id"), primary_key=True),
+    Column("address", String(42), primary_key=True, index=True),
+    Column("role", String(16), nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("consignment", String(66), ForeignKey("consignments.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("event_type", String(32), nullable=False),
+    Column("prev_hash", String(66), nullable=False),
+    Column("payload_hash", String(66), nullable=False),
+    Column("cid", String(128), nullable=False),
+    Column("next_carrier", String(42), nullable=False),
+    Column("actor", String(42), nullable=False, index=True),
+    Column("signature", LargeBinary, nullable=False),
+    Column("entry_hash", String(66), nullable=False),
+    Column("payload", Text, nullable=False),  # RFC 8785 canonical JSON
+    Column("status", String(16), nullable=False),  # pending | anchored
+    Column("tx_hash", String(66), nullable=True),
+    Column("block_number", Integer, nullable=True),
+    Column("log_index", Integer, nullable=True),
+    Column("block_time", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    UniqueConstraint("entry_hash", name="uq_entries_entry_hash"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent requests."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine

@@ -1,0 +1,74 @@
+"""The demo consortium: customs of CN, KZ and DE; a CN exporter, a rail carrier, a DE
+importer and a DE auditor; one consignment Chongqing → Duisburg through Kazakhstan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.service import LedgerService
+from evidence.event_types import EventType
+from evidence.models import EventPayload
+from evidence.roles import Role
+
+DEMO_REFERENCE = "CQ-DUI-2026-0001"
+
+_OPERATORS = [
+    # key, admitting customs, roles, name, legal id
+    ("exporter", "CN", [Role.EXPORTER], "Chongqing Precision Machinery Co., Ltd.", "CN915000007000000001"),
+    ("carrier", "CN", [Role.CARRIER], "Chongqing–Europe Rail Logistics (YXO)", "CN915000007000000002"),
+    ("importer", "DE", [Role.IMPORTER], "Duisburg Industrie-Import GmbH", "DE123456789012345"),
+    ("auditor", "DE", [Role.AUDITOR], "Rhein Audit Partners", "DE987654321000000"),
+]
+
+
+def _event(event_type: EventType, time: str, offset: str, location: str, **extra: Any) -> dict[str, Any]:
+    payload = {
+        "type": "ObjectEvent",
+        "eventTime": time,
+        "eventTimeZoneOffset": offset,
+        "action": "OBSERVE",
+        "bizStep": f"urn:epcglobal:cbv:bizstep:{extra.pop('biz_step')}",
+        "readPoint": {"id": location},
+        "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
+        "bizTransactionList": [
+            {"type": "urn:epcglobal:cbv:btt:bol", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:CIM-2026-77812"}
+        ],
+        **extra,
+    }
+    return EventPayload.model_validate(payload).to_json()
+
+
+def seed_demo(service: LedgerService, customs_keys: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Admit the demo operators, open the demo consignment and append its events."""
+    customs = {key.split("-", 1)[1]: service.participant(v["address"]) for key, v in customs_keys.items()}
+    keys: dict[str, dict[str, str]] = {}
+    members = {}
+    for key, jurisdiction, roles, name, legal_id in _OPERATORS:
+        created = service.register_participant(customs[jurisdiction], name, legal_id, jurisdiction, roles)
+        address = created["participant"]["address"]
+        members[key] = service.participant(address)
+        keys[key] = {"address": address, "api_key": created["api_key"]}
+
+    exporter, carrier = members["exporter"], members["carrier"]
+    service.create_consignment(
+        exporter, DEMO_REFERENCE, "CN", "DE", ["KZ"], members["importer"].address, carrier.address
+    )
+    chongqing = "urn:epc:id:sgln:0614141.00001.0"
+    khorgos = "urn:epc:id:sgln:0614141.00002.0"
+    steps = [
+        (exporter, EventType.DECLARATION, _event(EventType.DECLARATION, "2026-11-02T09:00:00+08:00", "+08:00", chongqing,
+                                                 biz_step="other", disposition="urn:epcglobal:cbv:disp:in_progress")),
+        (carrier, EventType.LOADING, _event(EventType.LOADING, "2026-11-03T08:30:00+08:00", "+08:00", chongqing,
+                                            biz_step="loading")),
+        (customs["CN"], EventType.SEAL_VERIFIED, _event(EventType.SEAL_VERIFIED, "2026-11-03T10:00:00+08:00", "+08:00",
+                                                        chongqing, biz_step="inspecting")),
+        (customs["CN"], EventType.RELEASED, _event(EventType.RELEASED, "2026-11-03T11:00:00+08:00", "+08:00", chongqing,
+                                                   biz_step="accepting")),
+        (carrier, EventType.DEPARTING, _event(EventType.DEPARTING, "2026-11-03T14:00:00+08:00", "+08:00", chongqing,
+                                              biz_step="departing", disposition="urn:epcglobal:cbv:disp:in_transit")),
+        (customs["KZ"], EventType.SEAL_VERIFIED, _event(EventType.SEAL_VERIFIED, "2026-11-06T16:20:00+05:00", "+05:00",
+                                                        khorgos, biz_step="inspecting")),
+    ]  # fmt: skip
+    for actor, event_type, payload in steps:
+        service.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
+    return keys

@@ -1,0 +1,29 @@
+"""Request dependencies: the service and the authenticated participant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.service import LedgerService, Participant
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
+
+
+def get_service(request: Request) -> LedgerService:
+    """The node's ledger service."""
+    service: LedgerService = request.app.state.runtime.service
+    return service
+
+
+LedgerDep = Annotated[LedgerService, Depends(get_service)]
+
+
+def get_participant(service: LedgerDep, api_key: Annotated[str | None, Security(api_key_header)]) -> Participant:
+    """The participant the request's API key belongs to."""
+    return service.authenticate(api_key)
+
+
+CurrentParticipant = Annotated[Participant, Depends(get_participant)]

@@ -1,0 +1,59 @@
+"""Builds the FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.errors import install_error_handlers
+from api.routes import consignments, participants
+from api.runtime import Runtime, start_runtime
+from api.settings import Settings
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The application; it starts its runtime on startup unless one is given."""
+    settings = settings or (runtime.settings if runtime else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or start_runtime(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.runtime.close()
+
+    app = FastAPI(
+        title="BorderLedger",
+        version="0.1.0",
+        description="Permissioned evidence ledger for cross-border trade: consignments, chain of custody, "
+        "customs controls, verifiable on a private Ethereum network.",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
+            return JSONResponse(
+                status_code=413,
+                content={"error": "too_large", "message": f"request body over {settings.max_request_bytes} bytes"},
+            )
+        return await call_next(request)
+
+    @app.get("/healthz", tags=["health"])
+    def health() -> dict[str, object]:
+        service = app.state.runtime.service
+        return {"status": "ok", "chain_id": service.client.domain.chain_id, "ledger": service.client.domain.verifying_contract}
+
+    app.include_router(participants.router)
+    app.include_router(consignments.router)
+    return app

@@ -1,0 +1,111 @@
+"""Booting a node: chain (embedded anvil or a URL), deployment, index, keys, service."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
+
+from api.db import make_engine
+from api.keys import Keyring
+from api.service import LedgerService
+from api.settings import Settings
+from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
+from chain.errors import DeploymentNotFound
+from chain.ledger import LedgerClient
+from chain.node import AnvilNode
+from chain.rpc import connect
+from chain.sender import TransactionSender
+from evidence.roles import Role
+
+log = logging.getLogger("borderledger")
+
+
+@dataclass
+class Runtime:
+    """A running node's parts; :meth:`close` stops what it started."""
+
+    settings: Settings
+    node: AnvilNode | None
+    engine: Engine
+    service: LedgerService
+    created_keys: dict[str, dict[str, str]]
+
+    def close(self) -> None:
+        """Stop the embedded chain (it saves its state) and release the database."""
+        self.engine.dispose()
+        if self.node is not None:
+            self.node.stop()
+
+
+def _deployer(settings: Settings, keyring: Keyring) -> LocalAccount:
+    if settings.deployer_key:
+        account: LocalAccount = Account.from_key(settings.deployer_key)
+        return account
+    path = settings.data_dir / "keystore" / "deployer.json"
+    if path.exists():
+        return keyring.unlock("deployer", path.read_text())
+    account, keystore = keyring.create()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(keystore)
+    path.chmod(0o600)
+    return account
+
+
+def start_runtime(settings: Settings) -> Runtime:
+    """Start (or connect to) the chain, deploy if needed, open the index and keys.
+
+    On a fresh deployment it admits the bootstrap customs administrations, issues their
+    API keys and, unless disabled, seeds the demo consortium.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    node: AnvilNode | None = None
+    url = settings.rpc_url
+    if url is None:
+        node = AnvilNode(
+            port=settings.anvil_port or None,
+            state_path=(settings.data_dir / "chain" / "state.json").resolve(),
+            log_path=settings.data_dir / "anvil.log",
+        ).start()
+        url = node.url
+    try:
+        w3 = connect(url)
+        engine = make_engine(settings.resolved_database_url)
+        keyring = Keyring(settings.keystore_password, settings.keystore_scrypt_n)
+        sender = TransactionSender(w3)
+        created: dict[str, dict[str, str]] = {}
+        try:
+            manifest = load_manifest(settings.manifest_path, w3)
+            client = LedgerClient(w3, manifest, sender)
+            service = LedgerService(engine, client, keyring)
+        except DeploymentNotFound as missing:
+            log.info("deploying: %s", missing)
+            customs_accounts = [(keyring.create(), j, name, legal) for j, name, legal in settings.bootstrap_list()]
+            bootstrap = [CustomsBootstrap(acc.address, j, legal, name) for (acc, _), j, name, legal in customs_accounts]
+            manifest = deploy(w3, _deployer(settings, keyring), bootstrap, sender)
+            client = LedgerClient(w3, manifest, sender)
+            service = LedgerService(engine, client, keyring)
+            for (account, keystore), j, name, legal in customs_accounts:
+                service.add_participant(account, account.address, keystore, name, legal, j, [Role.CUSTOMS])
+                created[f"customs-{j}"] = {"address": account.address, "api_key": service.issue_api_key(account.address)}
+            write_manifest(manifest, settings.manifest_path)
+            if settings.seed_demo:
+                from api.demo import seed_demo
+
+                created.update(seed_demo(service, created))
+            _save_keys(settings.data_dir / "demo-keys.json", created)
+    except BaseException:
+        if node is not None:
+            node.stop()
+        raise
+    return Runtime(settings, node, engine, service, created)
+
+
+def _save_keys(path: Path, keys: dict[str, dict[str, str]]) -> None:
+    path.write_text(json.dumps(keys, indent=2) + "\n")
+    path.chmod(0o600)

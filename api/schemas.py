@@ -1,0 +1,163 @@
+"""Wire shapes of the API: separate input and output models; unknown fields are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from evidence.event_types import EventType
+from evidence.models import EventPayload
+from evidence.roles import Role
+
+_ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _iso_country(code: str) -> str:
+    code = code.upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+class ParticipantCreate(_Input):
+    """A member to register: an operator of the caller's jurisdiction, or a customs administration."""
+
+    name: str = Field(min_length=1, max_length=256)
+    legal_id: str = Field(min_length=1, max_length=128, description="EORI, TIN or other legal identifier")
+    jurisdiction: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    roles: list[Role] = Field(min_length=1, max_length=4)
+
+    _country = field_validator("jurisdiction")(_iso_country)
+
+
+class ParticipantPublic(BaseModel):
+    """A member as the API shows it."""
+
+    address: str
+    name: str
+    legal_id: str
+    jurisdiction: str
+    roles: list[str]
+    status: str
+    custodial: bool
+
+
+class ParticipantCreated(BaseModel):
+    """The new member, its API key (shown once) and, for customs, the governance proposal."""
+
+    participant: ParticipantPublic
+    api_key: str
+    proposal: dict[str, Any] | None
+
+
+class ConsignmentCreate(_Input):
+    """A consignment to open."""
+
+    reference: str = Field(min_length=3, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    origin: str = Field(min_length=2, max_length=2)
+    destination: str = Field(min_length=2, max_length=2)
+    transit: list[str] = Field(default_factory=list, max_length=16)
+    importer: str = Field(pattern=_ADDRESS)
+    carrier: str = Field(pattern=_ADDRESS)
+
+    _countries = field_validator("origin", "destination")(_iso_country)
+
+    @field_validator("transit")
+    @classmethod
+    def _transit(cls, value: list[str]) -> list[str]:
+        return [_iso_country(v) for v in value]
+
+
+class ConsignmentPublic(BaseModel):
+    """A consignment as the API shows it."""
+
+    id: str
+    reference: str
+    exporter: str
+    importer: str
+    carrier: str
+    origin: str
+    destination: str
+    transit: list[str]
+    entries: int
+    head: str
+    parties: dict[str, str]
+    tx_hash: str
+    block_number: int
+
+
+class EventCreate(_Input):
+    """An event to append: its type, its EPCIS 2.0 payload and, for a handover, the next carrier."""
+
+    event_type: EventType
+    payload: EventPayload
+    next_carrier: str | None = Field(default=None, pattern=_ADDRESS)
+
+
+class EntryPublic(BaseModel):
+    """An anchored ledger entry."""
+
+    seq: int
+    event_type: str
+    actor: str
+    entry_hash: str
+    prev_hash: str
+    payload_hash: str
+    cid: str
+    next_carrier: str | None
+    signature: str
+    payload: dict[str, Any]
+    status: str
+    tx_hash: str | None
+    block_number: int | None
+    log_index: int | None
+    block_time: int | None
+
+
+class CheckPublic(BaseModel):
+    """One verification check."""
+
+    name: str
+    passed: bool | None
+    detail: str
+
+
+class EntryReportPublic(BaseModel):
+    """The checks of one entry."""
+
+    seq: int
+    event_type: str
+    actor: str
+    entry_hash: str
+    passed: bool
+    checks: list[CheckPublic]
+
+
+class ReportPublic(BaseModel):
+    """A verification report."""
+
+    consignment: str
+    chain_id: int
+    ledger: str
+    verdict: str
+    failures: list[str]
+    checks: list[CheckPublic]
+    entries: list[EntryReportPublic]
+
+
+class ProposalPublic(BaseModel):
+    """A governance proposal about a customs administration."""
+
+    id: int
+    kind: str
+    account: str
+    jurisdiction: str
+    executed: bool
+    approvers: list[str]
+    active_customs: int

@@ -1,0 +1,441 @@
+"""The ledger service: what the routes and the CLI do, on top of the index, chain and keys.
+
+Authorisation is checked here against the chain's registry (with the same rules the
+contracts enforce, from ``evidence.rules``), before anything is signed or sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine, delete, insert, or_, select, update
+
+from api import db
+from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from api.keys import Keyring, hash_api_key, new_api_key
+from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Entry, entry_hash, sign_entry
+from evidence.event_types import EventType
+from evidence.roles import Role
+from evidence.rules import ConsignmentView, MemberView, check_append, may_read
+from evidence.types import ZERO_ADDRESS, Address, Hash32
+from evidence.verify import EntryEvidence, Report, verify_chain
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A participant known to this node, as authenticated by its API key."""
+
+    address: Address
+    name: str
+    legal_id: str
+    jurisdiction: str
+    roles: frozenset[Role]
+    keystore: str | None
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _bytes(value: str) -> Hash32:
+    return Hash32(bytes.fromhex(value[2:]))
+
+
+def _roles(text: str) -> frozenset[Role]:
+    return frozenset(Role(r) for r in text.split(",") if r)
+
+
+class LedgerService:
+    """One node's service over one consortium's contracts."""
+
+    def __init__(self, engine: Engine, client: LedgerClient, keyring: Keyring) -> None:
+        self.engine = engine
+        self.client = client
+        self.keyring = keyring
+        self._consignment_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # --- participants and keys ------------------------------------------------------
+
+    def add_participant(
+        self, account: LocalAccount | None, address: str, keystore: str | None, name: str, legal_id: str,
+        jurisdiction: str, roles: list[Role],
+    ) -> Participant:  # fmt: skip
+        """Record a participant this node knows (and, if custodial, holds the key of)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(db.participants).values(
+                    address=address, name=name, legal_id=legal_id, jurisdiction=jurisdiction,
+                    roles=",".join(r.value for r in roles), keystore=keystore,
+                )  # fmt: skip
+            )
+        return Participant(Address(address), name, legal_id, jurisdiction, frozenset(roles), keystore)
+
+    def issue_api_key(self, address: str, label: str = "default") -> str:
+        """A new API key for a participant; only its hash is stored."""
+        key = new_api_key()
+        with self.engine.begin() as conn:
+            conn.execute(insert(db.api_keys).values(participant=address, key_hash=hash_api_key(key), label=label))
+        return key
+
+    def authenticate(self, api_key: str | None) -> Participant:
+        """The participant an API key belongs to."""
+        if not api_key:
+            raise Unauthenticated("missing API key: send it in the X-API-Key header")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(db.participants)
+                .join(db.api_keys, db.api_keys.c.participant == db.participants.c.address)
+                .where(db.api_keys.c.key_hash == hash_api_key(api_key))
+            ).first()
+        if row is None:
+            raise Unauthenticated("unknown API key")
+        return self._participant(row._mapping)
+
+    def participant(self, address: str) -> Participant:
+        """A participant known to this node."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.participants).where(db.participants.c.address == address)).first()
+        if row is None:
+            raise NotFound(f"no participant {address} on this node")
+        return self._participant(row._mapping)
+
+    def participants(self) -> list[dict[str, Any]]:
+        """Every participant this node knows, with its status on chain."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.participants).order_by(db.participants.c.created_at)).all()
+        return [self.describe_member(self._participant(r._mapping)) for r in rows]
+
+    def describe_member(self, p: Participant) -> dict[str, Any]:
+        """A participant with the registry's view of it."""
+        info = self.client.member(p.address)
+        return {
+            "address": p.address,
+            "name": p.name,
+            "legal_id": p.legal_id,
+            "jurisdiction": p.jurisdiction,
+            "roles": sorted(r.value for r in (info.roles or p.roles)),
+            "status": info.status,
+            "custodial": p.keystore is not None,
+        }
+
+    def account(self, p: Participant) -> LocalAccount:
+        """The custodial signing key of a participant."""
+        if p.keystore is None:
+            raise Forbidden("CustodialKeyRequired", f"{p.address} holds its own key; this node cannot sign for it")
+        return self.keyring.unlock(p.address, p.keystore)
+
+    def member_view(self, address: str) -> MemberView:
+        """The registry's view of a member, as the rules need it."""
+        return self.client.member(address).view()
+
+    def _require_customs(self, caller: Participant) -> MemberView:
+        view = self.member_view(caller.address)
+        if not view.holds(Role.CUSTOMS):
+            raise Forbidden(
+                "ConsortiumRegistryMissingRole", "only an active customs administration may govern the consortium"
+            )
+        return view
+
+    def register_participant(
+        self, caller: Participant, name: str, legal_id: str, jurisdiction: str, roles: list[Role]
+    ) -> dict[str, Any]:
+        """A customs administration registers a member: an operator of its own jurisdiction
+        directly, or another customs administration through a governance proposal."""
+        caller_view = self._require_customs(caller)
+        is_customs = Role.CUSTOMS in roles
+        if is_customs and len(roles) != 1:
+            raise Forbidden("ConsortiumRegistryInvalidOperatorRole", "a customs administration holds only CUSTOMS")
+        if not is_customs and caller_view.jurisdiction != jurisdiction:
+            raise Forbidden(
+                "ConsortiumRegistryForeignJurisdiction",
+                f"a customs administration admits operators of its own jurisdiction only "
+                f"({caller_view.jurisdiction}), not of {jurisdiction}",
+            )
+        account, keystore = self.keyring.create()
+        signer = self.account(caller)
+        proposal: dict[str, Any] | None = None
+        if is_customs:
+            proposal_id, _ = self.client.propose_customs(signer, account.address, jurisdiction, legal_id, name)
+            proposal = self.client.proposal(proposal_id)
+        else:
+            self.client.admit_operator(signer, account.address, roles, jurisdiction, legal_id, name)
+        participant = self.add_participant(account, account.address, keystore, name, legal_id, jurisdiction, roles)
+        api_key = self.issue_api_key(account.address)
+        return {"participant": self.describe_member(participant), "api_key": api_key, "proposal": proposal}
+
+    def set_suspended(self, caller: Participant, address: str, suspended: bool) -> dict[str, Any]:
+        """A customs administration suspends or reinstates an operator of its jurisdiction."""
+        caller_view = self._require_customs(caller)
+        target = self.client.member(address)
+        if target.status == "none":
+            raise NotFound(f"{address} is not a member")
+        if Role.CUSTOMS in target.roles:
+            raise Forbidden("ConsortiumRegistryCustomsNeedsGovernance", "customs administrations change only by proposal")
+        if target.jurisdiction != caller_view.jurisdiction:
+            raise Forbidden(
+                "ConsortiumRegistryForeignJurisdiction",
+                f"a customs administration suspends and reinstates operators of its own jurisdiction only "
+                f"({caller_view.jurisdiction}); {address} is in {target.jurisdiction}",
+            )
+        self.client.set_suspended(self.account(caller), address, suspended)
+        return self.describe_member(self.participant(address)) if self._known(address) else {"address": address}
+
+    def approve_proposal(self, caller: Participant, proposal_id: int) -> dict[str, Any]:
+        """An active customs administration approves a governance proposal."""
+        self._require_customs(caller)
+        self.client.approve_proposal(self.account(caller), proposal_id)
+        return self.client.proposal(proposal_id)
+
+    def proposal(self, caller: Participant, proposal_id: int) -> dict[str, Any]:
+        """A governance proposal."""
+        return self.client.proposal(proposal_id)
+
+    def _known(self, address: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(db.participants.c.address).where(db.participants.c.address == address)).first() is not None
+
+    @staticmethod
+    def _participant(row: Any) -> Participant:
+        return Participant(
+            Address(row["address"]), row["name"], row["legal_id"], row["jurisdiction"], _roles(row["roles"]),
+            row["keystore"],
+        )  # fmt: skip
+
+    # --- consignments ---------------------------------------------------------------
+
+    def create_consignment(
+        self, caller: Participant, reference: str, origin: str, destination: str, transit: list[str], importer: str,
+        carrier: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        """An exporter opens a consignment."""
+        if not self.member_view(caller.address).holds(Role.EXPORTER):
+            raise Forbidden("ConsignmentLedgerMissingRole", "only an active exporter may open a consignment")
+        for address, role in ((importer, Role.IMPORTER), (carrier, Role.CARRIER)):
+            if not self.member_view(address).holds(role):
+                raise Forbidden("ConsignmentLedgerMissingRole", f"{address} is not an active {role.value.lower()}")
+        cid = _hex(consignment_id(reference))
+        with self.engine.connect() as conn:
+            if conn.execute(select(db.consignments.c.id).where(db.consignments.c.id == cid)).first():
+                raise Conflict(f"consignment {reference} already exists")
+        _, receipt = self.client.create_consignment(
+            self.account(caller), reference, origin, destination, transit, importer, carrier
+        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(db.consignments).values(
+                    id=cid, reference=reference, exporter=caller.address, importer=importer, origin=origin,
+                    destination=destination, transit=",".join(transit), tx_hash=receipt.tx_hash,
+                    block_number=receipt.block_number,
+                )  # fmt: skip
+            )
+            for address, role in ((caller.address, "exporter"), (importer, "importer"), (carrier, "carrier")):
+                conn.execute(insert(db.consignment_parties).values(consignment=cid, address=address, role=role))
+        return self.get_consignment(caller, reference)
+
+    def _consignment_row(self, reference: str) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.consignments).where(db.consignments.c.reference == reference)).first()
+        if row is None:
+            raise NotFound(f"no consignment {reference}")
+        return row._mapping
+
+    def _parties(self, cid: str) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.consignment_parties).where(db.consignment_parties.c.consignment == cid)).all()
+        return {r.address: r.role for r in rows}
+
+    def _view(self, info: ConsignmentInfo, cid: str) -> ConsignmentView:
+        return self.client.consignment_view(info, frozenset(Address(a) for a in self._parties(cid)))
+
+    def _readable(self, caller: Participant, reference: str) -> tuple[Any, ConsignmentInfo, ConsignmentView]:
+        row = self._consignment_row(reference)
+        info = self.client.consignment(_bytes(row["id"]))
+        view = self._view(info, row["id"])
+        if not may_read(self.member_view(caller.address), view):
+            raise Forbidden(
+                "ConsignmentReadAccess",
+                f"consignment {reference} is visible only to its parties, customs of its jurisdictions and auditors",
+            )
+        return row, info, view
+
+    def get_consignment(self, caller: Participant, reference: str) -> dict[str, Any]:
+        """A consignment the caller may see."""
+        row, info, _ = self._readable(caller, reference)
+        return self._describe(row, info)
+
+    def _describe(self, row: Any, info: ConsignmentInfo) -> dict[str, Any]:
+        return {
+            "id": row["id"],
+            "reference": row["reference"],
+            "exporter": info.exporter,
+            "importer": info.importer,
+            "carrier": info.carrier,
+            "origin": info.origin,
+            "destination": info.destination,
+            "transit": list(info.transit),
+            "entries": info.count,
+            "head": _hex(info.head),
+            "parties": self._parties(row["id"]),
+            "tx_hash": row["tx_hash"],
+            "block_number": row["block_number"],
+        }
+
+    def list_consignments(self, caller: Participant) -> list[dict[str, Any]]:
+        """The consignments visible to the caller."""
+        view = self.member_view(caller.address)
+        query = select(db.consignments).order_by(db.consignments.c.created_at)
+        if not view.holds(Role.AUDITOR):
+            conditions = [
+                db.consignments.c.id.in_(
+                    select(db.consignment_parties.c.consignment).where(db.consignment_parties.c.address == caller.address)
+                )
+            ]
+            if view.holds(Role.CUSTOMS):
+                j = view.jurisdiction
+                conditions += [
+                    db.consignments.c.origin == j,
+                    db.consignments.c.destination == j,
+                    db.consignments.c.transit.like(f"%{j}%"),
+                ]
+            query = query.where(or_(*conditions))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for r in rows:
+            info = self.client.consignment(_bytes(r.id))
+            if may_read(view, self._view(info, r.id)):
+                out.append(self._describe(r._mapping, info))
+        return out
+
+    # --- events ---------------------------------------------------------------------
+
+    def _lock(self, cid: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._consignment_locks.setdefault(cid, threading.Lock())
+
+    def append_event(
+        self, caller: Participant, reference: str, event_type: EventType, payload: dict[str, Any],
+        next_carrier: str | None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Sign and anchor one event as ``caller``; returns the anchored entry."""
+        row = self._consignment_row(reference)
+        cid = row["id"]
+        payload_bytes = canonical_json(payload)
+        with self._lock(cid):
+            info = self.client.consignment(_bytes(cid))
+            view = self._view(info, cid)
+            actor_view = self.member_view(caller.address)
+            next_view = self.member_view(next_carrier) if next_carrier else None
+            check_append(event_type, actor_view, view, next_view)
+            entry = Entry(
+                consignment=_bytes(cid),
+                seq=info.count,
+                prev_hash=info.head,
+                event_type=Hash32(event_type.type_id),
+                payload_hash=payload_hash(payload_bytes),
+                cid=payload_cid(payload_bytes),
+                next_carrier=Address(next_carrier or ZERO_ADDRESS),
+                actor=caller.address,
+            )
+            account = self.account(caller)
+            signature = sign_entry(entry, self.client.domain, account.key)
+            digest = entry_hash(entry, self.client.domain)
+            # The outbox row: written before the transaction, so nothing sent goes unrecorded.
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(db.entries).values(
+                        consignment=cid, seq=entry.seq, event_type=event_type.value, prev_hash=_hex(entry.prev_hash),
+                        payload_hash=_hex(entry.payload_hash), cid=entry.cid, next_carrier=entry.next_carrier,
+                        actor=entry.actor, signature=signature, entry_hash=_hex(digest),
+                        payload=payload_bytes.decode(), status="pending",
+                    )  # fmt: skip
+                )
+            try:
+                result = self.client.append(account, entry, signature)
+            except Exception:
+                # Refused or not sent: nothing is on chain, so nothing stays in the index.
+                with self.engine.begin() as conn:
+                    conn.execute(delete(db.entries).where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq))
+                raise
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(db.entries)
+                    .where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
+                    .values(
+                        status="anchored", tx_hash=result.receipt.tx_hash, block_number=result.receipt.block_number,
+                        log_index=result.log_index, block_time=result.block_time,
+                    )  # fmt: skip
+                )
+                if event_type is EventType.HANDOVER and next_carrier:
+                    known = self._parties(cid)
+                    if next_carrier not in known:
+                        conn.execute(
+                            insert(db.consignment_parties).values(consignment=cid, address=next_carrier, role="carrier")
+                        )
+        return self._entry_out(self._entry_rows(cid, entry.seq)[0])
+
+    def _entry_rows(self, cid: str, seq: int | None = None) -> list[Any]:
+        query = select(db.entries).where(db.entries.c.consignment == cid).order_by(db.entries.c.seq)
+        if seq is not None:
+            query = query.where(db.entries.c.seq == seq)
+        with self.engine.connect() as conn:
+            return [r._mapping for r in conn.execute(query).all()]
+
+    @staticmethod
+    def _entry_out(r: Any) -> dict[str, Any]:
+        return {
+            "seq": r["seq"],
+            "event_type": r["event_type"],
+            "actor": r["actor"],
+            "entry_hash": r["entry_hash"],
+            "prev_hash": r["prev_hash"],
+            "payload_hash": r["payload_hash"],
+            "cid": r["cid"],
+            "next_carrier": None if r["next_carrier"] == ZERO_ADDRESS else r["next_carrier"],
+            "signature": "0x" + bytes(r["signature"]).hex(),
+            "payload": json.loads(r["payload"]),
+            "status": r["status"],
+            "tx_hash": r["tx_hash"],
+            "block_number": r["block_number"],
+            "log_index": r["log_index"],
+            "block_time": r["block_time"],
+        }
+
+    def list_events(self, caller: Participant, reference: str) -> list[dict[str, Any]]:
+        """The entries of a consignment the caller may see."""
+        row, _, _ = self._readable(caller, reference)
+        return [self._entry_out(r) for r in self._entry_rows(row["id"])]
+
+    # --- verification ---------------------------------------------------------------
+
+    def verify(self, caller: Participant, reference: str) -> Report:
+        """Verify a consignment's evidence: index, payloads, signatures and the chain."""
+        row, info, _ = self._readable(caller, reference)
+        cid = row["id"]
+        evidence = []
+        for r in self._entry_rows(cid):
+            if r["status"] != "anchored":
+                continue
+            entry = Entry(
+                consignment=_bytes(cid),
+                seq=r["seq"],
+                prev_hash=_bytes(r["prev_hash"]),
+                event_type=Hash32(EventType(r["event_type"]).type_id),
+                payload_hash=_bytes(r["payload_hash"]),
+                cid=r["cid"],
+                next_carrier=Address(r["next_carrier"]),
+                actor=Address(r["actor"]),
+            )
+            on_chain = self.client.record(_bytes(cid), r["seq"], r["tx_hash"])
+            evidence.append(
+                EntryEvidence(entry, bytes(r["signature"]), r["payload"].encode(), _bytes(r["entry_hash"]), on_chain)
+            )
+        return verify_chain(reference, self.client.domain, evidence, (info.count, info.head))

@@ -1,0 +1,64 @@
+"""Service settings, from environment variables prefixed ``BORDERLEDGER_`` (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_KEYSTORE_PASSWORD = "development-only-keystore-password"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be configured with; defaults give the embedded mode."""
+
+    model_config = SettingsConfigDict(env_prefix="BORDERLEDGER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    rpc_url: str | None = Field(default=None, description="JSON-RPC URL; unset starts an embedded anvil node")
+    anvil_port: int = Field(default=0, description="port of the embedded anvil; 0 lets the OS choose")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset uses SQLite in data_dir")
+    deployment_file: Path | None = Field(default=None, description="deployment manifest; default data_dir/deployment.json")
+    deployer_key: str | None = Field(default=None, description="hex private key that deploys on a fresh chain")
+
+    keystore_password: str = DEV_KEYSTORE_PASSWORD
+    keystore_scrypt_n: int = Field(default=2**18, description="scrypt cost of new keystores")
+
+    bootstrap_customs: str = Field(
+        default="CN:General Administration of Customs of the PRC:CN-GACC,"
+        "KZ:State Revenue Committee of Kazakhstan:KZ-SRC,"
+        "DE:Generalzolldirektion:DE-GZD",
+        description="customs administrations admitted at deployment, 'CC:name:legal id' comma separated",
+    )
+    seed_demo: bool = True
+    max_request_bytes: int = 1_048_576
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> Settings:
+        if self.environment != "development" and self.keystore_password == DEV_KEYSTORE_PASSWORD:
+            raise ValueError("BORDERLEDGER_KEYSTORE_PASSWORD must be set outside development")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, SQLite in the data directory by default."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'borderledger.db').resolve()}"
+
+    @property
+    def manifest_path(self) -> Path:
+        """Where the deployment manifest is read and written."""
+        return self.deployment_file or self.data_dir / "deployment.json"
+
+    def bootstrap_list(self) -> list[tuple[str, str, str]]:
+        """(jurisdiction, name, legal id) of each bootstrap customs administration."""
+        out = []
+        for item in filter(None, (s.strip() for s in self.bootstrap_customs.split(","))):
+            jurisdiction, name, legal_id = item.split(":", 2)
+            out.append((jurisdiction.strip().upper(), name.strip(), legal_id.strip()))
+        return out
