@@ -38,6 +38,7 @@ _FORBIDDEN_REVERTS = {
     "ConsortiumRegistryCustomsNeedsGovernance",
     "ConsignmentLedgerMissingRole",
     "ConsignmentLedgerRelayerNotMember",
+    "ConsignmentLedgerInactiveActor",
     "ConsignmentLedgerNotCurrentCarrier",
     "ConsignmentLedgerNotJurisdictionCustoms",
     "ConsignmentLedgerNotDeclarant",

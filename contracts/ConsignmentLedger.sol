@@ -155,7 +155,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     function _authorise(Entry calldata e, Consignment storage c) private view {
         EventTypes.Category category = EventTypes.categoryOf(e.eventType);
         if (category == EventTypes.Category.Unknown) revert ConsignmentLedgerUnknownEventType(e.eventType);
-        if (!_registry.isActive(e.actor)) revert ConsignmentLedgerMissingRole(e.actor, bytes32(0));
+        if (!_registry.isActive(e.actor)) revert ConsignmentLedgerInactiveActor(e.actor);
         bool handover = e.eventType == EventTypes.HANDOVER;
         if (handover != (e.nextCarrier != address(0))) {
             revert ConsignmentLedgerInvalidNextCarrier(e.consignment, e.eventType, e.nextCarrier);

@@ -52,7 +52,9 @@ def check_append(
 ) -> None:
     """Raise RuleViolation unless ``actor`` may append ``event_type`` to ``consignment``."""
     if not actor.active:
-        raise RuleViolation("ConsignmentLedgerMissingRole", f"{actor.address} is not an active member")
+        raise RuleViolation(
+            "ConsignmentLedgerInactiveActor", f"{actor.address} is not an active member (suspended, removed or never admitted)"
+        )
     if (event_type is EventType.HANDOVER) != (next_carrier is not None):
         raise RuleViolation(
             "ConsignmentLedgerInvalidNextCarrier", "a HANDOVER must name the next carrier, and only a HANDOVER may"

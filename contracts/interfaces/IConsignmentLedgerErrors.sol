@@ -7,6 +7,8 @@ interface IConsignmentLedgerErrors {
     error ConsignmentLedgerZeroAddress();
     /// @notice `account` is not an active member holding `role`.
     error ConsignmentLedgerMissingRole(address account, bytes32 role);
+    /// @notice The entry's actor is not an active member (never admitted, suspended or removed).
+    error ConsignmentLedgerInactiveActor(address actor);
     /// @notice The caller relaying an entry is not an active member.
     error ConsignmentLedgerRelayerNotMember(address relayer);
     /// @notice A consignment with this reference already exists.

@@ -1,0 +1,162 @@
+"""ConsignmentLedger: who may append what, the hash chain, signatures and handovers."""
+
+from conftest import reverts
+
+from evidence.eip712 import Domain, Entry, entry_hash
+from evidence.roles import Role
+
+ZERO32 = b"\x00" * 32
+
+
+def test_exporter_creates_consignment(ledger, consignment, people):
+    c = ledger.consignment(consignment)
+    assert c[0] == people["exporter"] and c[1] == people["importer"] and c[2] == people["carrier"]
+    count, head = ledger.head(consignment)
+    assert count == 0 and head == "0x" + "00" * 32
+
+
+def test_non_exporter_cannot_create_consignment(ledger, people):
+    with reverts("ConsignmentLedgerMissingRole"):
+        ledger.createConsignment("X-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["carrier"]})
+
+
+def test_duplicate_reference_is_refused(ledger, consignment, people):
+    with reverts("ConsignmentLedgerAlreadyExists"):
+        ledger.createConsignment(
+            "CQ-DUI-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["exporter2"]}
+        )
+
+
+def test_carrier_appends_custody_event(append, ledger, consignment, people):
+    tx = append(people["carrier"], "LOADING")
+    assert tx.events["EventAppended"]["seq"] == 0
+    record = ledger.entryAt(consignment, 0)
+    assert record[1] == people["carrier"]
+    assert ledger.head(consignment)[0] == 1
+
+
+def test_carrier_cannot_append_customs_release(append, ledger, consignment, people):
+    with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
+        append(people["carrier"], "RELEASED")
+    assert ledger.head(consignment)[0] == 0
+
+
+def test_origin_and_transit_customs_append_controls(append, ledger, consignment, people):
+    append(people["cn"], "SEAL_VERIFIED")
+    append(people["kz"], "INSPECTED")
+    append(people["de"], "RELEASED")
+    assert ledger.head(consignment)[0] == 3
+
+
+def test_customs_of_other_jurisdiction_cannot_append_controls(append, registry, ledger, consignment, people):
+    tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR", "French Customs", {"from": people["cn"]})
+    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})
+    with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
+        append(people["fr"], "HELD")
+    assert ledger.head(consignment)[0] == 0
+
+
+def test_declarant_rules(append, ledger, consignment, people):
+    append(people["exporter"], "DECLARATION")
+    append(people["importer"], "DECLARATION")
+    with reverts("ConsignmentLedgerNotDeclarant"):
+        append(people["carrier"], "DECLARATION")
+    assert ledger.head(consignment)[0] == 2
+
+
+def test_customs_cannot_declare_on_behalf_of_traders(append, people):
+    with reverts("ConsignmentLedgerNotDeclarant"):
+        append(people["cn"], "DECLARATION")
+
+
+def test_parties_attach_documents_outsiders_cannot(append, ledger, consignment, people):
+    append(people["importer"], "DOCUMENT_ATTACHED")
+    append(people["kz"], "DOCUMENT_ATTACHED")
+    with reverts("ConsignmentLedgerNotParty"):
+        append(people["exporter2"], "DOCUMENT_ATTACHED")
+    assert ledger.head(consignment)[0] == 2
+
+
+def test_auditor_cannot_append(append, people):
+    with reverts("ConsignmentLedgerNotParty"):
+        append(people["auditor"], "DOCUMENT_ATTACHED")
+
+
+def test_stale_seq_is_refused(append, ledger, consignment, people):
+    append(people["carrier"], "LOADING")
+    with reverts("ConsignmentLedgerStaleHead"):
+        append(people["carrier"], "DEPARTING", seq=0, prev=ZERO32)
+    assert ledger.head(consignment)[0] == 1
+
+
+def test_forked_prev_hash_is_refused(append, ledger, consignment, people):
+    append(people["carrier"], "LOADING")
+    with reverts("ConsignmentLedgerStaleHead"):
+        append(people["carrier"], "DEPARTING", prev=b"\x22" * 32)
+    assert ledger.head(consignment)[0] == 1
+
+
+def test_signature_of_someone_else_is_refused(append, ledger, consignment, people):
+    with reverts("ConsignmentLedgerInvalidSigner"):
+        append(people["carrier"], "LOADING", signer=people["exporter"])
+    assert ledger.head(consignment)[0] == 0
+
+
+def test_member_may_relay_anothers_signed_entry(append, ledger, consignment, people):
+    tx = append(people["carrier"], "LOADING", relayer=people["exporter"])
+    assert tx.events["EventAppended"]["actor"] == people["carrier"]
+
+
+def test_non_member_cannot_relay(append, people):
+    with reverts("ConsignmentLedgerRelayerNotMember"):
+        append(people["carrier"], "LOADING", relayer=people["outsider"])
+
+
+def test_handover_moves_custody(append, ledger, consignment, people):
+    tx = append(people["carrier"], "HANDOVER", next_carrier=people["carrier2"])
+    assert tx.events["CustodyTransferred"]["to"] == people["carrier2"]
+    append(people["carrier2"], "ARRIVING")
+    with reverts("ConsignmentLedgerNotCurrentCarrier"):
+        append(people["carrier"], "UNLOADING")
+    assert ledger.isParty(consignment, people["carrier2"])
+    assert ledger.head(consignment)[0] == 2
+
+
+def test_handover_must_name_an_active_carrier(append, people):
+    with reverts("ConsignmentLedgerInvalidNextCarrier"):
+        append(people["carrier"], "HANDOVER")
+    with reverts("ConsignmentLedgerInvalidNextCarrier"):
+        append(people["carrier"], "HANDOVER", next_carrier=people["importer"])
+
+
+def test_only_handover_names_a_next_carrier(append, people):
+    with reverts("ConsignmentLedgerInvalidNextCarrier"):
+        append(people["carrier"], "LOADING", next_carrier=people["carrier2"])
+
+
+def test_suspended_carrier_cannot_append(append, registry, ledger, consignment, people):
+    registry.suspendMember(people["carrier"], {"from": people["cn"]})
+    with reverts("ConsignmentLedgerInactiveActor"):
+        append(people["carrier"], "LOADING", relayer=people["exporter"])
+    registry.reinstateMember(people["carrier"], {"from": people["cn"]})
+    append(people["carrier"], "LOADING")
+    assert ledger.head(consignment)[0] == 1
+
+
+def test_contract_and_python_compute_the_same_entry_hash(ledger, consignment, people, chain):
+    entry = Entry(
+        consignment=bytes(consignment),
+        seq=7,
+        prev_hash=b"\x01" * 32,
+        event_type=b"\x02" * 32,
+        payload_hash=b"\x03" * 32,
+        cid="bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",
+        next_carrier=people["carrier2"].address,
+        actor=people["carrier"].address,
+    )
+    assert bytes(ledger.hashEntry(entry.as_tuple())) == entry_hash(entry, Domain(chain.id, ledger.address))
+
+
+def test_roles_constant_matches_python(registry, people):
+    assert registry.rolesOf(people["cn"])[0] == "0x" + Role.CUSTOMS.role_id.hex()
+

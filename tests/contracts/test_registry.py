@@ -1,0 +1,109 @@
+"""ConsortiumRegistry: bootstrap, operator admission by jurisdiction, suspension, governance."""
+
+from brownie import ConsortiumRegistry, accounts
+from conftest import reverts
+
+from evidence.roles import Role
+
+CUSTOMS = Role.CUSTOMS.role_id
+EXPORTER = Role.EXPORTER.role_id
+
+
+def test_bootstrap_admits_active_customs(registry, people):
+    assert registry.hasActiveRole(CUSTOMS, people["cn"])
+    assert registry.member(people["de"])[0] == "0x4445"  # "DE"
+    assert registry.activeCustomsCount() == 3
+
+
+def test_constructor_rejects_zero_address():
+    with reverts("ConsortiumRegistryZeroAddress"):
+        ConsortiumRegistry.deploy(["0x" + "00" * 20], [b"CN"], ["x"], ["y"], {"from": accounts[0]})
+
+
+def test_constructor_rejects_empty_bootstrap():
+    with reverts("ConsortiumRegistryBadBootstrap"):
+        ConsortiumRegistry.deploy([], [], [], [], {"from": accounts[0]})
+
+
+def test_customs_admits_operator_of_own_jurisdiction(registry, people):
+    tx = registry.admitOperator(people["outsider"], [EXPORTER], b"CN", "CN-1", "Trader", {"from": people["cn"]})
+    assert registry.hasActiveRole(EXPORTER, people["outsider"])
+    assert tx.events["MemberAdmitted"]["account"] == people["outsider"]
+
+
+def test_customs_cannot_admit_operator_of_other_jurisdiction(registry, people):
+    with reverts("ConsortiumRegistryForeignJurisdiction"):
+        registry.admitOperator(people["outsider"], [EXPORTER], b"DE", "DE-1", "Trader", {"from": people["cn"]})
+    assert not registry.hasActiveRole(EXPORTER, people["outsider"])
+
+
+def test_non_customs_cannot_admit(ledger, registry, people):
+    with reverts("ConsortiumRegistryMissingRole"):
+        registry.admitOperator(people["outsider"], [EXPORTER], b"CN", "CN-1", "Trader", {"from": people["exporter"]})
+    assert registry.member(people["outsider"])[1] == 0
+
+
+def test_customs_role_cannot_be_granted_to_an_operator(registry, people):
+    with reverts("ConsortiumRegistryInvalidOperatorRole"):
+        registry.admitOperator(people["outsider"], [CUSTOMS], b"CN", "CN-1", "Fake customs", {"from": people["cn"]})
+    assert not registry.hasActiveRole(CUSTOMS, people["outsider"])
+
+
+def test_invalid_jurisdiction_is_refused(registry, people):
+    with reverts("ConsortiumRegistryInvalidJurisdiction"):
+        registry.admitOperator(people["outsider"], [EXPORTER], b"cn", "CN-1", "Trader", {"from": people["cn"]})
+
+
+def test_suspend_and_reinstate_own_operator(ledger, registry, people):
+    tx = registry.suspendMember(people["exporter"], {"from": people["cn"]})
+    assert "MemberSuspended" in tx.events
+    assert not registry.hasActiveRole(EXPORTER, people["exporter"])
+    registry.reinstateMember(people["exporter"], {"from": people["cn"]})
+    assert registry.hasActiveRole(EXPORTER, people["exporter"])
+
+
+def test_cannot_suspend_operator_of_other_jurisdiction(ledger, registry, people):
+    with reverts("ConsortiumRegistryForeignJurisdiction"):
+        registry.suspendMember(people["exporter"], {"from": people["de"]})
+    assert registry.isActive(people["exporter"])
+
+
+def test_customs_cannot_be_suspended_outside_governance(registry, people):
+    with reverts("ConsortiumRegistryCustomsNeedsGovernance"):
+        registry.suspendMember(people["kz"], {"from": people["cn"]})
+    assert registry.isActive(people["kz"])
+
+
+def test_customs_admission_needs_a_majority(registry, people):
+    tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR-DGDDI", "French Customs", {"from": people["cn"]})
+    proposal_id = tx.events["CustomsProposalCreated"]["proposalId"]
+    assert not registry.isActive(people["fr"])  # 1 of 3 is no majority
+    tx = registry.approveProposal(proposal_id, {"from": people["de"]})
+    assert "CustomsProposalExecuted" in tx.events
+    assert registry.hasActiveRole(CUSTOMS, people["fr"])
+    assert registry.activeCustomsCount() == 4
+
+
+def test_approving_twice_is_refused(registry, people):
+    tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR-DGDDI", "French Customs", {"from": people["cn"]})
+    proposal_id = tx.events["CustomsProposalCreated"]["proposalId"]
+    with reverts("ConsortiumRegistryAlreadyApproved"):
+        registry.approveProposal(proposal_id, {"from": people["cn"]})
+    assert not registry.isActive(people["fr"])
+
+
+def test_operators_cannot_propose_or_approve(ledger, registry, people):
+    with reverts("ConsortiumRegistryMissingRole"):
+        registry.proposeCustomsAdmission(people["fr"], b"FR", "FR", "French Customs", {"from": people["exporter"]})
+    tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR", "French Customs", {"from": people["cn"]})
+    with reverts("ConsortiumRegistryMissingRole"):
+        registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["exporter"]})
+    assert not registry.isActive(people["fr"])
+
+
+def test_customs_removal_by_majority(registry, people):
+    tx = registry.proposeCustomsRemoval(people["kz"], {"from": people["cn"]})
+    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})
+    assert not registry.hasActiveRole(CUSTOMS, people["kz"])
+    assert registry.member(people["kz"])[1] == 3  # Removed
+    assert registry.activeCustomsCount() == 2
