@@ -1,0 +1,67 @@
+# BorderLedger: `make run` and `make test` set up everything they need (idempotent).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BROWNIE_VENV := .tools/brownie
+STAMPS := build/.stamps
+
+# brownie runs from its own tool environment, with its data folder inside .tools, the
+# solc shim as its compiler and the npm anvil on PATH (see brownie-config.yaml).
+ANVIL_BIN_DIR = $(abspath $(dir $(firstword $(wildcard node_modules/@foundry-rs/anvil-*/bin/anvil))))
+BROWNIE = PATH="$(ANVIL_BIN_DIR):$$PATH" HOME="$(CURDIR)/.tools/brownie-home" \
+	SOLCX_BINARY_PATH="$(CURDIR)/build/solcx" $(BROWNIE_VENV)/bin/brownie
+
+.PHONY: setup run demo test test-contracts test-python lint brownie-compile brownie-deploy clean
+
+setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/brownie $(STAMPS)/compiled
+
+$(STAMPS)/venv: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	@node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' || (echo "Node.js 20+ is required" && exit 1)
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/brownie: requirements-brownie.lock
+	$(PYTHON) -m venv $(BROWNIE_VENV)
+	$(BROWNIE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-brownie.lock
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/compiled: $(STAMPS)/venv $(STAMPS)/npm $(wildcard contracts/*.sol contracts/interfaces/*.sol) tools/solc-shim.js
+	$(PY) -m chain.compile
+	@mkdir -p $(STAMPS) && touch $@
+
+run: setup
+	$(VENV)/bin/borderledger serve
+
+demo: setup
+	$(VENV)/bin/borderledger demo
+
+test: setup test-contracts test-python
+
+test-contracts: setup
+	@$(PY) tools/brownie_home.py
+	$(BROWNIE) test -W ignore::FutureWarning
+
+test-python: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check evidence chain api tests scripts tools
+	$(VENV)/bin/mypy
+
+brownie-compile: setup
+	@$(PY) tools/brownie_home.py
+	$(BROWNIE) compile
+
+brownie-deploy: setup
+	@$(PY) tools/brownie_home.py
+	$(BROWNIE) run scripts/deploy.py
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache
