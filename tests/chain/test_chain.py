@@ -1,0 +1,138 @@
+"""chain/: deploy and manifest, bindings, revert decoding, concurrent sends, shared hashing."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
+from chain.errors import ContractRevert, DeploymentNotFound
+from chain.ledger import LedgerClient
+from chain.node import AnvilNode
+from chain.rpc import connect
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Entry, entry_hash, sign_entry
+from evidence.event_types import EventType
+from evidence.roles import Role
+from evidence.types import ZERO_ADDRESS, ZERO_HASH
+
+
+@pytest.fixture(scope="module")
+def consortium(anvil: AnvilNode):
+    w3 = connect(anvil.url)
+    people = {name: Account.create() for name in ("deployer", "cn", "de", "exporter", "importer", "carrier")}
+    manifest = deploy(
+        w3,
+        people["deployer"],
+        [CustomsBootstrap(people["cn"].address, "CN", "CN-GACC", "China Customs"),
+         CustomsBootstrap(people["de"].address, "DE", "DE-GZD", "German Customs")],
+    )  # fmt: skip
+    client = LedgerClient(w3, manifest)
+    client.admit_operator(people["cn"], people["exporter"].address, [Role.EXPORTER], "CN", "CN-E", "Exporter")
+    client.admit_operator(people["cn"], people["carrier"].address, [Role.CARRIER], "CN", "CN-C", "Carrier")
+    client.admit_operator(people["de"], people["importer"].address, [Role.IMPORTER], "DE", "DE-I", "Importer")
+    return client, people
+
+
+def make_entry(client: LedgerClient, reference_id: bytes, actor: str, event: EventType, payload: dict) -> Entry:
+    count, head = client.head(reference_id)
+    data = canonical_json(payload)
+    return Entry(reference_id, count, head, event.type_id, payload_hash(data), payload_cid(data), ZERO_ADDRESS, actor)
+
+
+def test_manifest_round_trip_and_chain_check(consortium, tmp_path: Path, anvil: AnvilNode):
+    client, _ = consortium
+    path = tmp_path / "deployment.json"
+    write_manifest(client.manifest, path)
+    loaded = load_manifest(path, client.w3)
+    assert loaded == client.manifest
+    assert json.loads(path.read_text())["chain_id"] == 31337
+    assert loaded.registry.block < loaded.ledger.block
+
+
+def test_manifest_of_another_chain_is_refused(consortium, tmp_path: Path):
+    client, _ = consortium
+    path = tmp_path / "deployment.json"
+    data = client.manifest.to_json()
+    data["chain_id"] = 1
+    path.write_text(json.dumps(data))
+    with pytest.raises(DeploymentNotFound, match="chain 1"):
+        load_manifest(path, client.w3)
+
+
+def test_manifest_without_code_is_refused(tmp_path: Path, consortium):
+    client, _ = consortium
+    with AnvilNode() as fresh:
+        path = tmp_path / "deployment.json"
+        write_manifest(client.manifest, path)
+        with pytest.raises(DeploymentNotFound, match="no code"):
+            load_manifest(path, connect(fresh.url))
+
+
+def test_contract_and_evidence_compute_the_same_entry_hash(consortium):
+    client, people = consortium
+    entry = Entry(b"\x05" * 32, 11, b"\x06" * 32, EventType.HANDOVER.type_id, b"\x07" * 32, "bafy-some-cid",
+                  people["importer"].address, people["carrier"].address)  # fmt: skip
+    assert client.hash_entry(entry) == entry_hash(entry, client.domain)
+
+
+def test_revert_is_decoded_to_the_custom_error(consortium):
+    client, people = consortium
+    with pytest.raises(ContractRevert) as caught:
+        client.admit_operator(people["cn"], Account.create().address, [Role.IMPORTER], "DE", "X", "Y")
+    assert caught.value.error == "ConsortiumRegistryForeignJurisdiction"
+    assert caught.value.args_by_name["callerJurisdiction"] == "CN"
+
+
+def test_append_and_read_back_the_record(consortium):
+    client, people = consortium
+    cid, _ = client.create_consignment(
+        people["exporter"], "CHAIN-T-1", "CN", "DE", [], people["importer"].address, people["carrier"].address
+    )
+    entry = make_entry(client, cid, people["carrier"].address, EventType.LOADING, {"n": 1})
+    result = client.append(people["carrier"], entry, sign_entry(entry, client.domain, people["carrier"].key))
+    assert result.entry_hash == entry_hash(entry, client.domain)
+    record = client.record(cid, 0)
+    assert record.entry_hash == result.entry_hash and record.actor == people["carrier"].address
+    assert record.block_number == result.receipt.block_number
+    assert client.head(cid) == (1, result.entry_hash)
+
+
+def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium):
+    """One relayer account sends 50 transactions at once: nonces never collide or skip."""
+    client, people = consortium
+    relayer, carrier = people["exporter"], people["carrier"]
+    ids = [
+        client.create_consignment(relayer, f"CONC-{i}", "CN", "DE", [], people["importer"].address, carrier.address)[0]
+        for i in range(50)
+    ]
+    entries = [make_entry(client, cid, carrier.address, EventType.LOADING, {"i": i}) for i, cid in enumerate(ids)]
+
+    def send(entry: Entry):
+        return client.append(relayer, entry, sign_entry(entry, client.domain, carrier.key))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(send, entries))
+    assert len({r.receipt.tx_hash for r in results}) == 50
+    assert all(client.head(cid)[0] == 1 for cid in ids)
+    nonces = sorted(int(client.w3.eth.get_transaction(r.receipt.tx_hash)["nonce"]) for r in results)
+    assert nonces == list(range(nonces[0], nonces[0] + 50))
+
+
+def test_stale_head_reverts_with_its_custom_error(consortium):
+    client, people = consortium
+    cid, _ = client.create_consignment(
+        people["exporter"], "CHAIN-T-2", "CN", "DE", [], people["importer"].address, people["carrier"].address
+    )
+    first = make_entry(client, cid, people["carrier"].address, EventType.LOADING, {"n": 1})
+    client.append(people["carrier"], first, sign_entry(first, client.domain, people["carrier"].key))
+    stale = Entry(cid, 0, ZERO_HASH, EventType.DEPARTING.type_id, b"\x01" * 32, "c", ZERO_ADDRESS, people["carrier"].address)
+    with pytest.raises(ContractRevert) as caught:
+        client.append(people["carrier"], stale, sign_entry(stale, client.domain, people["carrier"].key))
+    assert caught.value.error == "ConsignmentLedgerStaleHead"
+    assert client.head(cid)[0] == 1
