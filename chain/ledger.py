@@ -9,6 +9,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from chain.compile import load_artifact
 from chain.deploy import Manifest
@@ -159,7 +160,9 @@ class LedgerClient:
         }
 
     def _proposal_id(self, receipt: Receipt) -> int:
-        events = self.registry.events.CustomsProposalCreated().process_receipt(_raw_receipt(self.w3, receipt))
+        events = self.registry.events.CustomsProposalCreated().process_receipt(
+            _raw_receipt(self.w3, receipt), errors=DISCARD
+        )
         return int(events[0]["args"]["proposalId"])
 
     # --- ledger ---------------------------------------------------------------------
@@ -230,7 +233,7 @@ class LedgerClient:
     def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""
         receipt = self.sender.transact(relayer, self.ledger.functions.appendEvent(entry.as_tuple(), signature))
-        events = self.ledger.events.EventAppended().process_receipt(_raw_receipt(self.w3, receipt))
+        events = self.ledger.events.EventAppended().process_receipt(_raw_receipt(self.w3, receipt), errors=DISCARD)
         if not events:
             raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
         log = events[0]

@@ -1,0 +1,160 @@
+"""Consignments and events end to end against the embedded anvil: allowed and refused paths."""
+
+from sqlalchemy import update
+
+from api.db import entries
+from chain.errors import ContractRevert
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Entry, sign_entry
+from evidence.event_types import EventType
+from evidence.types import ZERO_ADDRESS
+from tests.api.conftest import EVENT, auth
+
+DEMO = "CQ-DUI-2026-0001"
+
+
+def test_demo_consignment_verifies(client, keys):
+    response = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "importer"))
+    assert response.status_code == 200
+    report = response.json()
+    assert report["verdict"] == "passed", report["failures"]
+    assert len(report["entries"]) == 6
+    assert {c["name"] for c in report["entries"][0]["checks"]} == {
+        "payload_hash", "entry_hash", "signature", "chain_link", "on_chain"
+    }  # fmt: skip
+    assert all(c["passed"] for e in report["entries"] for c in e["checks"])
+
+
+def test_carrier_cannot_append_customs_release_at_either_layer(client, keys, demo_runtime):
+    body = {"event_type": "RELEASED", "payload": EVENT}
+    response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "carrier"))
+    assert response.status_code == 403
+    assert response.json()["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
+    assert "control events (RELEASED) are appended only by customs" in response.json()["message"]
+
+    # The same append sent straight to the contract from the carrier's own account.
+    service = demo_runtime.service
+    carrier = service.account(service.participant(keys["carrier"]["address"]))
+    cid = service.client.consignment(bytes.fromhex(_id(client, keys)[2:]))
+    data = canonical_json(EVENT)
+    entry = Entry(cid.id, cid.count, cid.head, EventType.RELEASED.type_id, payload_hash(data), payload_cid(data),
+                  ZERO_ADDRESS, carrier.address)  # fmt: skip
+    try:
+        service.client.append(carrier, entry, sign_entry(entry, service.client.domain, carrier.key))
+    except ContractRevert as revert:
+        assert revert.error == "ConsignmentLedgerNotJurisdictionCustoms"
+    else:
+        raise AssertionError("the contract accepted a carrier's customs release")
+    assert service.client.head(cid.id)[0] == cid.count
+
+
+def _id(client, keys) -> str:
+    return client.get(f"/v1/consignments/{DEMO}", headers=auth(keys, "exporter")).json()["id"]
+
+
+def test_customs_of_destination_releases(client, keys):
+    body = {"event_type": "RELEASED", "payload": EVENT}
+    response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "customs-DE"))
+    assert response.status_code == 201, response.json()
+    entry = response.json()
+    assert entry["status"] == "anchored" and entry["tx_hash"].startswith("0x") and entry["block_number"] > 0
+    assert entry["actor"] == keys["customs-DE"]["address"]
+
+
+def test_importer_cannot_append_custody_event(client, keys):
+    body = {"event_type": "ARRIVING", "payload": EVENT}
+    response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "importer"))
+    assert response.status_code == 403
+    assert response.json()["rule"] == "ConsignmentLedgerNotCurrentCarrier"
+
+
+def test_auditor_reads_but_cannot_write(client, keys):
+    assert client.get(f"/v1/consignments/{DEMO}/events", headers=auth(keys, "auditor")).status_code == 200
+    body = {"event_type": "DOCUMENT_ATTACHED", "payload": EVENT}
+    response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "auditor"))
+    assert response.status_code == 403
+    assert response.json()["rule"] == "ConsignmentLedgerNotParty"
+
+
+def test_exporter_creates_a_consignment_and_handover_moves_custody(client, keys):
+    body = {"reference": "CQ-DUI-2026-0002", "origin": "CN", "destination": "DE", "transit": ["KZ"],
+            "importer": keys["importer"]["address"], "carrier": keys["carrier"]["address"]}  # fmt: skip
+    created = client.post("/v1/consignments", json=body, headers=auth(keys, "exporter"))
+    assert created.status_code == 201, created.json()
+    assert created.json()["entries"] == 0
+
+    # A second carrier, admitted by KZ customs, takes over at the border.
+    new = client.post(
+        "/v1/participants",
+        json={"name": "KTZ Express", "legal_id": "KZ-BIN-1", "jurisdiction": "KZ", "roles": ["CARRIER"]},
+        headers=auth(keys, "customs-KZ"),
+    )
+    assert new.status_code == 201, new.json()
+    kz_carrier = new.json()["participant"]["address"]
+    handover = {"event_type": "HANDOVER", "payload": EVENT, "next_carrier": kz_carrier}
+    response = client.post("/v1/consignments/CQ-DUI-2026-0002/events", json=handover, headers=auth(keys, "carrier"))
+    assert response.status_code == 201, response.json()
+    kz_key = {"X-API-Key": new.json()["api_key"]}
+    arriving = {"event_type": "ARRIVING", "payload": EVENT}
+    assert client.post("/v1/consignments/CQ-DUI-2026-0002/events", json=arriving, headers=kz_key).status_code == 201
+    refused = client.post("/v1/consignments/CQ-DUI-2026-0002/events", json=arriving, headers=auth(keys, "carrier"))
+    assert refused.status_code == 403 and refused.json()["rule"] == "ConsignmentLedgerNotCurrentCarrier"
+    consignment = client.get("/v1/consignments/CQ-DUI-2026-0002", headers=kz_key).json()
+    assert consignment["carrier"] == kz_carrier and consignment["entries"] == 2
+
+
+def test_carrier_cannot_open_a_consignment(client, keys):
+    body = {"reference": "X-2", "origin": "CN", "destination": "DE", "importer": keys["importer"]["address"],
+            "carrier": keys["carrier"]["address"]}  # fmt: skip
+    response = client.post("/v1/consignments", json=body, headers=auth(keys, "carrier"))
+    assert response.status_code == 403
+    assert response.json()["rule"] == "ConsignmentLedgerMissingRole"
+
+
+def test_duplicate_reference_is_409(client, keys):
+    body = {"reference": DEMO, "origin": "CN", "destination": "DE", "importer": keys["importer"]["address"],
+            "carrier": keys["carrier"]["address"]}  # fmt: skip
+    assert client.post("/v1/consignments", json=body, headers=auth(keys, "exporter")).status_code == 409
+
+
+def test_visibility_by_party_jurisdiction_and_role(client, keys):
+    other = client.post(
+        "/v1/participants",
+        json={"name": "Other Exporter", "legal_id": "CN-OTHER", "jurisdiction": "CN", "roles": ["EXPORTER"]},
+        headers=auth(keys, "customs-CN"),
+    ).json()
+    outsider = {"X-API-Key": other["api_key"]}
+    assert client.get(f"/v1/consignments/{DEMO}", headers=outsider).status_code == 403
+    assert client.get(f"/v1/consignments/{DEMO}/verify", headers=outsider).status_code == 403
+    assert DEMO not in [c["reference"] for c in client.get("/v1/consignments", headers=outsider).json()]
+    for who in ("exporter", "importer", "carrier", "customs-CN", "customs-KZ", "customs-DE", "auditor"):
+        listed = [c["reference"] for c in client.get("/v1/consignments", headers=auth(keys, who)).json()]
+        assert DEMO in listed, who
+
+
+def test_edited_payload_fails_only_its_payload_check(client, keys, demo_runtime):
+    consignment_id = _id(client, keys)
+    with demo_runtime.engine.begin() as conn:
+        conn.execute(
+            update(entries)
+            .where(entries.c.consignment == consignment_id, entries.c.seq == 1)
+            .values(payload=entries.c.payload.op("||")(""))  # no-op first: the report still passes
+        )
+    assert client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()["verdict"] == "passed"
+    with demo_runtime.engine.begin() as conn:
+        row = conn.execute(entries.select().where(entries.c.consignment == consignment_id, entries.c.seq == 1)).first()
+        tampered = row.payload.replace("loading", "unloading")
+        assert tampered != row.payload
+        conn.execute(
+            update(entries).where(entries.c.consignment == consignment_id, entries.c.seq == 1).values(payload=tampered)
+        )
+    report = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()
+    assert report["verdict"] == "failed"
+    assert report["failures"] == ["seq 1: payload_hash"]
+    payload_check = report["entries"][1]["checks"][0]
+    assert payload_check["name"] == "payload_hash" and "payload hash mismatch" in payload_check["detail"]
+    with demo_runtime.engine.begin() as conn:
+        conn.execute(
+            update(entries).where(entries.c.consignment == consignment_id, entries.c.seq == 1).values(payload=row.payload)
+        )
