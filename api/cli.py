@@ -15,7 +15,9 @@ from api.settings import Settings
 app = typer.Typer(help="BorderLedger: a permissioned evidence ledger for cross-border trade.", no_args_is_help=True)
 console = Console()
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data directory (default: BORDERLEDGER_DATA_DIR or ./data)")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="data directory (default: BORDERLEDGER_DATA_DIR or ./data)")
+]
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
@@ -116,7 +118,11 @@ def verify(
             mark = {True: "[green]passed[/]", False: "[red]FAILED[/]", None: "[yellow]skipped[/]"}[check.passed]
             table.add_row("", "", "", check.name, mark, check.detail)
         console.print(table)
-        verdict = "[green]every check passed[/]" if report.passed else "[red]verification FAILED: " + "; ".join(report.failures())
+        verdict = (
+            "[green]every check passed[/]"
+            if report.passed
+            else "[red]verification FAILED: " + "; ".join(report.failures())
+        )
         console.print(verdict)
     raise typer.Exit(0 if report.passed else 1)
 

@@ -56,19 +56,51 @@ def seed_demo(service: LedgerService, customs_keys: dict[str, dict[str, str]]) -
     chongqing = "urn:epc:id:sgln:0614141.00001.0"
     khorgos = "urn:epc:id:sgln:0614141.00002.0"
     steps = [
-        (exporter, EventType.DECLARATION, _event(EventType.DECLARATION, "2026-11-02T09:00:00+08:00", "+08:00", chongqing,
-                                                 biz_step="other", disposition="urn:epcglobal:cbv:disp:in_progress")),
-        (carrier, EventType.LOADING, _event(EventType.LOADING, "2026-11-03T08:30:00+08:00", "+08:00", chongqing,
-                                            biz_step="loading")),
-        (customs["CN"], EventType.SEAL_VERIFIED, _event(EventType.SEAL_VERIFIED, "2026-11-03T10:00:00+08:00", "+08:00",
-                                                        chongqing, biz_step="inspecting")),
-        (customs["CN"], EventType.RELEASED, _event(EventType.RELEASED, "2026-11-03T11:00:00+08:00", "+08:00", chongqing,
-                                                   biz_step="accepting")),
-        (carrier, EventType.DEPARTING, _event(EventType.DEPARTING, "2026-11-03T14:00:00+08:00", "+08:00", chongqing,
-                                              biz_step="departing", disposition="urn:epcglobal:cbv:disp:in_transit")),
-        (customs["KZ"], EventType.SEAL_VERIFIED, _event(EventType.SEAL_VERIFIED, "2026-11-06T16:20:00+05:00", "+05:00",
-                                                        khorgos, biz_step="inspecting")),
-    ]  # fmt: skip
+        (
+            exporter,
+            EventType.DECLARATION,
+            _event(
+                EventType.DECLARATION,
+                "2026-11-02T09:00:00+08:00",
+                "+08:00",
+                chongqing,
+                biz_step="other",
+                disposition="urn:epcglobal:cbv:disp:in_progress",
+            ),
+        ),
+        (
+            carrier,
+            EventType.LOADING,
+            _event(EventType.LOADING, "2026-11-03T08:30:00+08:00", "+08:00", chongqing, biz_step="loading"),
+        ),
+        (
+            customs["CN"],
+            EventType.SEAL_VERIFIED,
+            _event(EventType.SEAL_VERIFIED, "2026-11-03T10:00:00+08:00", "+08:00", chongqing, biz_step="inspecting"),
+        ),
+        (
+            customs["CN"],
+            EventType.RELEASED,
+            _event(EventType.RELEASED, "2026-11-03T11:00:00+08:00", "+08:00", chongqing, biz_step="accepting"),
+        ),
+        (
+            carrier,
+            EventType.DEPARTING,
+            _event(
+                EventType.DEPARTING,
+                "2026-11-03T14:00:00+08:00",
+                "+08:00",
+                chongqing,
+                biz_step="departing",
+                disposition="urn:epcglobal:cbv:disp:in_transit",
+            ),
+        ),
+        (
+            customs["KZ"],
+            EventType.SEAL_VERIFIED,
+            _event(EventType.SEAL_VERIFIED, "2026-11-06T16:20:00+05:00", "+05:00", khorgos, biz_step="inspecting"),
+        ),
+    ]
     for actor, event_type, payload in steps:
         service.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
     return keys

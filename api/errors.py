@@ -54,7 +54,11 @@ _CONFLICT_REVERTS = {
     "ConsignmentLedgerAlreadyExists",
     "ConsignmentLedgerStaleHead",
 }
-_NOT_FOUND_REVERTS = {"ConsortiumRegistryUnknownProposal", "ConsignmentLedgerUnknownConsignment", "ConsortiumRegistryNotMember"}
+_NOT_FOUND_REVERTS = {
+    "ConsortiumRegistryUnknownProposal",
+    "ConsignmentLedgerUnknownConsignment",
+    "ConsortiumRegistryNotMember",
+}
 
 
 def _body(status: int, error: str, message: str, rule: str | None = None, **extra: object) -> JSONResponse:
@@ -122,7 +126,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()
+            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
         ]
         summary = "; ".join(f"{p['location']}: {p['message']}" for p in problems)
         return _body(422, "validation_error", f"invalid request: {summary}", problems=problems)

@@ -52,7 +52,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @app.get("/healthz", tags=["health"])
     def health() -> dict[str, object]:
         service = app.state.runtime.service
-        return {"status": "ok", "chain_id": service.client.domain.chain_id, "ledger": service.client.domain.verifying_contract}
+        return {
+            "status": "ok",
+            "chain_id": service.client.domain.chain_id,
+            "ledger": service.client.domain.verifying_contract,
+        }
 
     app.include_router(participants.router)
     app.include_router(consignments.router)

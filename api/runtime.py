@@ -92,7 +92,10 @@ def start_runtime(settings: Settings) -> Runtime:
             service = LedgerService(engine, client, keyring)
             for (account, keystore), j, name, legal in customs_accounts:
                 service.add_participant(account, account.address, keystore, name, legal, j, [Role.CUSTOMS])
-                created[f"customs-{j}"] = {"address": account.address, "api_key": service.issue_api_key(account.address)}
+                created[f"customs-{j}"] = {
+                    "address": account.address,
+                    "api_key": service.issue_api_key(account.address),
+                }
             write_manifest(manifest, settings.manifest_path)
             if settings.seed_demo:
                 from api.demo import seed_demo

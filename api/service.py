@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
 
 from api import db
 from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -65,16 +65,26 @@ class LedgerService:
     # --- participants and keys ------------------------------------------------------
 
     def add_participant(
-        self, account: LocalAccount | None, address: str, keystore: str | None, name: str, legal_id: str,
-        jurisdiction: str, roles: list[Role],
-    ) -> Participant:  # fmt: skip
+        self,
+        account: LocalAccount | None,
+        address: str,
+        keystore: str | None,
+        name: str,
+        legal_id: str,
+        jurisdiction: str,
+        roles: list[Role],
+    ) -> Participant:
         """Record a participant this node knows (and, if custodial, holds the key of)."""
         with self.engine.begin() as conn:
             conn.execute(
                 insert(db.participants).values(
-                    address=address, name=name, legal_id=legal_id, jurisdiction=jurisdiction,
-                    roles=",".join(r.value for r in roles), keystore=keystore,
-                )  # fmt: skip
+                    address=address,
+                    name=name,
+                    legal_id=legal_id,
+                    jurisdiction=jurisdiction,
+                    roles=",".join(r.value for r in roles),
+                    keystore=keystore,
+                )
             )
         return Participant(Address(address), name, legal_id, jurisdiction, frozenset(roles), keystore)
 
@@ -178,7 +188,9 @@ class LedgerService:
         if target.status == "none":
             raise NotFound(f"{address} is not a member")
         if Role.CUSTOMS in target.roles:
-            raise Forbidden("ConsortiumRegistryCustomsNeedsGovernance", "customs administrations change only by proposal")
+            raise Forbidden(
+                "ConsortiumRegistryCustomsNeedsGovernance", "customs administrations change only by proposal"
+            )
         if target.jurisdiction != caller_view.jurisdiction:
             raise Forbidden(
                 "ConsortiumRegistryForeignJurisdiction",
@@ -200,21 +212,34 @@ class LedgerService:
 
     def _known(self, address: str) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(select(db.participants.c.address).where(db.participants.c.address == address)).first() is not None
+            return (
+                conn.execute(select(db.participants.c.address).where(db.participants.c.address == address)).first()
+                is not None
+            )
 
     @staticmethod
     def _participant(row: Any) -> Participant:
         return Participant(
-            Address(row["address"]), row["name"], row["legal_id"], row["jurisdiction"], _roles(row["roles"]),
+            Address(row["address"]),
+            row["name"],
+            row["legal_id"],
+            row["jurisdiction"],
+            _roles(row["roles"]),
             row["keystore"],
-        )  # fmt: skip
+        )
 
     # --- consignments ---------------------------------------------------------------
 
     def create_consignment(
-        self, caller: Participant, reference: str, origin: str, destination: str, transit: list[str], importer: str,
+        self,
+        caller: Participant,
+        reference: str,
+        origin: str,
+        destination: str,
+        transit: list[str],
+        importer: str,
         carrier: str,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """An exporter opens a consignment."""
         if not self.member_view(caller.address).holds(Role.EXPORTER):
             raise Forbidden("ConsignmentLedgerMissingRole", "only an active exporter may open a consignment")
@@ -231,13 +256,19 @@ class LedgerService:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(db.consignments).values(
-                    id=cid, reference=reference, exporter=caller.address, importer=importer, origin=origin,
-                    destination=destination, transit=",".join(transit), tx_hash=receipt.tx_hash,
+                    id=cid,
+                    reference=reference,
+                    exporter=caller.address,
+                    importer=importer,
+                    origin=origin,
+                    destination=destination,
+                    transit=",".join(transit),
+                    tx_hash=receipt.tx_hash,
                     block_number=receipt.block_number,
-                )  # fmt: skip
+                )
             )
-            for address, role in ((caller.address, "exporter"), (importer, "importer"), (carrier, "carrier")):
-                conn.execute(insert(db.consignment_parties).values(consignment=cid, address=address, role=role))
+            for address, party in ((caller.address, "exporter"), (importer, "importer"), (carrier, "carrier")):
+                conn.execute(insert(db.consignment_parties).values(consignment=cid, address=address, role=party))
         return self.get_consignment(caller, reference)
 
     def _consignment_row(self, reference: str) -> Any:
@@ -293,9 +324,11 @@ class LedgerService:
         view = self.member_view(caller.address)
         query = select(db.consignments).order_by(db.consignments.c.created_at)
         if not view.holds(Role.AUDITOR):
-            conditions = [
+            conditions: list[ColumnElement[bool]] = [
                 db.consignments.c.id.in_(
-                    select(db.consignment_parties.c.consignment).where(db.consignment_parties.c.address == caller.address)
+                    select(db.consignment_parties.c.consignment).where(
+                        db.consignment_parties.c.address == caller.address
+                    )
                 )
             ]
             if view.holds(Role.CUSTOMS):
@@ -322,9 +355,13 @@ class LedgerService:
             return self._consignment_locks.setdefault(cid, threading.Lock())
 
     def append_event(
-        self, caller: Participant, reference: str, event_type: EventType, payload: dict[str, Any],
+        self,
+        caller: Participant,
+        reference: str,
+        event_type: EventType,
+        payload: dict[str, Any],
         next_carrier: str | None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """Sign and anchor one event as ``caller``; returns the anchored entry."""
         row = self._consignment_row(reference)
         cid = row["id"]
@@ -352,27 +389,40 @@ class LedgerService:
             with self.engine.begin() as conn:
                 conn.execute(
                     insert(db.entries).values(
-                        consignment=cid, seq=entry.seq, event_type=event_type.value, prev_hash=_hex(entry.prev_hash),
-                        payload_hash=_hex(entry.payload_hash), cid=entry.cid, next_carrier=entry.next_carrier,
-                        actor=entry.actor, signature=signature, entry_hash=_hex(digest),
-                        payload=payload_bytes.decode(), status="pending",
-                    )  # fmt: skip
+                        consignment=cid,
+                        seq=entry.seq,
+                        event_type=event_type.value,
+                        prev_hash=_hex(entry.prev_hash),
+                        payload_hash=_hex(entry.payload_hash),
+                        cid=entry.cid,
+                        next_carrier=entry.next_carrier,
+                        actor=entry.actor,
+                        signature=signature,
+                        entry_hash=_hex(digest),
+                        payload=payload_bytes.decode(),
+                        status="pending",
+                    )
                 )
             try:
                 result = self.client.append(account, entry, signature)
             except Exception:
                 # Refused or not sent: nothing is on chain, so nothing stays in the index.
                 with self.engine.begin() as conn:
-                    conn.execute(delete(db.entries).where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq))
+                    conn.execute(
+                        delete(db.entries).where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
+                    )
                 raise
             with self.engine.begin() as conn:
                 conn.execute(
                     update(db.entries)
                     .where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
                     .values(
-                        status="anchored", tx_hash=result.receipt.tx_hash, block_number=result.receipt.block_number,
-                        log_index=result.log_index, block_time=result.block_time,
-                    )  # fmt: skip
+                        status="anchored",
+                        tx_hash=result.receipt.tx_hash,
+                        block_number=result.receipt.block_number,
+                        log_index=result.log_index,
+                        block_time=result.block_time,
+                    )
                 )
                 if event_type is EventType.HANDOVER and next_carrier:
                     known = self._parties(cid)

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     rpc_url: str | None = Field(default=None, description="JSON-RPC URL; unset starts an embedded anvil node")
     anvil_port: int = Field(default=0, description="port of the embedded anvil; 0 lets the OS choose")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset uses SQLite in data_dir")
-    deployment_file: Path | None = Field(default=None, description="deployment manifest; default data_dir/deployment.json")
+    deployment_file: Path | None = Field(
+        default=None, description="deployment manifest; default data_dir/deployment.json"
+    )
     deployer_key: str | None = Field(default=None, description="hex private key that deploys on a fresh chain")
 
     keystore_password: str = DEV_KEYSTORE_PASSWORD

@@ -238,7 +238,9 @@ class LedgerClient:
             raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
         log = events[0]
         block = self.w3.eth.get_block(receipt.block_number)
-        return AppendResult(Hash32(bytes(log["args"]["entryHash"])), receipt, int(log["logIndex"]), int(block["timestamp"]))
+        return AppendResult(
+            Hash32(bytes(log["args"]["entryHash"])), receipt, int(log["logIndex"]), int(block["timestamp"])
+        )
 
 
 def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:

@@ -53,15 +53,21 @@ class AnvilNode:
         """Start anvil and wait until it answers JSON-RPC."""
         args = [
             str(anvil_binary()),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--chain-id", str(self.chain_id),
-            "--base-fee", "0",
-            "--gas-price", "0",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(self.chain_id),
+            "--base-fee",
+            "0",
+            "--gas-price",
+            "0",
             "--disable-min-priority-fee",
-            "--accounts", "1",
+            "--accounts",
+            "1",
             "--silent",
-        ]  # fmt: skip
+        ]
         if self.state_path is not None:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
             # Load on start, dump on exit and every few seconds (a crash loses at most that).

@@ -16,7 +16,7 @@ def connect(url: str, timeout: float = 30.0) -> Web3:
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     try:
-        w3.eth.chain_id
-    except Exception as exc:  # noqa: BLE001 - any transport failure means "not reachable"
+        _ = w3.eth.chain_id
+    except Exception as exc:
         raise ChainError(f"no Ethereum JSON-RPC node answers at {url}: {exc}") from exc
     return w3

@@ -107,7 +107,7 @@ class TransactionSender:
                 signed = account.sign_transaction(tx)
                 try:
                     tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-                except Exception as exc:  # noqa: BLE001 - resync and retry on any send failure
+                except Exception as exc:
                     last_error = exc
                     # The node disagrees about our nonce (restart, another sender): resync.
                     self._nonces.pop(address, None)
@@ -119,7 +119,9 @@ class TransactionSender:
 
     def _wait(self, tx_hash: str) -> Receipt:
         try:
-            r = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=self.receipt_timeout, poll_latency=0.05)
+            r = self.w3.eth.wait_for_transaction_receipt(
+                HexBytes(tx_hash), timeout=self.receipt_timeout, poll_latency=0.05
+            )
         except TimeExhausted as exc:
             raise TransactionFailed(f"transaction {tx_hash} was not mined within {self.receipt_timeout}s") from exc
         return Receipt(
@@ -134,7 +136,7 @@ class TransactionSender:
     def _explain_failure(self, account: LocalAccount, call: Any, receipt: Receipt) -> Exception:
         try:
             call.call({"from": account.address}, block_identifier=receipt.block_number - 1)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             revert = as_revert(exc)
             if revert is not None:
                 return revert

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from eth_utils import keccak
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Who may append an event type."""
 
     CUSTODY = "custody"  # the carrier holding custody
@@ -16,7 +16,7 @@ class Category(str, Enum):
     DOCUMENT = "document"  # any party, or customs of the consignment's jurisdictions
 
 
-class EventType(str, Enum):
+class EventType(StrEnum):
     """An event type; its CBV 2.0 business step is in ``BIZ_STEPS``."""
 
     LOADING = "LOADING"

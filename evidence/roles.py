@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from eth_utils import keccak
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """A role a consortium member holds."""
 
     CUSTOMS = "CUSTOMS"

@@ -53,13 +53,16 @@ def check_append(
     """Raise RuleViolation unless ``actor`` may append ``event_type`` to ``consignment``."""
     if not actor.active:
         raise RuleViolation(
-            "ConsignmentLedgerInactiveActor", f"{actor.address} is not an active member (suspended, removed or never admitted)"
+            "ConsignmentLedgerInactiveActor",
+            f"{actor.address} is not an active member (suspended, removed or never admitted)",
         )
     if (event_type is EventType.HANDOVER) != (next_carrier is not None):
         raise RuleViolation(
             "ConsignmentLedgerInvalidNextCarrier", "a HANDOVER must name the next carrier, and only a HANDOVER may"
         )
-    if next_carrier is not None and (not next_carrier.holds(Role.CARRIER) or next_carrier.address == consignment.carrier):
+    if next_carrier is not None and (
+        not next_carrier.holds(Role.CARRIER) or next_carrier.address == consignment.carrier
+    ):
         raise RuleViolation(
             "ConsignmentLedgerInvalidNextCarrier",
             f"the next carrier {next_carrier.address} must be an active carrier other than the current one",
@@ -85,7 +88,8 @@ def check_append(
         )
         if not declarant:
             raise RuleViolation(
-                "ConsignmentLedgerNotDeclarant", "declarations are appended only by the consignment's exporter or importer"
+                "ConsignmentLedgerNotDeclarant",
+                "declarations are appended only by the consignment's exporter or importer",
             )
     elif actor.address not in consignment.parties and not is_jurisdiction_customs(actor, consignment):
         raise RuleViolation(

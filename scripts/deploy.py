@@ -21,7 +21,7 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chain.deploy import CustomsBootstrap, deploy, write_manifest  # noqa: E402
+from chain.deploy import CustomsBootstrap, deploy, write_manifest
 
 
 def _is_development() -> bool:
@@ -38,7 +38,11 @@ def _bootstrap() -> list[CustomsBootstrap]:
         return out
     if not _is_development():
         sys.exit("set BOOTSTRAP_CUSTOMS to deploy on a live network")
-    names = [("CN", "China Customs", "CN-GACC"), ("KZ", "Kazakhstan Customs", "KZ-SRC"), ("DE", "German Customs", "DE-GZD")]
+    names = [
+        ("CN", "China Customs", "CN-GACC"),
+        ("KZ", "Kazakhstan Customs", "KZ-SRC"),
+        ("DE", "German Customs", "DE-GZD"),
+    ]
     return [CustomsBootstrap(accounts[i + 1].address, j, legal, name) for i, (j, name, legal) in enumerate(names)]
 
 

@@ -50,8 +50,13 @@ def test_unknown_event_type_is_rejected(client, keys):
 
 
 def test_bad_country_code_is_rejected(client, keys):
-    body = {"reference": "X-1", "origin": "XX", "destination": "DE", "importer": keys["importer"]["address"],
-            "carrier": keys["carrier"]["address"]}  # fmt: skip
+    body = {
+        "reference": "X-1",
+        "origin": "XX",
+        "destination": "DE",
+        "importer": keys["importer"]["address"],
+        "carrier": keys["carrier"]["address"],
+    }
     response = client.post("/v1/consignments", json=body, headers=auth(keys, "exporter"))
     assert response.status_code == 422
     assert "ISO 3166-1" in response.json()["message"]

@@ -21,8 +21,12 @@ def test_demo_consignment_verifies(client, keys):
     assert report["verdict"] == "passed", report["failures"]
     assert len(report["entries"]) == 6
     assert {c["name"] for c in report["entries"][0]["checks"]} == {
-        "payload_hash", "entry_hash", "signature", "chain_link", "on_chain"
-    }  # fmt: skip
+        "payload_hash",
+        "entry_hash",
+        "signature",
+        "chain_link",
+        "on_chain",
+    }
     assert all(c["passed"] for e in report["entries"] for c in e["checks"])
 
 
@@ -38,8 +42,16 @@ def test_carrier_cannot_append_customs_release_at_either_layer(client, keys, dem
     carrier = service.account(service.participant(keys["carrier"]["address"]))
     cid = service.client.consignment(bytes.fromhex(_id(client, keys)[2:]))
     data = canonical_json(EVENT)
-    entry = Entry(cid.id, cid.count, cid.head, EventType.RELEASED.type_id, payload_hash(data), payload_cid(data),
-                  ZERO_ADDRESS, carrier.address)  # fmt: skip
+    entry = Entry(
+        cid.id,
+        cid.count,
+        cid.head,
+        EventType.RELEASED.type_id,
+        payload_hash(data),
+        payload_cid(data),
+        ZERO_ADDRESS,
+        carrier.address,
+    )
     try:
         service.client.append(carrier, entry, sign_entry(entry, service.client.domain, carrier.key))
     except ContractRevert as revert:
@@ -78,8 +90,14 @@ def test_auditor_reads_but_cannot_write(client, keys):
 
 
 def test_exporter_creates_a_consignment_and_handover_moves_custody(client, keys):
-    body = {"reference": "CQ-DUI-2026-0002", "origin": "CN", "destination": "DE", "transit": ["KZ"],
-            "importer": keys["importer"]["address"], "carrier": keys["carrier"]["address"]}  # fmt: skip
+    body = {
+        "reference": "CQ-DUI-2026-0002",
+        "origin": "CN",
+        "destination": "DE",
+        "transit": ["KZ"],
+        "importer": keys["importer"]["address"],
+        "carrier": keys["carrier"]["address"],
+    }
     created = client.post("/v1/consignments", json=body, headers=auth(keys, "exporter"))
     assert created.status_code == 201, created.json()
     assert created.json()["entries"] == 0
@@ -105,16 +123,26 @@ def test_exporter_creates_a_consignment_and_handover_moves_custody(client, keys)
 
 
 def test_carrier_cannot_open_a_consignment(client, keys):
-    body = {"reference": "X-2", "origin": "CN", "destination": "DE", "importer": keys["importer"]["address"],
-            "carrier": keys["carrier"]["address"]}  # fmt: skip
+    body = {
+        "reference": "X-2",
+        "origin": "CN",
+        "destination": "DE",
+        "importer": keys["importer"]["address"],
+        "carrier": keys["carrier"]["address"],
+    }
     response = client.post("/v1/consignments", json=body, headers=auth(keys, "carrier"))
     assert response.status_code == 403
     assert response.json()["rule"] == "ConsignmentLedgerMissingRole"
 
 
 def test_duplicate_reference_is_409(client, keys):
-    body = {"reference": DEMO, "origin": "CN", "destination": "DE", "importer": keys["importer"]["address"],
-            "carrier": keys["carrier"]["address"]}  # fmt: skip
+    body = {
+        "reference": DEMO,
+        "origin": "CN",
+        "destination": "DE",
+        "importer": keys["importer"]["address"],
+        "carrier": keys["carrier"]["address"],
+    }
     assert client.post("/v1/consignments", json=body, headers=auth(keys, "exporter")).status_code == 409
 
 
@@ -156,5 +184,7 @@ def test_edited_payload_fails_only_its_payload_check(client, keys, demo_runtime)
     assert payload_check["name"] == "payload_hash" and "payload hash mismatch" in payload_check["detail"]
     with demo_runtime.engine.begin() as conn:
         conn.execute(
-            update(entries).where(entries.c.consignment == consignment_id, entries.c.seq == 1).values(payload=row.payload)
+            update(entries)
+            .where(entries.c.consignment == consignment_id, entries.c.seq == 1)
+            .values(payload=row.payload)
         )

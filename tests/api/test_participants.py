@@ -33,8 +33,15 @@ def test_suspension_by_own_customs_only_and_it_blocks_appends(client, keys):
     assert client.post(f"/v1/participants/{carrier}/suspend", headers=auth(keys, "customs-DE")).status_code == 403
     suspended = client.post(f"/v1/participants/{carrier}/suspend", headers=auth(keys, "customs-CN"))
     assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
-    body = {"event_type": "ARRIVING", "payload": {"type": "ObjectEvent", "eventTime": "2026-11-08T10:00:00Z",
-                                                  "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}}  # fmt: skip
+    body = {
+        "event_type": "ARRIVING",
+        "payload": {
+            "type": "ObjectEvent",
+            "eventTime": "2026-11-08T10:00:00Z",
+            "eventTimeZoneOffset": "+00:00",
+            "action": "OBSERVE",
+        },
+    }
     refused = client.post("/v1/consignments/CQ-DUI-2026-0001/events", json=body, headers=auth(keys, "carrier"))
     assert refused.status_code == 403 and refused.json()["rule"] == "ConsignmentLedgerInactiveActor"
     reinstated = client.post(f"/v1/participants/{carrier}/reinstate", headers=auth(keys, "customs-CN"))
@@ -42,7 +49,12 @@ def test_suspension_by_own_customs_only_and_it_blocks_appends(client, keys):
 
 
 def test_new_customs_administration_needs_a_majority(client, keys):
-    body = {"name": "Direction générale des douanes", "legal_id": "FR-DGDDI", "jurisdiction": "FR", "roles": ["CUSTOMS"]}
+    body = {
+        "name": "Direction générale des douanes",
+        "legal_id": "FR-DGDDI",
+        "jurisdiction": "FR",
+        "roles": ["CUSTOMS"],
+    }
     response = client.post("/v1/participants", json=body, headers=auth(keys, "customs-DE"))
     assert response.status_code == 201, response.json()
     proposal = response.json()["proposal"]

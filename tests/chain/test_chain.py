@@ -29,9 +29,11 @@ def consortium(anvil: AnvilNode):
     manifest = deploy(
         w3,
         people["deployer"],
-        [CustomsBootstrap(people["cn"].address, "CN", "CN-GACC", "China Customs"),
-         CustomsBootstrap(people["de"].address, "DE", "DE-GZD", "German Customs")],
-    )  # fmt: skip
+        [
+            CustomsBootstrap(people["cn"].address, "CN", "CN-GACC", "China Customs"),
+            CustomsBootstrap(people["de"].address, "DE", "DE-GZD", "German Customs"),
+        ],
+    )
     client = LedgerClient(w3, manifest)
     client.admit_operator(people["cn"], people["exporter"].address, [Role.EXPORTER], "CN", "CN-E", "Exporter")
     client.admit_operator(people["cn"], people["carrier"].address, [Role.CARRIER], "CN", "CN-C", "Carrier")
@@ -76,8 +78,16 @@ def test_manifest_without_code_is_refused(tmp_path: Path, consortium):
 
 def test_contract_and_evidence_compute_the_same_entry_hash(consortium):
     client, people = consortium
-    entry = Entry(b"\x05" * 32, 11, b"\x06" * 32, EventType.HANDOVER.type_id, b"\x07" * 32, "bafy-some-cid",
-                  people["importer"].address, people["carrier"].address)  # fmt: skip
+    entry = Entry(
+        b"\x05" * 32,
+        11,
+        b"\x06" * 32,
+        EventType.HANDOVER.type_id,
+        b"\x07" * 32,
+        "bafy-some-cid",
+        people["importer"].address,
+        people["carrier"].address,
+    )
     assert client.hash_entry(entry) == entry_hash(entry, client.domain)
 
 
@@ -131,7 +141,9 @@ def test_stale_head_reverts_with_its_custom_error(consortium):
     )
     first = make_entry(client, cid, people["carrier"].address, EventType.LOADING, {"n": 1})
     client.append(people["carrier"], first, sign_entry(first, client.domain, people["carrier"].key))
-    stale = Entry(cid, 0, ZERO_HASH, EventType.DEPARTING.type_id, b"\x01" * 32, "c", ZERO_ADDRESS, people["carrier"].address)
+    stale = Entry(
+        cid, 0, ZERO_HASH, EventType.DEPARTING.type_id, b"\x01" * 32, "c", ZERO_ADDRESS, people["carrier"].address
+    )
     with pytest.raises(ContractRevert) as caught:
         client.append(people["carrier"], stale, sign_entry(stale, client.domain, people["carrier"].key))
     assert caught.value.error == "ConsignmentLedgerStaleHead"

@@ -14,9 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from evidence.eip712 import Domain, Entry, sign_entry  # noqa: E402
-from evidence.event_types import EventType  # noqa: E402
-from evidence.roles import Role  # noqa: E402
+from evidence.eip712 import Domain, Entry, sign_entry
+from evidence.event_types import EventType
+from evidence.roles import Role
 
 ZERO = "0x" + "00" * 20
 ZERO32 = b"\x00" * 32
@@ -73,7 +73,9 @@ def ledger(ConsignmentLedger, registry, accounts, people):
 def consignment(ledger, people):
     """A consignment CN → DE through KZ; returns its id."""
     p = people
-    tx = ledger.createConsignment("CQ-DUI-1", b"CN", b"DE", [b"KZ"], p["importer"], p["carrier"], {"from": p["exporter"]})
+    tx = ledger.createConsignment(
+        "CQ-DUI-1", b"CN", b"DE", [b"KZ"], p["importer"], p["carrier"], {"from": p["exporter"]}
+    )
     return tx.return_value
 
 

@@ -17,7 +17,9 @@ def test_exporter_creates_consignment(ledger, consignment, people):
 
 def test_non_exporter_cannot_create_consignment(ledger, people):
     with reverts("ConsignmentLedgerMissingRole"):
-        ledger.createConsignment("X-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["carrier"]})
+        ledger.createConsignment(
+            "X-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["carrier"]}
+        )
 
 
 def test_duplicate_reference_is_refused(ledger, consignment, people):
@@ -159,4 +161,3 @@ def test_contract_and_python_compute_the_same_entry_hash(ledger, consignment, pe
 
 def test_roles_constant_matches_python(registry, people):
     assert registry.rolesOf(people["cn"])[0] == "0x" + Role.CUSTOMS.role_id.hex()
-

@@ -24,17 +24,31 @@ def test_rfc8785_section_3_2_2_sample():
 
 
 def test_rfc8785_section_3_2_3_property_order_by_utf16_code_units():
-    value = {"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
-             "1": "One", "\U0001f600": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"}  # fmt: skip
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
     keys = list(json.loads(canonical_json(value)).keys())
     assert keys == ["\r", "1", "\u0080", "\u00f6", "\u20ac", "\U0001f600", "\ufb33"]
 
 
 @pytest.mark.parametrize(
     ("number", "text"),
-    [(0.0, "0"), (-0.0, "0"), (1e21, "1e+21"), (1e-7, "1e-7"), (123456789012345680000.0, "123456789012345680000"),
-     (5e-324, "5e-324"), (9007199254740991, "9007199254740991")],
-)  # fmt: skip
+    [
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1e21, "1e+21"),
+        (1e-7, "1e-7"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (5e-324, "5e-324"),
+        (9007199254740991, "9007199254740991"),
+    ],
+)
 def test_rfc8785_number_serialisation(number, text):
     assert canonical_json(number) == text.encode()
 

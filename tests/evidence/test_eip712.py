@@ -33,17 +33,31 @@ def independent_digest(entry: Entry, domain: Domain) -> bytes:
     struct_hash = keccak(
         encode(
             ["bytes32", "bytes32", "uint64", "bytes32", "bytes32", "bytes32", "bytes32", "address", "address"],
-            [keccak(text=type_string), entry.consignment, entry.seq, entry.prev_hash, entry.event_type,
-             entry.payload_hash, keccak(text=entry.cid), entry.next_carrier, entry.actor],
-        )  # fmt: skip
+            [
+                keccak(text=type_string),
+                entry.consignment,
+                entry.seq,
+                entry.prev_hash,
+                entry.event_type,
+                entry.payload_hash,
+                keccak(text=entry.cid),
+                entry.next_carrier,
+                entry.actor,
+            ],
+        )
     )
     domain_type = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     separator = keccak(
         encode(
             ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [keccak(text=domain_type), keccak(text="BorderLedger"), keccak(text="1"), domain.chain_id,
-             domain.verifying_contract],
-        )  # fmt: skip
+            [
+                keccak(text=domain_type),
+                keccak(text="BorderLedger"),
+                keccak(text="1"),
+                domain.chain_id,
+                domain.verifying_contract,
+            ],
+        )
     )
     return keccak(b"\x19\x01" + separator + struct_hash)
 

@@ -5,7 +5,12 @@ from pydantic import ValidationError
 
 from evidence.models import EventPayload
 
-BASE = {"type": "ObjectEvent", "eventTime": "2026-11-28T10:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}
+BASE = {
+    "type": "ObjectEvent",
+    "eventTime": "2026-11-28T10:00:00Z",
+    "eventTimeZoneOffset": "+00:00",
+    "action": "OBSERVE",
+}
 
 
 def test_core_fields_round_trip():
@@ -18,7 +23,9 @@ def test_core_fields_round_trip():
         "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
         "bizTransactionList": [{"type": "urn:epcglobal:cbv:btt:bol", "bizTransaction": "urn:x:bol:1"}],
         "sourceList": [{"type": "urn:epcglobal:cbv:sdt:owning_party", "source": "urn:epc:id:pgln:0614141.00001"}],
-        "destinationList": [{"type": "urn:epcglobal:cbv:sdt:owning_party", "destination": "urn:epc:id:pgln:4012345.00001"}],
+        "destinationList": [
+            {"type": "urn:epcglobal:cbv:sdt:owning_party", "destination": "urn:epc:id:pgln:4012345.00001"}
+        ],
         "sensorElementList": [{"sensorReport": [{"type": "gs1:Temperature", "value": 4.5, "uom": "CEL"}]}],
     }
     assert EventPayload.model_validate(data).to_json()["readPoint"] == {"id": "urn:epc:id:sgln:0614141.00001.0"}

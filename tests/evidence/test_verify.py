@@ -23,10 +23,15 @@ def build_chain(n: int = 3) -> list[EntryEvidence]:
         actor = CARRIER if seq % 2 == 0 else CUSTOMS
         payload = canonical_json({"type": "ObjectEvent", "seq": seq, "eventTime": "2026-11-28T10:00:00Z"})
         entry = Entry(
-            consignment=keccak(text="C-1"), seq=seq, prev_hash=previous, event_type=keccak(text="LOADING"),
-            payload_hash=payload_hash(payload), cid=payload_cid(payload), next_carrier=ZERO_ADDRESS,
+            consignment=keccak(text="C-1"),
+            seq=seq,
+            prev_hash=previous,
+            event_type=keccak(text="LOADING"),
+            payload_hash=payload_hash(payload),
+            cid=payload_cid(payload),
+            next_carrier=ZERO_ADDRESS,
             actor=actor.address,
-        )  # fmt: skip
+        )
         digest = entry_hash(entry, DOMAIN)
         record = OnChainRecord(digest, actor.address, 1_800_000_000 + seq, 10 + seq, "0x" + "ab" * 32)
         out.append(EntryEvidence(entry, sign_entry(entry, DOMAIN, actor.key), payload, digest, record))
