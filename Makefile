@@ -42,7 +42,7 @@ run: setup
 demo: setup
 	$(VENV)/bin/borderledger demo
 
-test: setup test-contracts test-python
+test: setup lint test-contracts test-python
 
 test-contracts: setup
 	@$(PY) tools/brownie_home.py
