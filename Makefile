@@ -23,7 +23,7 @@ $(STAMPS)/venv: pyproject.toml requirements.lock
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/npm: package.json package-lock.json
-	@node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' || (echo "Node.js 20+ is required" && exit 1)
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || (echo "Node.js 20+ is required" && exit 1)
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
