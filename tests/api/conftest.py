@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.runtime import Runtime
+from tests.support import demo_runtime
+
+__all__ = ["demo_runtime"]
 
 
 @pytest.fixture(scope="module")

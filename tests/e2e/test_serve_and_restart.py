@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from chain.node import free_port
-from tests.conftest import TEST_SCRYPT_N
+from tests.support import TEST_SCRYPT_N
 
 BIN = Path(sys.executable).parent / "borderledger"
 DEMO = "CQ-DUI-2026-0001"
