@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -30,13 +31,10 @@ def _settings(data_dir: Path | None, **overrides: object) -> Settings:
 def _print_keys(keys: dict[str, dict[str, str]], path: Path) -> None:
     if not keys:
         return
-    table = Table(title=f"Demo participants (saved to {path})")
-    table.add_column("participant")
-    table.add_column("address")
-    table.add_column("API key")
+    # Plain lines, never truncated: these are meant to be copied.
+    console.print(f"[bold]Demo participants[/bold] (saved to {path}):")
     for name, item in keys.items():
-        table.add_row(name, item["address"], item["api_key"])
-    console.print(table)
+        console.print(f"  {name:<11} {item['address']}  X-API-Key: {item['api_key']}", soft_wrap=True)
 
 
 @app.command()
@@ -54,16 +52,23 @@ def serve(
 
     settings = _settings(data_dir, host=host, port=port, seed_demo=demo)
     runtime = start_runtime(settings)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into an exception so
+    # the `finally` below still stops the embedded chain (which then saves its state).
+    signal.signal(signal.SIGTERM, _raise_system_exit)
     try:
         _print_keys(_load_keys(settings), settings.data_dir / "demo-keys.json")
         domain = runtime.service.client.domain
         console.print(f"chain {domain.chain_id}, ledger {domain.verifying_contract}")
         console.print(f"API on http://{settings.host}:{settings.port}  (docs: /docs)")
         uvicorn.run(create_app(runtime=runtime), host=settings.host, port=settings.port, log_level="info")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         runtime.close()
+
+
+def _raise_system_exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _load_keys(settings: Settings) -> dict[str, dict[str, str]]:

@@ -6,10 +6,12 @@ ether. With a state file, the chain is dumped on exit and reloaded on start.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +21,13 @@ from chain.errors import ToolchainError
 from chain.toolchain import anvil_binary
 
 DEFAULT_CHAIN_ID = 31337
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent dies, so no anvil is ever orphaned (Linux)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -73,7 +82,11 @@ class AnvilNode:
             # Load on start, dump on exit and every few seconds (a crash loses at most that).
             args += ["--state", str(self.state_path), "--state-interval", "2"]
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True)
+        # Own session: a Ctrl-C in the terminal reaches the service, which then stops anvil
+        # gracefully (anvil saves its state on SIGTERM).
+        self._process = subprocess.Popen(
+            args, stdout=log, stderr=log, start_new_session=True, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
