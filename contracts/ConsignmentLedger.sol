@@ -7,6 +7,7 @@ import {IConsignmentLedger} from "./interfaces/IConsignmentLedger.sol";
 import {IConsignmentLedgerErrors} from "./interfaces/IConsignmentLedgerErrors.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {EventTypes} from "./EventTypes.sol";
+import {Jurisdictions} from "./Jurisdictions.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title ConsignmentLedger
@@ -201,8 +202,6 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     }
 
     function _requireJurisdiction(bytes2 code) private pure {
-        bytes1 a = code[0];
-        bytes1 b = code[1];
-        if (a < 0x41 || a > 0x5A || b < 0x41 || b > 0x5A) revert ConsignmentLedgerInvalidJurisdiction(code);
+        if (!Jurisdictions.isWellFormed(code)) revert ConsignmentLedgerInvalidJurisdiction(code);
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {IConsortiumRegistryErrors} from "./interfaces/IConsortiumRegistryErrors.sol";
+import {Jurisdictions} from "./Jurisdictions.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title ConsortiumRegistry
@@ -266,8 +267,6 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     }
 
     function _requireJurisdiction(bytes2 code) private pure {
-        bytes1 a = code[0];
-        bytes1 b = code[1];
-        if (a < 0x41 || a > 0x5A || b < 0x41 || b > 0x5A) revert ConsortiumRegistryInvalidJurisdiction(code);
+        if (!Jurisdictions.isWellFormed(code)) revert ConsortiumRegistryInvalidJurisdiction(code);
     }
 }
