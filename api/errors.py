@@ -37,7 +37,6 @@ _FORBIDDEN_REVERTS = {
     "ConsortiumRegistryForeignJurisdiction",
     "ConsortiumRegistryCustomsNeedsGovernance",
     "ConsignmentLedgerMissingRole",
-    "ConsignmentLedgerRelayerNotMember",
     "ConsignmentLedgerInactiveActor",
     "ConsignmentLedgerNotCurrentCarrier",
     "ConsignmentLedgerNotJurisdictionCustoms",

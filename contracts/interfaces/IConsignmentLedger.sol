@@ -93,8 +93,9 @@ interface IConsignmentLedger {
         address carrier
     ) external returns (bytes32 consignment);
 
-    /// @notice Appends a signed entry. The caller (relayer) must be an active member; the
-    /// permissions checked are those of `entry.actor`, recovered from `signature`.
+    /// @notice Appends a signed entry. Anyone may relay it: the permissions checked are those
+    /// of `entry.actor`, who must have produced `signature` (EIP-712, low-s). The network's
+    /// account allowlist decides who may send transactions at all.
     function appendEvent(Entry calldata entry, bytes calldata signature) external returns (bytes32 entryHash);
 
     /// @notice The consignment's parties, route and head.

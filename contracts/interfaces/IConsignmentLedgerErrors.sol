@@ -9,8 +9,6 @@ interface IConsignmentLedgerErrors {
     error ConsignmentLedgerMissingRole(address account, bytes32 role);
     /// @notice The entry's actor is not an active member (never admitted, suspended or removed).
     error ConsignmentLedgerInactiveActor(address actor);
-    /// @notice The caller relaying an entry is not an active member.
-    error ConsignmentLedgerRelayerNotMember(address relayer);
     /// @notice A consignment with this reference already exists.
     error ConsignmentLedgerAlreadyExists(bytes32 consignment);
     /// @notice No consignment with this id.

@@ -2,7 +2,8 @@
 
 from conftest import reverts
 
-from evidence.eip712 import Domain, Entry, entry_hash
+from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
+from evidence.event_types import EventType
 from evidence.roles import Role
 
 ZERO32 = b"\x00" * 32
@@ -109,9 +110,25 @@ def test_member_may_relay_anothers_signed_entry(append, ledger, consignment, peo
     assert tx.events["EventAppended"]["actor"] == people["carrier"]
 
 
-def test_non_member_cannot_relay(append, people):
-    with reverts("ConsignmentLedgerRelayerNotMember"):
-        append(people["carrier"], "LOADING", relayer=people["outsider"])
+def test_anyone_may_relay_but_only_the_signers_rights_count(append, ledger, consignment, people):
+    tx = append(people["carrier"], "LOADING", relayer=people["outsider"])
+    assert tx.events["EventAppended"]["actor"] == people["carrier"]
+    with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
+        append(people["carrier"], "RELEASED", relayer=people["cn"])
+    assert ledger.head(consignment)[0] == 1
+
+
+def test_malleable_high_s_signature_is_refused(ledger, consignment, people, chain):
+    count, head = ledger.head(consignment)
+    entry = Entry(bytes(consignment), count, bytes(head), EventType.LOADING.type_id, b"\x11" * 32, "cid",
+                  "0x" + "00" * 20, people["carrier"].address)  # fmt: skip
+    signature = sign_entry(entry, Domain(chain.id, ledger.address), people["carrier"].private_key)
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    s = int.from_bytes(signature[32:64], "big")
+    high_s = signature[:32] + (n - s).to_bytes(32, "big") + bytes([55 - signature[64]])
+    with reverts("ECDSAInvalidSignatureS"):
+        ledger.appendEvent(entry.as_tuple(), high_s, {"from": people["carrier"]})
+    assert ledger.head(consignment)[0] == 0
 
 
 def test_handover_moves_custody(append, ledger, consignment, people):

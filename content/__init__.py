@@ -1,0 +1,1 @@
+"""Content-addressed storage of documents: a local blockstore (embedded default) or kubo IPFS."""
