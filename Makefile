@@ -52,7 +52,7 @@ test-python: setup
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check evidence chain api tests scripts tools
+	$(VENV)/bin/ruff check evidence chain content api client tests scripts tools
 	$(VENV)/bin/mypy
 
 brownie-compile: setup

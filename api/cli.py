@@ -12,8 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from api.settings import Settings
+from client import cli as client_cli
 
 app = typer.Typer(help="BorderLedger: a permissioned evidence ledger for cross-border trade.", no_args_is_help=True)
+app.add_typer(client_cli.app, name="client")
 console = Console()
 
 DataDir = Annotated[

@@ -97,6 +97,18 @@ entries = Table(
 )
 
 
+documents = Table(
+    "documents",
+    metadata,
+    Column("cid", String(128), primary_key=True),  # CIDv0, as `ipfs add` prints it
+    Column("cid_v1", String(128), nullable=False, unique=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("uploaded_by", String(42), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent requests."""
     if url.startswith("sqlite"):

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain.errors import ChainError, ContractRevert, TransactionFailed
+from content.store import ContentIntegrityError, ContentNotFound, ContentUnavailable
 from evidence.errors import LedgerError, LedgerValueError, RuleViolation
 
 
@@ -25,6 +26,10 @@ class Forbidden(LedgerError, PermissionError):
 
 class Conflict(LedgerError):
     """Raised when the request conflicts with the current state."""
+
+
+class PayloadTooLarge(LedgerError):
+    """Raised when a request body is over its size limit."""
 
 
 class Unauthenticated(LedgerError):
@@ -95,6 +100,22 @@ def install_error_handlers(app: FastAPI) -> None:
         response = _body(401, "unauthenticated", str(exc))
         response.headers["WWW-Authenticate"] = "ApiKey"
         return response
+
+    @app.exception_handler(PayloadTooLarge)
+    async def _too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:
+        return _body(413, "too_large", str(exc))
+
+    @app.exception_handler(ContentIntegrityError)
+    async def _integrity(_: Request, exc: ContentIntegrityError) -> JSONResponse:
+        return _body(500, "integrity_error", f"{exc}; the document is not served")
+
+    @app.exception_handler(ContentNotFound)
+    async def _content_missing(_: Request, exc: ContentNotFound) -> JSONResponse:
+        return _body(404, "not_found", str(exc))
+
+    @app.exception_handler(ContentUnavailable)
+    async def _content_down(_: Request, exc: ContentUnavailable) -> JSONResponse:
+        return _body(503, "content_store_unavailable", f"{exc}; nothing was recorded, retry later")
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
-from api.routes import consignments, participants
+from api.routes import consignments, documents, participants
 from api.runtime import Runtime, start_runtime
 from api.settings import Settings
 
@@ -41,11 +41,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # Document uploads have their own, larger limit (checked while streaming them).
+        if request.url.path.endswith("/documents"):
+            return await call_next(request)
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
+        limit = settings.max_request_bytes
+        if length is not None and length.isdigit() and int(length) > limit:
             return JSONResponse(
                 status_code=413,
-                content={"error": "too_large", "message": f"request body over {settings.max_request_bytes} bytes"},
+                content={
+                    "error": "too_large",
+                    "message": f"request body over {limit} bytes; documents go to …/documents",
+                },
             )
         return await call_next(request)
 
@@ -60,4 +67,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.include_router(participants.router)
     app.include_router(consignments.router)
+    app.include_router(documents.router)
     return app

@@ -21,6 +21,7 @@ from chain.ledger import LedgerClient
 from chain.node import AnvilNode
 from chain.rpc import connect
 from chain.sender import TransactionSender
+from content.store import open_store
 from evidence.roles import Role
 
 log = logging.getLogger("borderledger")
@@ -43,18 +44,23 @@ class Runtime:
             self.node.stop()
 
 
-def _deployer(settings: Settings, keyring: Keyring) -> LocalAccount:
-    if settings.deployer_key:
-        account: LocalAccount = Account.from_key(settings.deployer_key)
-        return account
-    path = settings.data_dir / "keystore" / "deployer.json"
+def _node_account(settings: Settings, keyring: Keyring, name: str) -> LocalAccount:
+    """The node's own account ``name`` (deployer, relayer), kept encrypted in the data directory."""
+    path = settings.data_dir / "keystore" / f"{name}.json"
     if path.exists():
-        return keyring.unlock("deployer", path.read_text())
+        return keyring.unlock(name, path.read_text())
     account, keystore = keyring.create()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(keystore)
     path.chmod(0o600)
     return account
+
+
+def _deployer(settings: Settings, keyring: Keyring) -> LocalAccount:
+    if settings.deployer_key:
+        account: LocalAccount = Account.from_key(settings.deployer_key)
+        return account
+    return _node_account(settings, keyring, "deployer")
 
 
 def start_runtime(settings: Settings) -> Runtime:
@@ -78,20 +84,23 @@ def start_runtime(settings: Settings) -> Runtime:
         engine = make_engine(settings.resolved_database_url)
         keyring = Keyring(settings.keystore_password, settings.keystore_scrypt_n)
         sender = TransactionSender(w3)
+        store = open_store(settings.data_dir, settings.ipfs_api)
+        # Relays entries that clients signed themselves; on Besu it must be allowlisted.
+        relayer = _node_account(settings, keyring, "relayer")
         created: dict[str, dict[str, str]] = {}
         try:
             manifest = load_manifest(settings.manifest_path, w3)
             client = LedgerClient(w3, manifest, sender)
-            service = LedgerService(engine, client, keyring)
+            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes)
         except DeploymentNotFound as missing:
             log.info("deploying: %s", missing)
             customs_accounts = [(keyring.create(), j, name, legal) for j, name, legal in settings.bootstrap_list()]
             bootstrap = [CustomsBootstrap(acc.address, j, legal, name) for (acc, _), j, name, legal in customs_accounts]
             manifest = deploy(w3, _deployer(settings, keyring), bootstrap, sender)
             client = LedgerClient(w3, manifest, sender)
-            service = LedgerService(engine, client, keyring)
+            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes)
             for (account, keystore), j, name, legal in customs_accounts:
-                service.add_participant(account, account.address, keystore, name, legal, j, [Role.CUSTOMS])
+                service.add_participant(account.address, keystore, name, legal, j, [Role.CUSTOMS])
                 created[f"customs-{j}"] = {
                     "address": account.address,
                     "api_key": service.issue_api_key(account.address),

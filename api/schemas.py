@@ -32,6 +32,11 @@ class ParticipantCreate(_Input):
     legal_id: str = Field(min_length=1, max_length=128, description="EORI, TIN or other legal identifier")
     jurisdiction: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     roles: list[Role] = Field(min_length=1, max_length=4)
+    address: str | None = Field(
+        default=None,
+        pattern=_ADDRESS,
+        description="the member's own address if it holds its key (non-custodial); omit to let the node keep it",
+    )
 
     _country = field_validator("jurisdiction")(_iso_country)
 
@@ -100,6 +105,56 @@ class EventCreate(_Input):
     next_carrier: str | None = Field(default=None, pattern=_ADDRESS)
 
 
+class SignedEventCreate(_Input):
+    """An event whose entry the caller built and signed itself (EIP-712, see GET …/head).
+
+    The payload is validated as an EPCIS event but hashed exactly as sent (canonicalised
+    per RFC 8785): the author signed those bytes, so the node must not rewrite them.
+    """
+
+    event_type: EventType
+    payload: dict[str, Any]
+    next_carrier: str | None = Field(default=None, pattern=_ADDRESS)
+
+    seq: int = Field(ge=0, description="the entry's position: the head's seq")
+    prev_hash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="the head's prev_hash")
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte r ‖ s ‖ v signature")
+
+    @field_validator("payload")
+    @classmethod
+    def _epcis_event(cls, value: dict[str, Any]) -> dict[str, Any]:
+        EventPayload.model_validate(value)
+        return value
+
+
+class HeadPublic(BaseModel):
+    """The next entry's position and the EIP-712 domain to sign it under."""
+
+    consignment: str
+    seq: int
+    prev_hash: str
+    domain: dict[str, Any]
+
+
+class DocumentPublic(BaseModel):
+    """A stored document's reference."""
+
+    type: str
+    sha256: str
+    cid: str
+    cidV1: str
+    size: int
+    filename: str
+    mediaType: str
+
+
+class DocumentAttached(BaseModel):
+    """A stored document and the entry that anchors it."""
+
+    document: DocumentPublic
+    entry: EntryPublic
+
+
 class EntryPublic(BaseModel):
     """An anchored ledger entry."""
 
@@ -161,3 +216,6 @@ class ProposalPublic(BaseModel):
     executed: bool
     approvers: list[str]
     active_customs: int
+
+
+DocumentAttached.model_rebuild()

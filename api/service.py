@@ -18,9 +18,11 @@ from api import db
 from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from api.keys import Keyring, hash_api_key, new_api_key
 from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
+from content.store import ContentIntegrityError, ContentNotFound, ContentStore
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
-from evidence.eip712 import Entry, entry_hash, sign_entry
+from evidence.documents import DocumentRef, DocumentType, document_event, document_in
+from evidence.eip712 import Entry, entry_hash, recover_signer, sign_entry
 from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, may_read
@@ -55,10 +57,21 @@ def _roles(text: str) -> frozenset[Role]:
 class LedgerService:
     """One node's service over one consortium's contracts."""
 
-    def __init__(self, engine: Engine, client: LedgerClient, keyring: Keyring) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: LedgerClient,
+        keyring: Keyring,
+        store: ContentStore,
+        relayer: LocalAccount,
+        max_document_bytes: int = 50 * 1024 * 1024,
+    ) -> None:
+        self.max_document_bytes = max_document_bytes
         self.engine = engine
         self.client = client
         self.keyring = keyring
+        self.store = store
+        self.relayer = relayer
         self._consignment_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -66,7 +79,6 @@ class LedgerService:
 
     def add_participant(
         self,
-        account: LocalAccount | None,
         address: str,
         keystore: str | None,
         name: str,
@@ -155,10 +167,19 @@ class LedgerService:
         return view
 
     def register_participant(
-        self, caller: Participant, name: str, legal_id: str, jurisdiction: str, roles: list[Role]
+        self,
+        caller: Participant,
+        name: str,
+        legal_id: str,
+        jurisdiction: str,
+        roles: list[Role],
+        address: str | None = None,
     ) -> dict[str, Any]:
         """A customs administration registers a member: an operator of its own jurisdiction
-        directly, or another customs administration through a governance proposal."""
+        directly, or another customs administration through a governance proposal.
+
+        Without ``address`` the node creates and keeps the member's key (custodial); with
+        it, the member holds its own key and signs its entries itself."""
         caller_view = self._require_customs(caller)
         is_customs = Role.CUSTOMS in roles
         if is_customs and len(roles) != 1:
@@ -169,16 +190,21 @@ class LedgerService:
                 f"a customs administration admits operators of its own jurisdiction only "
                 f"({caller_view.jurisdiction}), not of {jurisdiction}",
             )
-        account, keystore = self.keyring.create()
+        keystore: str | None = None
+        if address is None:
+            account, keystore = self.keyring.create()
+            address = account.address
+        elif self._known(address):
+            raise Conflict(f"{address} is already registered on this node")
         signer = self.account(caller)
         proposal: dict[str, Any] | None = None
         if is_customs:
-            proposal_id, _ = self.client.propose_customs(signer, account.address, jurisdiction, legal_id, name)
+            proposal_id, _ = self.client.propose_customs(signer, address, jurisdiction, legal_id, name)
             proposal = self.client.proposal(proposal_id)
         else:
-            self.client.admit_operator(signer, account.address, roles, jurisdiction, legal_id, name)
-        participant = self.add_participant(account, account.address, keystore, name, legal_id, jurisdiction, roles)
-        api_key = self.issue_api_key(account.address)
+            self.client.admit_operator(signer, address, roles, jurisdiction, legal_id, name)
+        participant = self.add_participant(address, keystore, name, legal_id, jurisdiction, roles)
+        api_key = self.issue_api_key(address)
         return {"participant": self.describe_member(participant), "api_key": api_key, "proposal": proposal}
 
     def set_suspended(self, caller: Participant, address: str, suspended: bool) -> dict[str, Any]:
@@ -362,75 +388,234 @@ class LedgerService:
         payload: dict[str, Any],
         next_carrier: str | None,
     ) -> dict[str, Any]:
-        """Sign and anchor one event as ``caller``; returns the anchored entry."""
+        """Custodial append: the node signs the entry with the caller's key and anchors it."""
+        account = self.account(caller)
         row = self._consignment_row(reference)
         cid = row["id"]
         payload_bytes = canonical_json(payload)
         with self._lock(cid):
             info = self.client.consignment(_bytes(cid))
-            view = self._view(info, cid)
-            actor_view = self.member_view(caller.address)
-            next_view = self.member_view(next_carrier) if next_carrier else None
-            check_append(event_type, actor_view, view, next_view)
+            self._authorise(caller, info, cid, event_type, next_carrier)
+            entry = self._entry(info, event_type, payload_bytes, next_carrier, caller.address)
+            signature = sign_entry(entry, self.client.domain, account.key)
+            return self._anchor(cid, entry, event_type, signature, payload_bytes, account)
+
+    def head(self, caller: Participant, reference: str) -> dict[str, Any]:
+        """What a client needs to build and sign the next entry of a consignment."""
+        row, info, _ = self._readable(caller, reference)
+        domain = self.client.domain
+        return {
+            "consignment": row["id"],
+            "seq": info.count,
+            "prev_hash": _hex(info.head),
+            "domain": {
+                "name": "BorderLedger",
+                "version": "1",
+                "chainId": domain.chain_id,
+                "verifyingContract": domain.verifying_contract,
+            },
+        }
+
+    def append_signed(
+        self,
+        caller: Participant,
+        reference: str,
+        event_type: EventType,
+        payload: dict[str, Any],
+        next_carrier: str | None,
+        seq: int,
+        prev_hash: str,
+        signature: bytes,
+    ) -> dict[str, Any]:
+        """Non-custodial append: the caller built and signed the entry; the node relays it."""
+        row = self._consignment_row(reference)
+        cid = row["id"]
+        payload_bytes = canonical_json(payload)
+        with self._lock(cid):
+            info = self.client.consignment(_bytes(cid))
             entry = Entry(
                 consignment=_bytes(cid),
-                seq=info.count,
-                prev_hash=info.head,
+                seq=seq,
+                prev_hash=_bytes(prev_hash),
                 event_type=Hash32(event_type.type_id),
                 payload_hash=payload_hash(payload_bytes),
                 cid=payload_cid(payload_bytes),
                 next_carrier=Address(next_carrier or ZERO_ADDRESS),
                 actor=caller.address,
             )
-            account = self.account(caller)
-            signature = sign_entry(entry, self.client.domain, account.key)
-            digest = entry_hash(entry, self.client.domain)
-            # The outbox row: written before the transaction, so nothing sent goes unrecorded.
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(db.entries).values(
-                        consignment=cid,
-                        seq=entry.seq,
-                        event_type=event_type.value,
-                        prev_hash=_hex(entry.prev_hash),
-                        payload_hash=_hex(entry.payload_hash),
-                        cid=entry.cid,
-                        next_carrier=entry.next_carrier,
-                        actor=entry.actor,
-                        signature=signature,
-                        entry_hash=_hex(digest),
-                        payload=payload_bytes.decode(),
-                        status="pending",
+            digest = _hex(entry_hash(entry, self.client.domain))
+            with self.engine.connect() as conn:
+                if conn.execute(select(db.entries.c.seq).where(db.entries.c.entry_hash == digest)).first():
+                    raise Conflict(
+                        f"this signed entry is already recorded (entry hash {digest}); it cannot be replayed"
                     )
+            if seq != info.count or bytes(entry.prev_hash) != bytes(info.head):
+                raise Conflict(
+                    f"stale head (ConsignmentLedgerStaleHead): the next entry is seq {info.count} with prevHash "
+                    f"{_hex(info.head)}; fetch GET /v1/consignments/{reference}/head and sign again"
                 )
-            try:
-                result = self.client.append(account, entry, signature)
-            except Exception:
-                # Refused or not sent: nothing is on chain, so nothing stays in the index.
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        delete(db.entries).where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
-                    )
-                raise
-            with self.engine.begin() as conn:
-                conn.execute(
-                    update(db.entries)
-                    .where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
-                    .values(
-                        status="anchored",
-                        tx_hash=result.receipt.tx_hash,
-                        block_number=result.receipt.block_number,
-                        log_index=result.log_index,
-                        block_time=result.block_time,
-                    )
+            signer = recover_signer(entry, self.client.domain, signature)
+            if signer != caller.address:
+                raise Forbidden(
+                    "ConsignmentLedgerInvalidSigner",
+                    f"the signature recovers {signer}, not the caller {caller.address}: "
+                    "an entry is signed by its author",
                 )
-                if event_type is EventType.HANDOVER and next_carrier:
-                    known = self._parties(cid)
-                    if next_carrier not in known:
-                        conn.execute(
-                            insert(db.consignment_parties).values(consignment=cid, address=next_carrier, role="carrier")
-                        )
+            self._authorise(caller, info, cid, event_type, next_carrier)
+            return self._anchor(cid, entry, event_type, signature, payload_bytes, self.relayer)
+
+    def _authorise(
+        self, caller: Participant, info: ConsignmentInfo, cid: str, event_type: EventType, next_carrier: str | None
+    ) -> None:
+        view = self._view(info, cid)
+        next_view = self.member_view(next_carrier) if next_carrier else None
+        check_append(event_type, self.member_view(caller.address), view, next_view)
+
+    @staticmethod
+    def _entry(
+        info: ConsignmentInfo, event_type: EventType, payload_bytes: bytes, next_carrier: str | None, actor: Address
+    ) -> Entry:
+        return Entry(
+            consignment=info.id,
+            seq=info.count,
+            prev_hash=info.head,
+            event_type=Hash32(event_type.type_id),
+            payload_hash=payload_hash(payload_bytes),
+            cid=payload_cid(payload_bytes),
+            next_carrier=Address(next_carrier or ZERO_ADDRESS),
+            actor=actor,
+        )
+
+    def _anchor(
+        self,
+        cid: str,
+        entry: Entry,
+        event_type: EventType,
+        signature: bytes,
+        payload_bytes: bytes,
+        sender: LocalAccount,
+    ) -> dict[str, Any]:
+        """Record the entry (outbox row), send it, and mark it anchored; the caller holds the lock."""
+        digest = entry_hash(entry, self.client.domain)
+        # The outbox row: written before the transaction, so nothing sent goes unrecorded.
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(db.entries).values(
+                    consignment=cid,
+                    seq=entry.seq,
+                    event_type=event_type.value,
+                    prev_hash=_hex(entry.prev_hash),
+                    payload_hash=_hex(entry.payload_hash),
+                    cid=entry.cid,
+                    next_carrier=entry.next_carrier,
+                    actor=entry.actor,
+                    signature=signature,
+                    entry_hash=_hex(digest),
+                    payload=payload_bytes.decode(),
+                    status="pending",
+                )
+            )
+        try:
+            result = self.client.append(sender, entry, signature)
+        except Exception:
+            # Refused or not sent: nothing is on chain, so nothing stays in the index.
+            with self.engine.begin() as conn:
+                conn.execute(delete(db.entries).where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq))
+            raise
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(db.entries)
+                .where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
+                .values(
+                    status="anchored",
+                    tx_hash=result.receipt.tx_hash,
+                    block_number=result.receipt.block_number,
+                    log_index=result.log_index,
+                    block_time=result.block_time,
+                )
+            )
+            next_carrier = entry.next_carrier
+            if event_type is EventType.HANDOVER and next_carrier not in self._parties(cid):
+                conn.execute(
+                    insert(db.consignment_parties).values(consignment=cid, address=next_carrier, role="carrier")
+                )
         return self._entry_out(self._entry_rows(cid, entry.seq)[0])
+
+    # --- documents ------------------------------------------------------------------
+
+    def store_document(
+        self, caller: Participant, content: bytes, document_type: DocumentType, filename: str, media_type: str
+    ) -> DocumentRef:
+        """Put a document in the content store; returns the reference an entry anchors."""
+        stored = self.store.add(content)
+        ref = DocumentRef(document_type, stored.sha256, stored.cid_v0, stored.cid_v1, stored.size, filename, media_type)
+        with self.engine.begin() as conn:
+            known = conn.execute(select(db.documents.c.cid).where(db.documents.c.cid == ref.cid)).first()
+            if not known:
+                conn.execute(
+                    insert(db.documents).values(
+                        cid=ref.cid, cid_v1=ref.cid_v1, sha256=ref.sha256, size=ref.size, uploaded_by=caller.address
+                    )
+                )
+        return ref
+
+    def attach_document(
+        self,
+        caller: Participant,
+        reference: str,
+        content: bytes,
+        document_type: DocumentType,
+        filename: str,
+        media_type: str,
+        event_time: str,
+    ) -> dict[str, Any]:
+        """Custodial: store a document and anchor it with a DOCUMENT_ATTACHED entry."""
+        _, _, view = self._readable(caller, reference)
+        check_append(EventType.DOCUMENT_ATTACHED, self.member_view(caller.address), view, None)
+        self.account(caller)
+        ref = self.store_document(caller, content, document_type, filename, media_type)
+        entry = self.append_event(caller, reference, EventType.DOCUMENT_ATTACHED, document_event(ref, event_time), None)
+        return {"document": ref.to_json(), "entry": entry}
+
+    def read_document(self, caller: Participant, cid: str) -> tuple[bytes, DocumentRef | None]:
+        """The verified bytes of a document the caller may see."""
+        refs = self._document_entries(cid)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(db.documents).where(or_(db.documents.c.cid == cid, db.documents.c.cid_v1 == cid))
+            ).first()
+        if row is None:
+            raise NotFound(f"no document {cid}")
+        readable = row.uploaded_by == caller.address
+        for reference, _ in refs:
+            try:
+                self._readable(caller, reference)
+                readable = True
+                break
+            except Forbidden:
+                continue
+        if not readable:
+            raise Forbidden(
+                "DocumentReadAccess",
+                "a document is visible to its uploader and to whoever may read a consignment it is attached to",
+            )
+        content = self.store.cat(row.cid)
+        return content, refs[0][1] if refs else None
+
+    def _document_entries(self, cid: str) -> list[tuple[str, DocumentRef]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(db.consignments.c.reference, db.entries.c.payload)
+                .join(db.consignments, db.consignments.c.id == db.entries.c.consignment)
+                .where(db.entries.c.event_type == EventType.DOCUMENT_ATTACHED.value)
+                .where(db.entries.c.payload.contains(cid))
+            ).all()
+        out = []
+        for r in rows:
+            ref = document_in(json.loads(r.payload))
+            if ref is not None and cid in (ref.cid, ref.cid_v1):
+                out.append((r.reference, ref))
+        return out
 
     def _entry_rows(self, cid: str, seq: int | None = None) -> list[Any]:
         query = select(db.entries).where(db.entries.c.consignment == cid).order_by(db.entries.c.seq)
@@ -466,6 +651,20 @@ class LedgerService:
 
     # --- verification ---------------------------------------------------------------
 
+    def _document_for(self, payload: str) -> tuple[bytes | None, str | None]:
+        try:
+            ref = document_in(json.loads(payload))
+        except ValueError:
+            return None, None
+        if ref is None:
+            return None, None
+        try:
+            return self.store.cat(ref.cid), None
+        except ContentIntegrityError as exc:
+            return None, str(exc)
+        except ContentNotFound as exc:
+            return None, f"missing from the content store: {exc}"
+
     def verify(self, caller: Participant, reference: str) -> Report:
         """Verify a consignment's evidence: index, payloads, signatures and the chain."""
         row, info, _ = self._readable(caller, reference)
@@ -485,7 +684,16 @@ class LedgerService:
                 actor=Address(r["actor"]),
             )
             on_chain = self.client.record(_bytes(cid), r["seq"], r["tx_hash"])
+            document, document_error = self._document_for(r["payload"])
             evidence.append(
-                EntryEvidence(entry, bytes(r["signature"]), r["payload"].encode(), _bytes(r["entry_hash"]), on_chain)
+                EntryEvidence(
+                    entry,
+                    bytes(r["signature"]),
+                    r["payload"].encode(),
+                    _bytes(r["entry_hash"]),
+                    on_chain,
+                    document,
+                    document_error,
+                )
             )
         return verify_chain(reference, self.client.domain, evidence, (info.count, info.head))

@@ -38,8 +38,12 @@ class Settings(BaseSettings):
         "DE:Generalzolldirektion:DE-GZD",
         description="customs administrations admitted at deployment, 'CC:name:legal id' comma separated",
     )
+    ipfs_api: str | None = Field(
+        default=None, description="kubo RPC API multiaddr, e.g. /ip4/127.0.0.1/tcp/5001; unset uses the local store"
+    )
     seed_demo: bool = True
     max_request_bytes: int = 1_048_576
+    max_document_bytes: int = 50 * 1024 * 1024
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> Settings:

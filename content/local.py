@@ -51,7 +51,7 @@ class LocalBlockStore:
         """The file under ``cid``, each block checked against its hash."""
         try:
             root = CID.decode(cid)
-        except Exception as exc:  # noqa: BLE001 - any decoding failure is a bad CID
+        except Exception as exc:
             raise ContentNotFound(f"'{cid}' is not a CID: {exc}") from exc
         if root.codec.name != "dag-pb" or root.hashfun.name != "sha2-256":
             raise ContentNotFound(f"{cid} is not a UnixFS file CID (dag-pb, sha2-256)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
+from evidence.documents import check_document_bytes, document_in
 from evidence.eip712 import Domain, Entry, entry_hash, recover_signer
 from evidence.errors import LedgerValueError, VerificationError
 from evidence.event_types import EventType
@@ -35,7 +36,8 @@ class EntryEvidence:
     """Everything needed to verify one entry.
 
     ``recorded_hash`` is the entry hash as the evidence source (index, bundle) states it;
-    ``on_chain`` is None when verifying offline.
+    ``on_chain`` is None when verifying offline; ``document`` is None when the payload
+    references no document or its bytes were not supplied.
     """
 
     entry: Entry
@@ -43,6 +45,8 @@ class EntryEvidence:
     payload: bytes
     recorded_hash: Hash32
     on_chain: OnChainRecord | None = None
+    document: bytes | None = None  # the bytes of the document the payload references, if any
+    document_error: str | None = None  # why the document could not be read, if it could not
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,25 @@ def check_payload(evidence: EntryEvidence) -> Check:
     return Check("payload_hash", True, f"keccak256 0x{actual.hex()}, CID {cid}")
 
 
+def check_document(evidence: EntryEvidence) -> Check | None:
+    """The referenced document's bytes match the anchored sha-256 and CID (None: no document)."""
+    try:
+        payload = json.loads(evidence.payload)
+    except ValueError:
+        return None
+    ref = document_in(payload) if isinstance(payload, dict) else None
+    if ref is None:
+        return None
+    if evidence.document_error is not None:
+        return Check("document", False, f"{ref.document_type.value} {ref.cid}: {evidence.document_error}")
+    if evidence.document is None:
+        return Check("document", None, f"{ref.document_type.value} {ref.cid}: bytes not supplied")
+    problem = check_document_bytes(ref, evidence.document)
+    if problem is not None:
+        return Check("document", False, f"{ref.document_type.value} {ref.cid}: {problem}")
+    return Check("document", True, f"{ref.document_type.value} {ref.filename}: {ref.cid}, sha-256 {ref.sha256}")
+
+
 def check_entry_hash(evidence: EntryEvidence, domain: Domain) -> Check:
     """The EIP-712 entry hash recomputes from the entry's fields."""
     computed = entry_hash(evidence.entry, domain)
@@ -211,6 +234,9 @@ def verify_chain(
             check_link(item, position, previous),
             check_on_chain(item, domain),
         ]
+        document = check_document(item)
+        if document is not None:
+            checks.append(document)
         reports.append(
             EntryReport(
                 seq=item.entry.seq,

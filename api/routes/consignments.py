@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentParticipant, LedgerDep
-from api.schemas import ConsignmentCreate, ConsignmentPublic, EntryPublic, EventCreate, ReportPublic
+from api.documents import read_body
+from api.schemas import (
+    ConsignmentCreate,
+    ConsignmentPublic,
+    DocumentAttached,
+    EntryPublic,
+    EventCreate,
+    HeadPublic,
+    ReportPublic,
+    SignedEventCreate,
+)
+from evidence.documents import DocumentType
 
 router = APIRouter(prefix="/v1/consignments", tags=["consignments"])
 
@@ -36,6 +49,53 @@ def get_consignment(reference: str, service: LedgerDep, caller: CurrentParticipa
 def append_event(reference: str, body: EventCreate, service: LedgerDep, caller: CurrentParticipant) -> dict[str, Any]:
     """Append an event, signed by the caller's custodial key and anchored on chain."""
     return service.append_event(caller, reference, body.event_type, body.payload.to_json(), body.next_carrier)
+
+
+@router.get("/{reference}/head", response_model=HeadPublic)
+def head(reference: str, service: LedgerDep, caller: CurrentParticipant) -> dict[str, Any]:
+    """The next entry's seq and prev_hash, and the EIP-712 domain: what a client signs."""
+    return service.head(caller, reference)
+
+
+@router.post("/{reference}/signed-events", response_model=EntryPublic, status_code=status.HTTP_201_CREATED)
+def append_signed_event(
+    reference: str, body: SignedEventCreate, service: LedgerDep, caller: CurrentParticipant
+) -> dict[str, Any]:
+    """Relay an entry the caller signed with its own key; the signature must recover the caller."""
+    return service.append_signed(
+        caller,
+        reference,
+        body.event_type,
+        body.payload,
+        body.next_carrier,
+        body.seq,
+        body.prev_hash,
+        bytes.fromhex(body.signature[2:]),
+    )
+
+
+@router.post(
+    "/{reference}/documents",
+    response_model=DocumentAttached,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {}}}},
+)
+async def attach_document(
+    reference: str,
+    request: Request,
+    service: LedgerDep,
+    caller: CurrentParticipant,
+    document_type: Annotated[DocumentType, Query(description="the kind of trade document")],
+    filename: Annotated[str, Query(min_length=1, max_length=255)] = "document",
+) -> dict[str, Any]:
+    """Store the request body as a document and anchor it with a DOCUMENT_ATTACHED entry
+    signed by the caller's custodial key. The body is the document's bytes."""
+    content = await read_body(request, service)
+    media_type = request.headers.get("content-type", "application/octet-stream")
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return await run_in_threadpool(
+        service.attach_document, caller, reference, content, document_type, filename, media_type, now
+    )
 
 
 @router.get("/{reference}/events", response_model=list[EntryPublic])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Path, status
+from web3 import Web3
 
 from api.deps import CurrentParticipant, LedgerDep
 from api.schemas import ParticipantCreate, ParticipantCreated, ParticipantPublic, ProposalPublic
@@ -29,7 +30,14 @@ def me(service: LedgerDep, caller: CurrentParticipant) -> dict[str, Any]:
 def register_participant(body: ParticipantCreate, service: LedgerDep, caller: CurrentParticipant) -> dict[str, Any]:
     """Customs only. An operator of the caller's jurisdiction is admitted at once; a customs
     administration is proposed and admitted once a majority of customs approves."""
-    return service.register_participant(caller, body.name, body.legal_id, body.jurisdiction, body.roles)
+    return service.register_participant(
+        caller,
+        body.name,
+        body.legal_id,
+        body.jurisdiction,
+        body.roles,
+        Web3.to_checksum_address(body.address) if body.address else None,
+    )
 
 
 @router.post("/participants/{address}/suspend", response_model=ParticipantPublic)

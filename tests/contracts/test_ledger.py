@@ -120,8 +120,16 @@ def test_anyone_may_relay_but_only_the_signers_rights_count(append, ledger, cons
 
 def test_malleable_high_s_signature_is_refused(ledger, consignment, people, chain):
     count, head = ledger.head(consignment)
-    entry = Entry(bytes(consignment), count, bytes(head), EventType.LOADING.type_id, b"\x11" * 32, "cid",
-                  "0x" + "00" * 20, people["carrier"].address)  # fmt: skip
+    entry = Entry(
+        bytes(consignment),
+        count,
+        bytes(head),
+        EventType.LOADING.type_id,
+        b"\x11" * 32,
+        "cid",
+        "0x" + "00" * 20,
+        people["carrier"].address,
+    )
     signature = sign_entry(entry, Domain(chain.id, ledger.address), people["carrier"].private_key)
     n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
     s = int.from_bytes(signature[32:64], "big")

@@ -1,0 +1,120 @@
+"""The signing HTTP client: library use.
+
+client = LedgerClientHTTP("http://127.0.0.1:8000", api_key, private_key)
+entry = client.append("CQ-DUI-2026-0001", "ARRIVING", payload)
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.documents import DocumentRef, DocumentType, document_event
+from evidence.eip712 import Domain, Entry, sign_entry
+from evidence.errors import LedgerError
+from evidence.event_types import EventType
+from evidence.types import ZERO_ADDRESS, Address, Hash32
+
+
+class ClientError(LedgerError):
+    """Raised when the node refuses a request; ``status`` and ``body`` are its answer."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.body = body
+        rule = f" [{body['rule']}]" if body.get("rule") else ""
+        super().__init__(f"HTTP {status}{rule}: {body.get('message', body)}")
+
+
+def build_entry(
+    head: dict[str, Any], actor: str, event_type: EventType, payload: dict[str, Any], next_carrier: str | None
+) -> tuple[Entry, Domain]:
+    """The entry extending ``head`` (as GET …/head returns it) and the domain to sign it in."""
+    data = canonical_json(payload)
+    domain = Domain(int(head["domain"]["chainId"]), Address(head["domain"]["verifyingContract"]))
+    entry = Entry(
+        consignment=Hash32(bytes.fromhex(head["consignment"][2:])),
+        seq=int(head["seq"]),
+        prev_hash=Hash32(bytes.fromhex(head["prev_hash"][2:])),
+        event_type=Hash32(event_type.type_id),
+        payload_hash=payload_hash(data),
+        cid=payload_cid(data),
+        next_carrier=Address(next_carrier or ZERO_ADDRESS),
+        actor=Address(actor),
+    )
+    return entry, domain
+
+
+class LedgerClientHTTP:
+    """Talks to one node as one participant, signing with the participant's own key."""
+
+    def __init__(self, base_url: str, api_key: str, private_key: str | bytes, timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.account: LocalAccount = Account.from_key(private_key)
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.headers["X-API-Key"] = api_key
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"message": response.text}
+            raise ClientError(response.status_code, body)
+        return response.json()
+
+    def head(self, reference: str) -> dict[str, Any]:
+        """The next entry's position and signing domain."""
+        return dict(self._request("GET", f"/v1/consignments/{reference}/head"))
+
+    def sign(
+        self, reference: str, event_type: EventType, payload: dict[str, Any], next_carrier: str | None = None
+    ) -> dict[str, Any]:
+        """The body of a signed-event request, built on the current head."""
+        entry, domain = build_entry(self.head(reference), self.account.address, event_type, payload, next_carrier)
+        signature = sign_entry(entry, domain, self.account.key)
+        return {
+            "event_type": event_type.value,
+            "payload": payload,
+            "next_carrier": next_carrier,
+            "seq": entry.seq,
+            "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
+            "signature": "0x" + signature.hex(),
+        }
+
+    def submit(self, reference: str, signed: dict[str, Any]) -> dict[str, Any]:
+        """Send a signed-event body (from :meth:`sign`) for the node to relay."""
+        return dict(self._request("POST", f"/v1/consignments/{reference}/signed-events", json=signed))
+
+    def append(
+        self, reference: str, event_type: EventType | str, payload: dict[str, Any], next_carrier: str | None = None
+    ) -> dict[str, Any]:
+        """Sign an event with our key and have the node anchor it; returns the entry."""
+        return self.submit(reference, self.sign(reference, EventType(event_type), payload, next_carrier))
+
+    def attach_document(
+        self, reference: str, path: Path, document_type: DocumentType | str, media_type: str | None = None
+    ) -> dict[str, Any]:
+        """Upload a document, then sign and anchor its DOCUMENT_ATTACHED entry."""
+        media_type = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        ref = self._request(
+            "POST",
+            "/v1/documents",
+            params={"document_type": DocumentType(document_type).value, "filename": path.name},
+            data=path.read_bytes(),
+            headers={"Content-Type": media_type},
+        )
+
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        payload = document_event(DocumentRef.from_json(ref), now)
+        return self.append(reference, EventType.DOCUMENT_ATTACHED, payload)
