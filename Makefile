@@ -12,7 +12,7 @@ ANVIL_BIN_DIR = $(abspath $(dir $(firstword $(wildcard node_modules/@foundry-rs/
 BROWNIE = PATH="$(ANVIL_BIN_DIR):$$PATH" HOME="$(CURDIR)/.tools/brownie-home" \
 	SOLCX_BINARY_PATH="$(CURDIR)/build/solcx" $(BROWNIE_VENV)/bin/brownie
 
-.PHONY: setup run demo test test-contracts test-python lint brownie-compile brownie-deploy clean
+.PHONY: setup run demo test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/brownie $(STAMPS)/compiled
 
@@ -42,13 +42,19 @@ run: setup
 demo: setup
 	$(VENV)/bin/borderledger demo
 
-test: setup lint test-contracts test-python
+test: setup test-tools lint test-contracts test-python
+
+# Test oracles from Debian: ipfs_cid computes the CIDs `ipfs add` gives a file.
+test-tools:
+	@command -v ipfs_cid >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends ipfs-cid; \
+	  else echo "install Debian's ipfs-cid: sudo apt-get install ipfs-cid" && exit 1; fi; }
 
 test-contracts: setup
 	@$(PY) tools/brownie_home.py
 	$(BROWNIE) test -W ignore::FutureWarning
 
-test-python: setup
+test-python: setup test-tools
 	$(PY) -m pytest
 
 lint: setup

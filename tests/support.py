@@ -36,3 +36,36 @@ def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         yield runtime
     finally:
         runtime.close()
+
+
+class LiveServer:
+    """The API of a runtime served by uvicorn on a free loopback port, in a thread."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        import threading
+
+        import uvicorn
+
+        from api.main import create_app
+        from chain.node import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

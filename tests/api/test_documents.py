@@ -1,0 +1,107 @@
+"""Documents: stored with the CIDs `ipfs add` gives, anchored, verified, tamper-evident."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from multiformats import CID
+
+from evidence.unixfs import build_file_dag
+from tests.api.conftest import auth
+
+DEMO = "CQ-DUI-2026-0001"
+
+
+def fake_pdf(size: int) -> bytes:
+    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
+    tail = b"\n%%EOF\n"
+    return head + os.urandom(size - len(head) - len(tail)) + tail
+
+
+def upload(client, keys, who, content, document_type="commercial_invoice", filename="invoice.pdf"):
+    return client.post(
+        f"/v1/consignments/{DEMO}/documents",
+        params={"document_type": document_type, "filename": filename},
+        content=content,
+        headers={**auth(keys, who), "Content-Type": "application/pdf"},
+    )
+
+
+def test_three_mib_pdf_gets_the_cid_ipfs_add_gives(client, keys, tmp_path: Path):
+    pdf = fake_pdf(3 * 1024 * 1024)
+    response = upload(client, keys, "exporter", pdf)
+    assert response.status_code == 201, response.json()
+    document = response.json()["document"]
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(pdf)
+    oracle = json.loads(subprocess.run(["ipfs_cid", str(path)], capture_output=True, text=True, check=True).stdout)
+    assert (document["cid"], document["cidV1"]) == (oracle["CIDv0"], oracle["CIDv1"])
+    entry = response.json()["entry"]
+    assert entry["event_type"] == "DOCUMENT_ATTACHED" and entry["payload"]["bl:document"]["cid"] == document["cid"]
+
+    downloaded = client.get(f"/v1/documents/{document['cid']}", headers=auth(keys, "customs-KZ"))
+    assert downloaded.status_code == 200 and downloaded.content == pdf
+    assert downloaded.headers["content-type"] == "application/pdf"
+
+    report = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()
+    assert report["verdict"] == "passed", report["failures"]
+    checks = {c["name"]: c for c in report["entries"][entry["seq"]]["checks"]}
+    assert checks["document"]["passed"] and document["cid"] in checks["document"]["detail"]
+
+
+def test_flipped_byte_in_the_store_fails_that_document_only(client, keys, demo_runtime):
+    first = upload(client, keys, "importer", fake_pdf(400_000), "packing_list", "packing.pdf").json()
+    second = upload(client, keys, "exporter", fake_pdf(300_000), "certificate_of_origin", "origin.pdf").json()
+    store_root = demo_runtime.service.store.root
+    # Flip one byte of the first document's first block on disk.
+    downloaded = client.get(f"/v1/documents/{first['document']['cid']}", headers=auth(keys, "importer")).content
+    leaf = build_file_dag(downloaded).blocks[0]
+    block_cid = str(CID("base32", 1, "dag-pb", leaf.digest))
+    block_path = store_root / block_cid[-2:] / block_cid
+    data = bytearray(block_path.read_bytes())
+    data[100] ^= 0xFF
+    block_path.write_bytes(bytes(data))
+
+    report = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()
+    assert report["failures"] == [f"seq {first['entry']['seq']}: document"]
+    seconds = {c["name"]: c["passed"] for c in report["entries"][second["entry"]["seq"]]["checks"]}
+    assert seconds["document"] is True
+
+    refused = client.get(f"/v1/documents/{first['document']['cid']}", headers=auth(keys, "importer"))
+    assert refused.status_code == 500 and refused.json()["error"] == "integrity_error"
+    data[100] ^= 0xFF
+    block_path.write_bytes(bytes(data))
+
+
+def test_documents_are_only_served_to_those_who_may_read_the_consignment(client, keys):
+    uploaded = upload(client, keys, "exporter", fake_pdf(10_000)).json()
+    other = client.post(
+        "/v1/participants",
+        json={"name": "Nosy Trader", "legal_id": "CN-NOSY", "jurisdiction": "CN", "roles": ["EXPORTER"]},
+        headers=auth(keys, "customs-CN"),
+    ).json()
+    refused = client.get(f"/v1/documents/{uploaded['document']['cid']}", headers={"X-API-Key": other["api_key"]})
+    assert refused.status_code == 403 and refused.json()["rule"] == "DocumentReadAccess"
+
+
+def test_auditor_cannot_attach_documents(client, keys):
+    response = upload(client, keys, "auditor", fake_pdf(10_000))
+    assert response.status_code == 403 and response.json()["rule"] == "ConsignmentLedgerNotParty"
+
+
+def test_size_limit_is_413(client, keys, demo_runtime):
+    service = demo_runtime.service
+    limit, service.max_document_bytes = service.max_document_bytes, 64 * 1024
+    try:
+        response = upload(client, keys, "exporter", fake_pdf(64 * 1024 + 1))
+    finally:
+        service.max_document_bytes = limit
+    assert response.status_code == 413 and "limit" in response.json()["message"]
+
+
+def test_unknown_document_type_is_422(client, keys):
+    response = upload(client, keys, "exporter", b"x", document_type="love_letter")
+    assert response.status_code == 422

@@ -1,0 +1,138 @@
+"""Entries signed by their authors' own keys, relayed by the node: allowed, forged, replayed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from eth_account import Account
+
+from chain.errors import ContractRevert
+from client.http import ClientError, LedgerClientHTTP, build_entry
+from evidence.eip712 import sign_entry
+from evidence.event_types import EventType
+from tests.api.conftest import EVENT, auth
+from tests.support import LiveServer
+
+REFERENCE = "CQ-DUI-2026-0100"
+
+
+@pytest.fixture(scope="module")
+def server(demo_runtime) -> Iterator[LiveServer]:
+    with LiveServer(demo_runtime) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def own_key_carrier(client, keys):
+    """A carrier that holds its own key, registered by CN customs, carrying a new consignment."""
+    account = Account.create()
+    registered = client.post(
+        "/v1/participants",
+        json={
+            "name": "Self-Signing Rail",
+            "legal_id": "CN-SSR",
+            "jurisdiction": "CN",
+            "roles": ["CARRIER"],
+            "address": account.address,
+        },
+        headers=auth(keys, "customs-CN"),
+    )
+    assert registered.status_code == 201, registered.json()
+    assert registered.json()["participant"]["custodial"] is False
+    created = client.post(
+        "/v1/consignments",
+        json={
+            "reference": REFERENCE,
+            "origin": "CN",
+            "destination": "DE",
+            "transit": ["KZ"],
+            "importer": keys["importer"]["address"],
+            "carrier": account.address,
+        },
+        headers=auth(keys, "exporter"),
+    )
+    assert created.status_code == 201, created.json()
+    return account, registered.json()["api_key"]
+
+
+def test_client_signed_entry_is_on_chain_with_the_clients_address(server, own_key_carrier, demo_runtime):
+    account, api_key = own_key_carrier
+    client = LedgerClientHTTP(server.url, api_key, account.key)
+    entry = client.append(REFERENCE, "LOADING", EVENT)
+    assert entry["actor"] == account.address and entry["status"] == "anchored"
+    service = demo_runtime.service
+    record = service.client.record(bytes.fromhex(client.head(REFERENCE)["consignment"][2:]), entry["seq"])
+    assert record.actor == account.address
+    tx = service.client.w3.eth.get_transaction(entry["tx_hash"])
+    assert tx["from"] == service.relayer.address  # the node relayed, the client signed
+
+
+def test_the_same_signed_entry_twice_is_refused(server, own_key_carrier):
+    account, api_key = own_key_carrier
+    client = LedgerClientHTTP(server.url, api_key, account.key)
+    signed = client.sign(REFERENCE, EventType.DEPARTING, {**EVENT, "eventTime": "2026-11-07T11:00:00+01:00"})
+    first = client.submit(REFERENCE, signed)
+    with pytest.raises(ClientError) as caught:
+        client.submit(REFERENCE, signed)
+    assert caught.value.status == 409 and "cannot be replayed" in str(caught.value)
+    assert client.head(REFERENCE)["seq"] == first["seq"] + 1
+
+
+def test_a_signature_by_another_key_is_refused_by_api_and_contract(server, own_key_carrier, demo_runtime):
+    account, api_key = own_key_carrier
+    impostor = LedgerClientHTTP(server.url, api_key, Account.create().key)  # right API key, wrong signing key
+    with pytest.raises(ClientError) as caught:
+        impostor.append(REFERENCE, "ARRIVING", EVENT)
+    assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerInvalidSigner"
+
+    service = demo_runtime.service
+    head = LedgerClientHTTP(server.url, api_key, account.key).head(REFERENCE)
+    entry, domain = build_entry(head, account.address, EventType.ARRIVING, EVENT, None)
+    forged = sign_entry(entry, domain, Account.create().key)
+    with pytest.raises(ContractRevert) as reverted:
+        service.client.append(service.relayer, entry, forged)
+    assert reverted.value.error == "ConsignmentLedgerInvalidSigner"
+
+
+def test_high_s_signature_is_refused_by_api_and_contract(server, own_key_carrier, demo_runtime):
+    account, api_key = own_key_carrier
+    client = LedgerClientHTTP(server.url, api_key, account.key)
+    signed = client.sign(REFERENCE, EventType.ARRIVING, EVENT)
+    raw = bytes.fromhex(signed["signature"][2:])
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    high_s = raw[:32] + (n - int.from_bytes(raw[32:64], "big")).to_bytes(32, "big") + bytes([55 - raw[64]])
+    with pytest.raises(ClientError) as caught:
+        client.submit(REFERENCE, {**signed, "signature": "0x" + high_s.hex()})
+    assert caught.value.status == 422 and "malleable" in str(caught.value)
+
+    service = demo_runtime.service
+    entry, _ = build_entry(client.head(REFERENCE), account.address, EventType.ARRIVING, EVENT, None)
+    with pytest.raises(ContractRevert) as reverted:
+        service.client.append(service.relayer, entry, high_s)
+    assert reverted.value.error == "ECDSAInvalidSignatureS"
+
+
+def test_signed_entry_must_follow_the_role_rules(server, own_key_carrier):
+    account, api_key = own_key_carrier
+    client = LedgerClientHTTP(server.url, api_key, account.key)
+    with pytest.raises(ClientError) as caught:
+        client.append(REFERENCE, "RELEASED", EVENT)
+    assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
+
+
+def test_client_attaches_a_document_it_signs_itself(server, own_key_carrier, tmp_path):
+    account, api_key = own_key_carrier
+    client = LedgerClientHTTP(server.url, api_key, account.key)
+    path = tmp_path / "cim-note.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + b"rail consignment note " * 5000 + b"\n%%EOF\n")
+    entry = client.attach_document(REFERENCE, path, "rail_consignment_note_cim")
+    assert entry["event_type"] == "DOCUMENT_ATTACHED" and entry["actor"] == account.address
+    assert entry["payload"]["bl:document"]["filename"] == "cim-note.pdf"
+
+
+def test_custodial_member_cannot_be_impersonated_by_a_client_key(server, keys):
+    client = LedgerClientHTTP(server.url, keys["carrier"]["api_key"], Account.create().key)
+    with pytest.raises(ClientError) as caught:
+        client.append("CQ-DUI-2026-0001", "ARRIVING", EVENT)
+    assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerInvalidSigner"
