@@ -15,7 +15,7 @@ from api.db import make_engine
 from api.keys import Keyring
 from api.service import LedgerService
 from api.settings import Settings
-from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
+from chain.deploy import CustomsBootstrap, deploy, deploy_missing, load_manifest, write_manifest
 from chain.errors import DeploymentNotFound
 from chain.ledger import LedgerClient
 from chain.node import AnvilNode
@@ -90,6 +90,10 @@ def start_runtime(settings: Settings) -> Runtime:
         created: dict[str, dict[str, str]] = {}
         try:
             manifest = load_manifest(settings.manifest_path, w3)
+            upgraded = deploy_missing(w3, _deployer(settings, keyring), manifest, sender)
+            if upgraded is not manifest:
+                write_manifest(upgraded, settings.manifest_path)
+                manifest = upgraded
             client = LedgerClient(w3, manifest, sender)
             service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes)
         except DeploymentNotFound as missing:

@@ -21,7 +21,7 @@ from chain.toolchain import (
 )
 
 ARTIFACTS_DIR = BUILD_DIR / "artifacts"
-CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger")
+CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger", "AEORegistry")
 
 
 def _sources() -> dict[str, Path]:
@@ -33,6 +33,14 @@ def _fingerprint(sources: dict[str, Path]) -> str:
     for name, path in sources.items():
         digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _error_messages(stdout: str) -> str:
+    try:
+        errors = json.loads(stdout).get("errors", [])
+    except ValueError:
+        return ""
+    return "\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors if e.get("severity") == "error")
 
 
 def compile_contracts(force: bool = False) -> dict[str, dict[str, Any]]:
@@ -62,7 +70,7 @@ def compile_contracts(force: bool = False) -> dict[str, dict[str, Any]]:
             standard_input, solc_binary=shim, base_path=str(REPO_ROOT), allow_paths=[str(REPO_ROOT)]
         )
     except solcx.exceptions.SolcError as exc:
-        raise CompileError(f"solc failed: {exc}") from exc
+        raise CompileError(f"solc failed:\n{_error_messages(exc.stdout_data) or exc.message}") from exc
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompileError("\n".join(e.get("formattedMessage", e["message"]) for e in errors))

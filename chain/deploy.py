@@ -7,7 +7,7 @@ all call :func:`deploy`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,11 @@ class Manifest:
         """The ConsignmentLedger."""
         return self.contracts["ConsignmentLedger"]
 
+    @property
+    def aeo(self) -> DeployedContract:
+        """The AEORegistry."""
+        return self.contracts["AEORegistry"]
+
     def to_json(self) -> dict[str, Any]:
         """The manifest as JSON data."""
         return asdict(self)
@@ -107,14 +112,35 @@ def deploy(
         [c.name for c in customs],
     )
     ledger = _deploy_one(w3, sender, deployer, "ConsignmentLedger", registry.address)
+    aeo = _deploy_one(w3, sender, deployer, "AEORegistry", registry.address)
     return Manifest(
         chain_id=w3.eth.chain_id,
         deployer=deployer.address,
-        contracts={"ConsortiumRegistry": registry, "ConsignmentLedger": ledger},
+        contracts={"ConsortiumRegistry": registry, "ConsignmentLedger": ledger, "AEORegistry": aeo},
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         bootstrap=[asdict(c) for c in customs],
     )
+
+
+# Contracts that hang off the registry alone, so a newer release can add them to an
+# existing deployment without touching the registry or the ledger.
+_ADD_ONS = ("AEORegistry",)
+
+
+def deploy_missing(
+    w3: Web3, deployer: LocalAccount, manifest: Manifest, sender: TransactionSender | None = None
+) -> Manifest:
+    """Deploy the add-on contracts a manifest lacks (written by an older release)."""
+    missing = [name for name in _ADD_ONS if name not in manifest.contracts]
+    if not missing:
+        return manifest
+    compile_contracts()
+    sender = sender or TransactionSender(w3)
+    contracts = dict(manifest.contracts)
+    for name in missing:
+        contracts[name] = _deploy_one(w3, sender, deployer, name, manifest.registry.address)
+    return replace(manifest, contracts=contracts)
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:

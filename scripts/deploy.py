@@ -56,6 +56,6 @@ def main() -> None:
     manifest = deploy(web3, deployer, _bootstrap())
     path = Path(os.environ.get("MANIFEST", f"build/deployments/borderledger-{manifest.chain_id}.json"))
     write_manifest(manifest, path)
-    print(f"ConsortiumRegistry {manifest.registry.address} (block {manifest.registry.block})")
-    print(f"ConsignmentLedger  {manifest.ledger.address} (block {manifest.ledger.block})")
+    for name, contract in manifest.contracts.items():
+        print(f"{name:<19} {contract.address} (block {contract.block})")
     print(f"manifest written to {path}")
