@@ -109,6 +109,18 @@ documents = Table(
 )
 
 
+aeo_certificates = Table(
+    "aeo_certificates",
+    metadata,
+    Column("number", String(64), primary_key=True),
+    Column("holder", String(42), nullable=False, index=True),
+    Column("issuer", String(2), nullable=False, index=True),
+    Column("record", Text, nullable=False),  # RFC 8785 JSON of the MRA data elements
+    Column("document_cid", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent requests."""
     if url.startswith("sqlite"):

@@ -3,14 +3,19 @@ importer and a DE auditor; one consignment Chongqing → Duisburg through Kazakh
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from api.service import LedgerService
+from api.aeo_service import AEOService
+from api.service import LedgerService, Participant
+from evidence.aeo import MraDataElements
+from evidence.documents import DocumentType
 from evidence.event_types import EventType
 from evidence.models import EventPayload
 from evidence.roles import Role
 
 DEMO_REFERENCE = "CQ-DUI-2026-0001"
+DEMO_CERTIFICATE = "CNAEO2026000001"
 
 _OPERATORS = [
     # key, admitting customs, roles, name, legal id
@@ -38,8 +43,11 @@ def _event(event_type: EventType, time: str, offset: str, location: str, **extra
     return EventPayload.model_validate(payload).to_json()
 
 
-def seed_demo(service: LedgerService, customs_keys: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    """Admit the demo operators, open the demo consignment and append its events."""
+def seed_demo(
+    service: LedgerService, aeo: AEOService, customs_keys: dict[str, dict[str, str]]
+) -> dict[str, dict[str, str]]:
+    """Admit the demo operators, open the demo consignment and append its events; certify
+    the exporter as an AEO; make a CN–DE MRA active and propose a CN–KZ one."""
     customs = {key.split("-", 1)[1]: service.participant(v["address"]) for key, v in customs_keys.items()}
     keys: dict[str, dict[str, str]] = {}
     members = {}
@@ -103,4 +111,35 @@ def seed_demo(service: LedgerService, customs_keys: dict[str, dict[str, str]]) -
     ]
     for actor, event_type, payload in steps:
         service.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
+    _seed_aeo(service, aeo, customs, exporter)
     return keys
+
+
+def _seed_aeo(service: LedgerService, aeo: AEOService, customs: dict[str, Participant], exporter: Participant) -> None:
+    today = date.today()
+    certificate = (
+        f"AEO certificate {DEMO_CERTIFICATE}\nIssued by the General Administration of Customs of the PRC\n"
+        f"Holder: Chongqing Precision Machinery Co., Ltd. (CN915000007000000001)\nProgrammes: AEO-S, AEO-C\n"
+    ).encode()
+    ref = service.store_document(
+        customs["CN"], certificate, DocumentType.AEO_CERTIFICATE, "aeo-certificate.txt", "text/plain"
+    )
+    record = MraDataElements(
+        operator_name="Chongqing Precision Machinery Co., Ltd.",
+        operator_address="88 Jinyu Avenue, Liangjiang New Area, Chongqing, China",
+        identification_number="CN915000007000000001",
+        validation_date=today - timedelta(days=30),
+    )
+    aeo.issue(
+        customs["CN"],
+        DEMO_CERTIFICATE,
+        exporter.address,
+        ["AEO-S", "AEO-C"],
+        today - timedelta(days=30),
+        today + timedelta(days=3 * 365),
+        ref.cid,
+        record,
+    )
+    mra = aeo.propose_mra(customs["CN"], "DE", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
+    aeo.accept_mra(customs["DE"], mra["id"])
+    aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))

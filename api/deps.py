@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from api.aeo_service import AEOService
 from api.service import LedgerService, Participant
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
@@ -19,6 +20,15 @@ def get_service(request: Request) -> LedgerService:
 
 
 LedgerDep = Annotated[LedgerService, Depends(get_service)]
+
+
+def get_aeo(request: Request) -> AEOService:
+    """The node's AEO service."""
+    aeo: AEOService = request.app.state.runtime.aeo
+    return aeo
+
+
+AEODep = Annotated[AEOService, Depends(get_aeo)]
 
 
 def get_participant(service: LedgerDep, api_key: Annotated[str | None, Security(api_key_header)]) -> Participant:

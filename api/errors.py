@@ -48,6 +48,11 @@ _FORBIDDEN_REVERTS = {
     "ConsignmentLedgerNotDeclarant",
     "ConsignmentLedgerNotParty",
     "ConsignmentLedgerInvalidSigner",
+    "AEORegistryNotCustoms",
+    "AEORegistryNotIssuer",
+    "AEORegistryInvalidHolder",
+    "AEORegistryNotMraPartner",
+    "AEORegistryNotMraParty",
 }
 _CONFLICT_REVERTS = {
     "ConsortiumRegistryAlreadyMember",
@@ -57,11 +62,17 @@ _CONFLICT_REVERTS = {
     "ConsortiumRegistryLastCustoms",
     "ConsignmentLedgerAlreadyExists",
     "ConsignmentLedgerStaleHead",
+    "AEORegistryCertificateExists",
+    "AEORegistryWrongStatus",
+    "AEORegistryMraClosed",
+    "AEORegistryMraExpired",
 }
 _NOT_FOUND_REVERTS = {
     "ConsortiumRegistryUnknownProposal",
     "ConsignmentLedgerUnknownConsignment",
     "ConsortiumRegistryNotMember",
+    "AEORegistryUnknownCertificate",
+    "AEORegistryUnknownMra",
 }
 
 

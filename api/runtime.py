@@ -11,10 +11,12 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
+from api.aeo_service import AEOService
 from api.db import make_engine
 from api.keys import Keyring
 from api.service import LedgerService
 from api.settings import Settings
+from chain.aeo import AEOClient
 from chain.deploy import CustomsBootstrap, deploy, deploy_missing, load_manifest, write_manifest
 from chain.errors import DeploymentNotFound
 from chain.ledger import LedgerClient
@@ -35,6 +37,7 @@ class Runtime:
     node: AnvilNode | None
     engine: Engine
     service: LedgerService
+    aeo: AEOService
     created_keys: dict[str, dict[str, str]]
 
     def close(self) -> None:
@@ -113,13 +116,19 @@ def start_runtime(settings: Settings) -> Runtime:
             if settings.seed_demo:
                 from api.demo import seed_demo
 
-                created.update(seed_demo(service, created))
+                created.update(seed_demo(service, _aeo(service), created))
             _save_keys(settings.data_dir / "demo-keys.json", created)
     except BaseException:
         if node is not None:
             node.stop()
         raise
-    return Runtime(settings, node, engine, service, created)
+    return Runtime(settings, node, engine, service, _aeo(service), created)
+
+
+def _aeo(service: LedgerService) -> AEOService:
+    client = service.client
+    contract = client.manifest.aeo
+    return AEOService(service, AEOClient(client.w3, contract.address, contract.block, client.sender))
 
 
 def _save_keys(path: Path, keys: dict[str, dict[str, str]]) -> None:

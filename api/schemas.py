@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evidence.aeo import MraDataElements
 from evidence.event_types import EventType
 from evidence.models import EventPayload
 from evidence.roles import Role
@@ -216,6 +218,96 @@ class ProposalPublic(BaseModel):
     executed: bool
     approvers: list[str]
     active_customs: int
+
+
+class CertificateCreate(_Input):
+    """An AEO certificate to issue (the document first goes to POST /v1/documents)."""
+
+    number: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    holder: str = Field(pattern=_ADDRESS, description="the certified operator's address")
+    programmes: list[Literal["AEO-S", "AEO-C"]] = Field(min_length=1, max_length=2)
+    valid_from: date
+    valid_until: date
+    document_cid: str = Field(min_length=10, max_length=128, description="CID of the certificate document")
+    data_elements: MraDataElements
+
+
+class StatusChange(_Input):
+    """Why a certificate's status changes."""
+
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class CertificatePublic(BaseModel):
+    """An AEO certificate and its status now."""
+
+    number: str
+    holder: str
+    issuer: str
+    programmes: list[str]
+    status: str
+    valid_from: str | None
+    valid_until: str | None
+    issued_at: str | None
+    issued_by: str
+    document_cid: str
+    document_sha256: str
+    data_hash: str
+    data_elements: dict[str, Any] | None
+    data_elements_match_chain: bool | None
+
+
+class HistoryItem(BaseModel):
+    """One change of a certificate, as the chain's log records it."""
+
+    change: str
+    status: str
+    reason: str
+    actor: str
+    tx_hash: str
+    block_number: int
+    log_index: int
+    block_time: int
+    block_time_iso: str | None
+    contract: str
+
+
+class RecognitionPublic(BaseModel):
+    """Whether a customs administration recognises a certificate, and why."""
+
+    certificate: str
+    by: str
+    at: str | None
+    recognised: bool
+    reason: str
+    explanation: str
+    programmes: list[str]
+    issuer: str | None
+    holder: str | None
+
+
+class MraCreate(_Input):
+    """An MRA to propose to a partner customs administration."""
+
+    partner: str = Field(min_length=2, max_length=2)
+    scope: list[Literal["AEO-S", "AEO-C"]] = Field(min_length=1, max_length=2)
+    valid_until: date
+
+    _country = field_validator("partner")(_iso_country)
+
+
+class MraPublic(BaseModel):
+    """An MRA and its state."""
+
+    id: int
+    proposer: str
+    partner: str
+    scope: list[str]
+    valid_until: str | None
+    proposed_at: str | None
+    accepted_at: str | None
+    terminated_at: str | None
+    state: str
 
 
 DocumentAttached.model_rebuild()

@@ -70,7 +70,7 @@ def compile_contracts(force: bool = False) -> dict[str, dict[str, Any]]:
             standard_input, solc_binary=shim, base_path=str(REPO_ROOT), allow_paths=[str(REPO_ROOT)]
         )
     except solcx.exceptions.SolcError as exc:
-        raise CompileError(f"solc failed:\n{_error_messages(exc.stdout_data) or exc.message}") from exc
+        raise CompileError(f"solc failed:\n{_error_messages(exc.stdout_data or '') or exc.message}") from exc
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompileError("\n".join(e.get("formattedMessage", e["message"]) for e in errors))

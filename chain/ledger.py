@@ -11,10 +11,11 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
+from chain.abi import call_view, decode_jurisdiction
 from chain.compile import load_artifact
 from chain.deploy import Manifest
 from chain.errors import ContractRevert
-from chain.sender import Receipt, TransactionSender, as_revert
+from chain.sender import Receipt, TransactionSender
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
@@ -71,20 +72,6 @@ def consignment_id(reference: str) -> Hash32:
     return Hash32(keccak(text=reference))
 
 
-def _jurisdiction(code: bytes) -> str:
-    return bytes(code).decode("ascii")
-
-
-def _call(fn: Any) -> Any:
-    try:
-        return fn.call()
-    except Exception as exc:
-        revert = as_revert(exc)
-        if revert is not None:
-            raise revert from exc
-        raise
-
-
 class LedgerClient:
     """The deployed contracts of one consortium, for reading and writing."""
 
@@ -105,10 +92,10 @@ class LedgerClient:
     def member(self, address: str) -> MemberInfo:
         """The registry's record of ``address`` (status "none" if never admitted)."""
         address = Web3.to_checksum_address(address)
-        jurisdiction, status, legal_id, name, _by = _call(self.registry.functions.member(address))
-        role_ids = _call(self.registry.functions.rolesOf(address))
+        jurisdiction, status, legal_id, name, _by = call_view(self.registry.functions.member(address))
+        role_ids = call_view(self.registry.functions.rolesOf(address))
         roles = frozenset(Role.from_id(r) for r in role_ids)
-        j = _jurisdiction(jurisdiction) if status else ""
+        j = decode_jurisdiction(jurisdiction) if status else ""
         return MemberInfo(Address(address), j, STATUS_NAMES[status], legal_id, name, roles)
 
     def admit_operator(
@@ -148,15 +135,15 @@ class LedgerClient:
 
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         """A proposal's kind, subject, status and approvers."""
-        kind, account, jurisdiction, executed, approvers = _call(self.registry.functions.proposal(proposal_id))
+        kind, account, jurisdiction, executed, approvers = call_view(self.registry.functions.proposal(proposal_id))
         return {
             "id": proposal_id,
             "kind": ("admit_customs", "remove_customs")[kind],
             "account": account,
-            "jurisdiction": _jurisdiction(jurisdiction),
+            "jurisdiction": decode_jurisdiction(jurisdiction),
             "executed": executed,
             "approvers": list(approvers),
-            "active_customs": _call(self.registry.functions.activeCustomsCount()),
+            "active_customs": call_view(self.registry.functions.activeCustomsCount()),
         }
 
     def _proposal_id(self, receipt: Receipt) -> int:
@@ -191,16 +178,16 @@ class LedgerClient:
 
     def consignment(self, cid: Hash32) -> ConsignmentInfo:
         """The ledger's record of a consignment."""
-        c = _call(self.ledger.functions.consignment(bytes(cid)))
+        c = call_view(self.ledger.functions.consignment(bytes(cid)))
         exporter, importer, carrier, origin, destination, count, created_at, head, transit = c
         return ConsignmentInfo(
             id=cid,
             exporter=Address(exporter),
             importer=Address(importer),
             carrier=Address(carrier),
-            origin=_jurisdiction(origin),
-            destination=_jurisdiction(destination),
-            transit=tuple(_jurisdiction(t) for t in transit),
+            origin=decode_jurisdiction(origin),
+            destination=decode_jurisdiction(destination),
+            transit=tuple(decode_jurisdiction(t) for t in transit),
             count=int(count),
             head=Hash32(bytes(head)),
             created_at=int(created_at),
@@ -218,17 +205,17 @@ class LedgerClient:
 
     def head(self, cid: Hash32) -> tuple[int, Hash32]:
         """(count, head entry hash) of a consignment."""
-        count, head = _call(self.ledger.functions.head(bytes(cid)))
+        count, head = call_view(self.ledger.functions.head(bytes(cid)))
         return int(count), Hash32(bytes(head))
 
     def record(self, cid: Hash32, seq: int, tx_hash: str | None = None) -> OnChainRecord:
         """What the ledger holds for entry ``seq``."""
-        entry_hash, actor, timestamp, block_number = _call(self.ledger.functions.entryAt(bytes(cid), seq))
+        entry_hash, actor, timestamp, block_number = call_view(self.ledger.functions.entryAt(bytes(cid), seq))
         return OnChainRecord(Hash32(bytes(entry_hash)), str(actor), int(timestamp), int(block_number), tx_hash)
 
     def hash_entry(self, entry: Entry) -> Hash32:
         """The contract's EIP-712 digest of ``entry`` (for cross-checking evidence/)."""
-        return Hash32(bytes(_call(self.ledger.functions.hashEntry(entry.as_tuple()))))
+        return Hash32(bytes(call_view(self.ledger.functions.hashEntry(entry.as_tuple()))))
 
     def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""

@@ -27,6 +27,7 @@ class DocumentType(StrEnum):
     PHYTOSANITARY_CERTIFICATE = "phytosanitary_certificate"
     EXPORT_DECLARATION = "export_declaration"
     IMPORT_DECLARATION = "import_declaration"
+    AEO_CERTIFICATE = "aeo_certificate"
     OTHER = "other"
 
 

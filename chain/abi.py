@@ -1,0 +1,23 @@
+"""Small helpers shared by the contract bindings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chain.sender import as_revert
+
+
+def call_view(fn: Any) -> Any:
+    """Call a view function; a revert surfaces as ContractRevert naming the custom error."""
+    try:
+        return fn.call()
+    except Exception as exc:
+        revert = as_revert(exc)
+        if revert is not None:
+            raise revert from exc
+        raise
+
+
+def decode_jurisdiction(code: bytes) -> str:
+    """A bytes2 ISO code as text ("CN")."""
+    return bytes(code).decode("ascii")
