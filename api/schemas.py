@@ -206,6 +206,9 @@ class ReportPublic(BaseModel):
     failures: list[str]
     checks: list[CheckPublic]
     entries: list[EntryReportPublic]
+    custody: dict[str, Any] | None = Field(
+        default=None, description="chain of custody read from the entries: holders, handovers, customs controls"
+    )
 
 
 class ProposalPublic(BaseModel):

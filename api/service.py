@@ -6,9 +6,11 @@ contracts enforce, from ``evidence.rules``), before anything is signed or sent.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -19,6 +21,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from api.keys import Keyring, hash_api_key, new_api_key
 from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
 from content.store import ContentIntegrityError, ContentNotFound, ContentStore
+from evidence.bundle import Bundle, OnlineFacts, bundle_json, parse_bundle, verify_bundle
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.documents import DocumentRef, DocumentType, document_event, document_in
@@ -27,7 +30,7 @@ from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, may_read
 from evidence.types import ZERO_ADDRESS, Address, Hash32
-from evidence.verify import EntryEvidence, Report, verify_chain
+from evidence.verify import Report
 
 
 @dataclass(frozen=True)
@@ -497,6 +500,9 @@ class LedgerService:
     ) -> dict[str, Any]:
         """Record the entry (outbox row), send it, and mark it anchored; the caller holds the lock."""
         digest = entry_hash(entry, self.client.domain)
+        # The payload goes to the content store first: chain + content alone rebuild the index.
+        if self.store.put_raw(payload_bytes) != entry.cid:
+            raise ContentIntegrityError(f"the content store did not store the payload as {entry.cid}")
         # The outbox row: written before the transaction, so nothing sent goes unrecorded.
         with self.engine.begin() as conn:
             conn.execute(
@@ -665,35 +671,94 @@ class LedgerService:
         except ContentNotFound as exc:
             return None, f"missing from the content store: {exc}"
 
-    def verify(self, caller: Participant, reference: str) -> Report:
-        """Verify a consignment's evidence: index, payloads, signatures and the chain."""
-        row, info, _ = self._readable(caller, reference)
+    def bundle(self, caller: Participant, reference: str, include_documents: bool = True) -> dict[str, Any]:
+        """The evidence bundle of a consignment (see docs/evidence-bundle.md)."""
+        bundle, _ = self._bundle(caller, reference, include_documents)
+        return bundle
+
+    def _bundle(
+        self, caller: Participant, reference: str, include_documents: bool
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        row, _, _ = self._readable(caller, reference)
         cid = row["id"]
-        evidence = []
+        created = self.client.logs.consignments(_bytes(cid))
+        if not created:
+            raise NotFound(f"consignment {reference} is not on this chain")
+        opened = created[0]
+        entries: list[dict[str, Any]] = []
+        documents: list[dict[str, Any]] = []
+        document_errors: dict[str, str] = {}
+        accounts = {opened.exporter, opened.importer, opened.carrier}
         for r in self._entry_rows(cid):
             if r["status"] != "anchored":
                 continue
-            entry = Entry(
-                consignment=_bytes(cid),
-                seq=r["seq"],
-                prev_hash=_bytes(r["prev_hash"]),
-                event_type=Hash32(EventType(r["event_type"]).type_id),
-                payload_hash=_bytes(r["payload_hash"]),
-                cid=r["cid"],
-                next_carrier=Address(r["next_carrier"]),
-                actor=Address(r["actor"]),
+            accounts.add(r["actor"])
+            if r["next_carrier"] != ZERO_ADDRESS:
+                accounts.add(r["next_carrier"])
+            entries.append(
+                {
+                    "seq": r["seq"],
+                    "event_type": r["event_type"],
+                    "prev_hash": r["prev_hash"],
+                    "payload_hash": r["payload_hash"],
+                    "cid": r["cid"],
+                    "next_carrier": r["next_carrier"],
+                    "actor": r["actor"],
+                    "signature": "0x" + bytes(r["signature"]).hex(),
+                    "entry_hash": r["entry_hash"],
+                    "payload": r["payload"],
+                    "tx_hash": r["tx_hash"],
+                    "block_number": r["block_number"],
+                    "log_index": r["log_index"],
+                    "block_time": r["block_time"],
+                }
             )
-            on_chain = self.client.record(_bytes(cid), r["seq"], r["tx_hash"])
-            document, document_error = self._document_for(r["payload"])
-            evidence.append(
-                EntryEvidence(
-                    entry,
-                    bytes(r["signature"]),
-                    r["payload"].encode(),
-                    _bytes(r["entry_hash"]),
-                    on_chain,
-                    document,
-                    document_error,
-                )
-            )
-        return verify_chain(reference, self.client.domain, evidence, (info.count, info.head))
+            try:
+                ref = document_in(json.loads(r["payload"]))
+            except ValueError:
+                ref = None
+            if ref is None:
+                continue
+            content: str | None = None
+            if include_documents:
+                try:
+                    content = base64.b64encode(self.store.cat(ref.cid)).decode()
+                except ContentIntegrityError as exc:
+                    document_errors[ref.cid] = str(exc)
+                except ContentNotFound as exc:
+                    document_errors[ref.cid] = f"missing from the content store: {exc}"
+            documents.append({"cid": ref.cid, "sha256": ref.sha256, "content_base64": content})
+        manifest = self.client.manifest
+        bundle = bundle_json(
+            chain_id=manifest.chain_id,
+            contracts={name: (c.address, c.block) for name, c in manifest.contracts.items()},
+            consignment={
+                "reference": opened.reference,
+                "id": opened.id,
+                "exporter": opened.exporter,
+                "importer": opened.importer,
+                "carrier": opened.carrier,
+                "origin": opened.origin,
+                "destination": opened.destination,
+                "transit": list(opened.transit),
+                "tx_hash": opened.tx_hash,
+                "block_number": opened.block_number,
+            },
+            members=self.client.logs.membership(sorted(accounts)),
+            entries=entries,
+            documents=documents,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
+        return bundle, document_errors
+
+    def online_facts(self, bundle: Bundle) -> OnlineFacts:
+        """What this node's chain says about a bundle's consignment."""
+        consignment = _bytes(bundle.consignment.id)
+        records = {e.seq: self.client.record(consignment, e.seq, e.tx_hash) for e in bundle.entries}
+        return OnlineFacts(records, self.client.head(consignment), self.client.logs.membership(list(bundle.members)))
+
+    def verify(self, caller: Participant, reference: str) -> Report:
+        """Verify a consignment: its bundle, checked against this node's chain and content store."""
+        data, document_errors = self._bundle(caller, reference, include_documents=True)
+        bundle = parse_bundle(data)
+        return verify_bundle(bundle, self.online_facts(bundle), document_errors)

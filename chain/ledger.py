@@ -15,6 +15,7 @@ from chain.abi import call_view, decode_jurisdiction
 from chain.compile import load_artifact
 from chain.deploy import Manifest
 from chain.errors import ContractRevert
+from chain.indexer import LogReader
 from chain.sender import Receipt, TransactionSender
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
@@ -86,6 +87,7 @@ class LedgerClient:
             address=Web3.to_checksum_address(manifest.ledger.address), abi=load_artifact("ConsignmentLedger")["abi"]
         )
         self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
+        self.logs = LogReader(w3, self.registry, self.ledger, manifest.registry.block)
 
     # --- registry -------------------------------------------------------------------
 

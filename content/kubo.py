@@ -7,12 +7,14 @@ against a minimum only.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import ipfshttpclient
 from packaging.version import InvalidVersion, Version
 
 from content.store import ContentIntegrityError, ContentNotFound, ContentUnavailable, StoredContent, describe
+from evidence.cid import payload_cid
 
 MINIMUM_KUBO = Version("0.4.23")
 
@@ -54,6 +56,31 @@ class KuboStore:
                 "the default chunker and layout"
             )
         return expected
+
+    def put_raw(self, data: bytes) -> str:
+        """``ipfs block put --cid-codec=raw --mhtype=sha2-256 --pin``."""
+        expected = payload_cid(data)
+        try:
+            answer = self._client.block.put(
+                io.BytesIO(data), opts={"cid-codec": "raw", "mhtype": "sha2-256", "pin": "true"}
+            )
+        except ipfshttpclient.exceptions.Error as exc:
+            raise ContentUnavailable(f"IPFS block put failed at {self.address}: {exc}") from exc
+        if answer["Key"] != expected:
+            raise ContentIntegrityError(f"kubo stored the block as {answer['Key']}, expected {expected}")
+        return expected
+
+    def get_raw(self, cid: str) -> bytes:
+        """``ipfs block get``, re-hashed here."""
+        try:
+            data: bytes = self._client.block.get(cid)
+        except ipfshttpclient.exceptions.ErrorResponse as exc:
+            raise ContentNotFound(f"IPFS has no block {cid}: {exc}") from exc
+        except ipfshttpclient.exceptions.Error as exc:
+            raise ContentUnavailable(f"IPFS block get failed at {self.address}: {exc}") from exc
+        if payload_cid(data) != cid:
+            raise ContentIntegrityError(f"IPFS returned a block whose CID is {payload_cid(data)}, not {cid}")
+        return data
 
     def cat(self, cid: str) -> bytes:
         """The bytes under ``cid``, recomputed and compared with it."""

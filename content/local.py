@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
-from multiformats import CID
+from multiformats import CID, multihash
 
 from content.store import ContentIntegrityError, ContentNotFound, StoredContent
 from evidence.unixfs import build_file_dag, decode_links_and_data
@@ -27,24 +28,26 @@ class LocalBlockStore:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, digest: bytes) -> Path:
-        cid = str(CID("base32", 1, "dag-pb", digest))
+    def _path(self, digest: bytes, codec: str = "dag-pb") -> Path:
+        cid = str(CID("base32", 1, codec, digest))
         return self.root / cid[-2:] / cid
+
+    def _write(self, path: Path, data: bytes) -> None:
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}")
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
 
     def add(self, content: bytes) -> StoredContent:
         """Store every block of the file's DAG (atomically per block) and return its identifiers."""
         dag = build_file_dag(content)
         for block in dag.blocks:
-            path = self._path(block.digest)
-            if path.exists():
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "wb") as f:
-                f.write(block.data)
-                f.flush()
-                os.fsync(f.fileno())
-            tmp.replace(path)
+            self._write(self._path(block.digest), block.data)
         return StoredContent(dag.cid_v0, dag.cid_v1, hashlib.sha256(content).hexdigest(), len(content))
 
     def cat(self, cid: str) -> bytes:
@@ -58,6 +61,29 @@ class LocalBlockStore:
         out = bytearray()
         self._read(bytes(root.digest), cid, out)
         return bytes(out)
+
+    def put_raw(self, data: bytes) -> str:
+        """Store one raw block; returns its CIDv1 (raw, sha2-256)."""
+        digest = bytes(multihash.wrap(hashlib.sha256(data).digest(), "sha2-256"))
+        self._write(self._path(digest, "raw"), data)
+        return str(CID("base32", 1, "raw", digest))
+
+    def get_raw(self, cid: str) -> bytes:
+        """The raw block under ``cid``, checked against its hash."""
+        try:
+            parsed = CID.decode(cid)
+        except Exception as exc:
+            raise ContentNotFound(f"'{cid}' is not a CID: {exc}") from exc
+        if parsed.codec.name != "raw" or parsed.hashfun.name != "sha2-256":
+            raise ContentNotFound(f"{cid} is not a raw sha2-256 block CID")
+        path = self._path(bytes(parsed.digest), "raw")
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ContentNotFound(f"no block {cid} in the local store") from None
+        if hashlib.sha256(data).digest() != bytes(parsed.digest)[2:]:
+            raise ContentIntegrityError(f"block {cid} does not match its hash: the stored content was altered")
+        return data
 
     def _read(self, digest: bytes, root_cid: str, out: bytearray) -> None:
         path = self._path(digest)

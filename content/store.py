@@ -59,6 +59,14 @@ class ContentStore(Protocol):
         """The verified bytes stored under ``cid`` (CIDv0 or CIDv1)."""
         ...
 
+    def put_raw(self, data: bytes) -> str:
+        """Store one raw block (an event payload); returns its CIDv1 (raw, sha2-256)."""
+        ...
+
+    def get_raw(self, cid: str) -> bytes:
+        """The verified raw block stored under ``cid``."""
+        ...
+
 
 def open_store(data_dir: Path, ipfs_api: str | None) -> ContentStore:
     """The kubo store when an IPFS API address is configured, else the local blockstore."""

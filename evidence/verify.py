@@ -83,6 +83,7 @@ class Report:
     ledger: str
     entries: list[EntryReport]
     checks: list[Check]
+    custody: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -116,6 +117,7 @@ class Report:
                 }
                 for e in self.entries
             ],
+            "custody": self.custody,
         }
 
 

@@ -26,7 +26,13 @@ def test_demo_consignment_verifies(client, keys):
         "signature",
         "chain_link",
         "on_chain",
+        "authorised",
     }
+    assert {c["name"] for c in report["checks"]} == {"consignment_id", "chain_head", "membership"}
+    custody = report["custody"]
+    assert [c["result"] for c in custody["controls"]] == ["SEAL_VERIFIED", "RELEASED", "SEAL_VERIFIED"]
+    assert [c["jurisdiction"] for c in custody["controls"]] == ["CN", "CN", "KZ"]
+    assert custody["holders"][0]["carrier"] == keys["carrier"]["address"]
     assert all(c["passed"] for e in report["entries"] for c in e["checks"])
 
 

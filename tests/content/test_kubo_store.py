@@ -31,3 +31,8 @@ def test_add_pins_and_cat_verifies(kubo):
     assert stored == describe(content)
     assert kubo.cat(stored.cid_v0) == content
     assert kubo.cat(stored.cid_v1) == content
+
+
+def test_raw_block_put_and_get(kubo):
+    cid = kubo.put_raw(b'{"type":"ObjectEvent"}')
+    assert kubo.get_raw(cid) == b'{"type":"ObjectEvent"}'

@@ -47,3 +47,16 @@ def test_missing_content_and_bad_cid(tmp_path: Path):
         store.cat("not-a-cid")
     with pytest.raises(ContentNotFound, match="UnixFS"):
         store.cat("bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq")  # a raw-codec CID
+
+
+def test_raw_blocks_round_trip_and_detect_tampering(tmp_path: Path):
+    from evidence.cid import payload_cid
+
+    store = LocalBlockStore(tmp_path)
+    cid = store.put_raw(b'{"type":"ObjectEvent"}')
+    assert cid == payload_cid(b'{"type":"ObjectEvent"}')
+    assert store.get_raw(cid) == b'{"type":"ObjectEvent"}'
+    (path,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    path.write_bytes(b'{"type":"AggregationEvent"}')
+    with pytest.raises(ContentIntegrityError):
+        store.get_raw(cid)

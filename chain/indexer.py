@@ -1,0 +1,161 @@
+"""Reading the contracts' logs: consignments, entries and membership history.
+
+What the service's index holds can be rebuilt from these logs plus the content store;
+verification reads the membership history to know each actor's roles when it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+from web3.contract import Contract
+
+from chain.abi import decode_jurisdiction
+from evidence.custody import MemberEvent
+from evidence.event_types import EventType
+from evidence.roles import Role
+
+# Providers limit eth_getLogs ranges (Besu: by configuration); ask in slices.
+LOG_SLICE = 5_000
+
+
+@dataclass(frozen=True)
+class CreatedConsignment:
+    """A ConsignmentCreated log."""
+
+    id: str
+    reference: str
+    exporter: str
+    importer: str
+    carrier: str
+    origin: str
+    destination: str
+    transit: tuple[str, ...]
+    tx_hash: str
+    block_number: int
+
+
+@dataclass(frozen=True)
+class AppendedEntry:
+    """An EventAppended log: every signed field of the entry, and where it landed."""
+
+    consignment: str
+    seq: int
+    event_type: EventType
+    entry_hash: str
+    prev_hash: str
+    payload_hash: str
+    cid: str
+    next_carrier: str
+    actor: str
+    signature: bytes
+    tx_hash: str
+    block_number: int
+    log_index: int
+    block_time: int
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+class LogReader:
+    """Logs of one deployment, from its deployment block on."""
+
+    def __init__(self, w3: Web3, registry: Contract, ledger: Contract, from_block: int) -> None:
+        self.w3 = w3
+        self.registry = registry
+        self.ledger = ledger
+        self.from_block = from_block
+        self._block_times: dict[int, int] = {}
+
+    def _logs(self, event: Any, argument_filters: dict[str, Any] | None = None) -> Iterator[Any]:
+        latest = self.w3.eth.block_number
+        start = self.from_block
+        while start <= latest:
+            end = min(start + LOG_SLICE - 1, latest)
+            yield from event.get_logs(argument_filters=argument_filters, from_block=start, to_block=end)
+            start = end + 1
+
+    def block_time(self, number: int) -> int:
+        """The timestamp of block ``number`` (cached)."""
+        if number not in self._block_times:
+            self._block_times[number] = int(self.w3.eth.get_block(number)["timestamp"])
+        return self._block_times[number]
+
+    def consignments(self, consignment: bytes | None = None) -> list[CreatedConsignment]:
+        """ConsignmentCreated logs (of one consignment, or all), oldest first."""
+        filters = {"consignment": consignment} if consignment is not None else None
+        out = []
+        for log in self._logs(self.ledger.events.ConsignmentCreated(), filters):
+            a = log["args"]
+            out.append(
+                CreatedConsignment(
+                    _hex(a["consignment"]),
+                    a["ref"],
+                    a["exporter"],
+                    a["importer"],
+                    a["carrier"],
+                    decode_jurisdiction(a["origin"]),
+                    decode_jurisdiction(a["destination"]),
+                    tuple(decode_jurisdiction(t) for t in a["transit"]),
+                    _hex(log["transactionHash"]),
+                    int(log["blockNumber"]),
+                )
+            )
+        return out
+
+    def entries(self, consignment: bytes | None = None) -> list[AppendedEntry]:
+        """EventAppended logs (of one consignment, or all), in chain order."""
+        filters = {"consignment": consignment} if consignment is not None else None
+        out = []
+        for log in self._logs(self.ledger.events.EventAppended(), filters):
+            a = log["args"]
+            out.append(
+                AppendedEntry(
+                    _hex(a["consignment"]),
+                    int(a["seq"]),
+                    EventType.from_id(a["eventType"]),
+                    _hex(a["entryHash"]),
+                    _hex(a["prevHash"]),
+                    _hex(a["payloadHash"]),
+                    a["cid"],
+                    a["nextCarrier"],
+                    a["actor"],
+                    bytes(a["signature"]),
+                    _hex(log["transactionHash"]),
+                    int(log["blockNumber"]),
+                    int(log["logIndex"]),
+                    self.block_time(int(log["blockNumber"])),
+                )
+            )
+        out.sort(key=lambda e: (e.block_number, e.log_index))
+        return out
+
+    def membership(self, accounts: list[str] | None = None) -> dict[str, list[MemberEvent]]:
+        """Every admission, suspension, reinstatement and removal (of some accounts, or all)."""
+        filters = {"account": [Web3.to_checksum_address(a) for a in accounts]} if accounts else None
+        events = self.registry.events
+        out: dict[str, list[MemberEvent]] = {}
+        for log in self._logs(events.MemberAdmitted(), filters):
+            a = log["args"]
+            roles = tuple(Role.from_id(r) for r in a["roles"])
+            event = MemberEvent(
+                int(log["blockNumber"]), int(log["logIndex"]), "admitted", roles, decode_jurisdiction(a["jurisdiction"])
+            )
+            out.setdefault(a["account"], []).append(event)
+        for kind, event_type in (
+            ("suspended", events.MemberSuspended()),
+            ("reinstated", events.MemberReinstated()),
+            ("removed", events.MemberRemoved()),
+        ):
+            for log in self._logs(event_type, filters):
+                out.setdefault(log["args"]["account"], []).append(
+                    MemberEvent(int(log["blockNumber"]), int(log["logIndex"]), kind)
+                )
+        for history in out.values():
+            history.sort(key=lambda e: (e.block, e.log_index))
+        return out

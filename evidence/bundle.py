@@ -1,0 +1,294 @@
+"""The evidence bundle: one JSON file with everything needed to verify a consignment.
+
+Format (``format`` = "borderledger-evidence-bundle", ``version`` = 1) is documented in
+docs/evidence-bundle.md. :func:`verify_bundle` checks it offline — payloads, entry hashes,
+signatures, links, documents, and who was allowed to write each entry according to the
+membership history the bundle carries — and, given facts read from any node of the
+network (:class:`OnlineFacts`), also that every entry is on chain. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from evidence.custody import ConsignmentFacts, MemberEvent, WrittenEntry, replay
+from evidence.documents import document_in
+from evidence.eip712 import Domain, Entry
+from evidence.errors import LedgerValueError
+from evidence.event_types import EventType
+from evidence.roles import Role
+from evidence.types import Address, Hash32, Jurisdiction
+from evidence.verify import Check, EntryEvidence, OnChainRecord, Report, verify_chain
+
+FORMAT = "borderledger-evidence-bundle"
+VERSION = 1
+
+Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
+HexAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BundleContract(_Strict):
+    """Where a contract lives."""
+
+    address: HexAddress
+    block: int
+
+
+class BundleChain(_Strict):
+    """The network and the contracts the evidence is on."""
+
+    chain_id: int
+    contracts: dict[str, BundleContract]
+
+
+class BundleConsignment(_Strict):
+    """The consignment as opened (ConsignmentCreated)."""
+
+    reference: str
+    id: Hex32
+    exporter: HexAddress
+    importer: HexAddress
+    carrier: HexAddress
+    origin: str
+    destination: str
+    transit: list[str]
+    tx_hash: Hex32
+    block_number: int
+
+
+class BundleMemberEvent(_Strict):
+    """A registry change of a member."""
+
+    block: int
+    log_index: int
+    kind: Literal["admitted", "suspended", "reinstated", "removed"]
+    roles: list[Role] = []
+    jurisdiction: str = ""
+
+
+class BundleEntry(_Strict):
+    """One entry: its signed fields, signature, payload and where it landed."""
+
+    seq: int
+    event_type: EventType
+    prev_hash: Hex32
+    payload_hash: Hex32
+    cid: str
+    next_carrier: HexAddress
+    actor: HexAddress
+    signature: Annotated[str, Field(pattern=r"^0x[0-9a-f]{130}$")]
+    entry_hash: Hex32
+    payload: str  # RFC 8785 canonical JSON, as hashed
+    tx_hash: Hex32 | None
+    block_number: int
+    log_index: int
+    block_time: int | None
+
+
+class BundleDocument(_Strict):
+    """A document referenced by a DOCUMENT_ATTACHED entry, with its bytes if included."""
+
+    cid: str
+    sha256: str
+    content_base64: str | None = None
+
+
+class Bundle(_Strict):
+    """An evidence bundle."""
+
+    format: Literal["borderledger-evidence-bundle"]
+    version: Literal[1]
+    created_at: str
+    chain: BundleChain
+    consignment: BundleConsignment
+    members: dict[str, list[BundleMemberEvent]]
+    entries: list[BundleEntry]
+    documents: list[BundleDocument]
+
+    @property
+    def domain(self) -> Domain:
+        """The EIP-712 domain the entries are signed in."""
+        return Domain(self.chain.chain_id, Address(self.chain.contracts["ConsignmentLedger"].address))
+
+
+@dataclass(frozen=True)
+class OnlineFacts:
+    """What a node of the network says, for the on-chain checks."""
+
+    records: dict[int, OnChainRecord]
+    head: tuple[int, Hash32]
+    membership: dict[str, list[MemberEvent]]
+
+
+def parse_bundle(data: Any) -> Bundle:
+    """A Bundle from JSON data; LedgerValueError names the first malformed field."""
+    try:
+        return Bundle.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LedgerValueError(f"not a valid evidence bundle: {where}: {first['msg']}") from exc
+
+
+def _bytes(value: str) -> bytes:
+    return bytes.fromhex(value[2:])
+
+
+def _entry(consignment: bytes, e: BundleEntry) -> Entry:
+    return Entry(
+        consignment=Hash32(consignment),
+        seq=e.seq,
+        prev_hash=Hash32(_bytes(e.prev_hash)),
+        event_type=Hash32(e.event_type.type_id),
+        payload_hash=Hash32(_bytes(e.payload_hash)),
+        cid=e.cid,
+        next_carrier=Address(e.next_carrier),
+        actor=Address(e.actor),
+    )
+
+
+def _membership(bundle: Bundle) -> dict[str, list[MemberEvent]]:
+    return {
+        address: [MemberEvent(m.block, m.log_index, m.kind, tuple(m.roles), m.jurisdiction) for m in events]
+        for address, events in bundle.members.items()
+    }
+
+
+def verify_bundle(
+    bundle: Bundle, online: OnlineFacts | None = None, document_errors: dict[str, str] | None = None
+) -> Report:
+    """Verify every entry of the bundle (and, with ``online``, its presence on chain).
+
+    ``document_errors`` lets a node report documents its content store could not serve
+    intact (CID → why); they fail that entry's document check.
+    """
+    c = bundle.consignment
+    consignment = _bytes(c.id)
+    documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
+    evidence: list[EntryEvidence] = []
+    for e in bundle.entries:
+        payload = e.payload.encode()
+        document, document_error = _document(payload, documents, document_errors or {})
+        record = online.records.get(e.seq) if online else None
+        if record is not None:
+            record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
+        evidence.append(
+            EntryEvidence(
+                _entry(consignment, e),
+                _bytes(e.signature),
+                payload,
+                Hash32(_bytes(e.entry_hash)),
+                record,
+                document,
+                document_error,
+            )
+        )
+    report = verify_chain(c.reference, bundle.domain, evidence, online.head if online else None)
+
+    expected_id = "0x" + keccak(text=c.reference).hex()
+    report.checks.insert(
+        0,
+        Check("consignment_id", True, f"{c.id} = keccak256('{c.reference}')")
+        if c.id == expected_id
+        else Check("consignment_id", False, f"{c.id} is not keccak256('{c.reference}') = {expected_id}"),
+    )
+    if online is None:
+        report.checks.append(Check("membership", None, "roles as recorded in the bundle (not re-read from a node)"))
+    else:
+        report.checks.append(Check("membership", True, "roles re-read from the registry's logs on the node"))
+
+    facts = ConsignmentFacts(
+        Address(c.exporter),
+        Address(c.importer),
+        Address(c.carrier),
+        frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)),
+    )
+    written = [
+        WrittenEntry(
+            e.seq,
+            e.event_type,
+            Address(e.actor),
+            Address(e.next_carrier),
+            e.block_number,
+            e.log_index,
+            e.block_time,
+            e.payload.encode(),
+        )
+        for e in bundle.entries
+    ]
+    checks, custody = replay(facts, written, online.membership if online else _membership(bundle))
+    for entry_report, check in zip(report.entries, checks, strict=True):
+        entry_report.checks.append(check)
+    report.custody = custody.to_dict()
+    return report
+
+
+def _document(
+    payload: bytes, documents: dict[str, BundleDocument], errors: dict[str, str]
+) -> tuple[bytes | None, str | None]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None, None
+    ref = document_in(data) if isinstance(data, dict) else None
+    if ref is None:
+        return None, None
+    if ref.cid in errors:
+        return None, errors[ref.cid]
+    included = documents.get(ref.cid)
+    if included is None:
+        return None, "the document is not in the bundle"
+    if included.content_base64 is None:
+        return None, None
+    try:
+        return base64.b64decode(included.content_base64, validate=True), None
+    except ValueError:
+        return None, "the bundle's copy of the document is not valid base64"
+
+
+def bundle_json(
+    chain_id: int,
+    contracts: dict[str, tuple[str, int]],
+    consignment: dict[str, Any],
+    members: dict[str, list[MemberEvent]],
+    entries: list[dict[str, Any]],
+    documents: list[dict[str, Any]],
+    created_at: str,
+) -> dict[str, Any]:
+    """Assemble bundle JSON from its parts (validated on the way out)."""
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": created_at,
+        "chain": {
+            "chain_id": chain_id,
+            "contracts": {name: {"address": a, "block": b} for name, (a, b) in contracts.items()},
+        },
+        "consignment": consignment,
+        "members": {
+            address: [
+                {
+                    "block": m.block,
+                    "log_index": m.log_index,
+                    "kind": m.kind,
+                    "roles": [r.value for r in m.roles],
+                    "jurisdiction": m.jurisdiction,
+                }
+                for m in events
+            ]
+            for address, events in members.items()
+        },
+        "entries": entries,
+        "documents": documents,
+    }
+    return parse_bundle(data).model_dump(mode="json")
