@@ -9,10 +9,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import TaskID
 from rich.table import Table
 
 from api.settings import Settings
 from client import cli as client_cli
+from evidence.errors import LedgerValueError
+from evidence.verify import Report
 
 app = typer.Typer(help="BorderLedger: a permissioned evidence ledger for cross-border trade.", no_args_is_help=True)
 app.add_typer(client_cli.app, name="client")
@@ -111,27 +114,111 @@ def verify(
         report = service.verify(caller, consignment)
     finally:
         runtime.close()
+    _print_report(report, as_json)
+    raise typer.Exit(0 if report.passed else 1)
+
+
+def _print_report(report: Report, as_json: bool) -> None:
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
+        return
+    marks = {True: "[green]passed[/]", False: "[red]FAILED[/]", None: "[yellow]skipped[/]"}
+    table = Table(title=f"Verification of {report.consignment} (chain {report.chain_id}, ledger {report.ledger})")
+    for column in ("seq", "event", "actor", "check", "result", "evidence"):
+        table.add_column(column, overflow="fold")
+    for check in report.checks:
+        table.add_row("", "", "", check.name, marks[check.passed], check.detail)
+    for entry in report.entries:
+        for check in entry.checks:
+            table.add_row(str(entry.seq), entry.event_type, entry.actor, check.name, marks[check.passed], check.detail)
+    console.print(table)
+    custody = report.custody or {}
+    if custody:
+        console.print("[bold]Chain of custody[/bold]")
+        for holder in custody["holders"]:
+            since = (
+                f"from entry {holder['from_seq']} ({holder['since']})"
+                if holder["from_seq"] is not None
+                else "from opening"
+            )
+            console.print(f"  carrier {holder['carrier']} {since}")
+        for control in custody["controls"]:
+            where = f"entry {control['seq']} ({control['event_time']})"
+            console.print(f"  customs {control['jurisdiction']} {control['result']} at {where}")
+    if report.passed:
+        console.print("[green]every check passed[/]")
     else:
-        table = Table(title=f"Verification of {consignment} (chain {report.chain_id}, ledger {report.ledger})")
-        for column in ("seq", "event", "actor", "check", "result", "evidence"):
-            table.add_column(column, overflow="fold")
-        for entry in report.entries:
-            for check in entry.checks:
-                mark = {True: "[green]passed[/]", False: "[red]FAILED[/]", None: "[yellow]skipped[/]"}[check.passed]
-                table.add_row(str(entry.seq), entry.event_type, entry.actor, check.name, mark, check.detail)
-        for check in report.checks:
-            mark = {True: "[green]passed[/]", False: "[red]FAILED[/]", None: "[yellow]skipped[/]"}[check.passed]
-            table.add_row("", "", "", check.name, mark, check.detail)
-        console.print(table)
-        verdict = (
-            "[green]every check passed[/]"
-            if report.passed
-            else "[red]verification FAILED: " + "; ".join(report.failures())
-        )
-        console.print(verdict)
+        console.print("[red]verification FAILED: " + "; ".join(report.failures()))
+
+
+@app.command(name="verify-bundle")
+def verify_bundle_command(
+    file: Annotated[Path, typer.Argument(help="an evidence bundle (GET /v1/consignments/{ref}/bundle)")],
+    rpc: Annotated[str | None, typer.Option(help="also check on-chain presence against this JSON-RPC node")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Verify an evidence bundle offline (everything but on-chain presence), or with --rpc
+    against any node of the network. Exits 1 naming the failing checks."""
+    from chain.ledger import client_for_bundle
+    from chain.rpc import connect
+    from evidence.bundle import parse_bundle, verify_bundle
+
+    try:
+        bundle = parse_bundle(json.loads(file.read_text()))
+    except (ValueError, LedgerValueError) as exc:
+        console.print(f"[red]{file}: {exc}[/]")
+        raise typer.Exit(2) from exc
+    online = client_for_bundle(connect(rpc), bundle).online_facts(bundle) if rpc else None
+    report = verify_bundle(bundle, online)
+    _print_report(report, as_json)
     raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def reindex(data_dir: DataDir = None) -> None:
+    """Rebuild the index (consignments, entries, documents, member directory) from the chain's
+    logs and the content store. API keys and custodial keystores are kept."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from api.reindex import reindex as rebuild
+    from api.runtime import start_runtime
+
+    runtime = start_runtime(_settings(data_dir, seed_demo=False))
+    try:
+        with Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            stats = rebuild(runtime.service, progress)
+    finally:
+        runtime.close()
+    console.print(
+        f"rebuilt {stats.consignments} consignments, {stats.entries} entries, {stats.documents} documents; "
+        f"{stats.participants_added} members added to the directory"
+    )
+
+
+@app.command(name="issue-key")
+def issue_key(
+    address: Annotated[str, typer.Argument(help="a member's address")],
+    data_dir: DataDir = None,
+    label: Annotated[str, typer.Option(help="what the key is for")] = "default",
+) -> None:
+    """Issue an API key for a member (node operator's command: it needs the node's database)."""
+    from web3 import Web3
+
+    from api.runtime import start_runtime
+
+    runtime = start_runtime(_settings(data_dir, seed_demo=False))
+    try:
+        key = runtime.service.issue_api_key(Web3.to_checksum_address(address), label)
+    finally:
+        runtime.close()
+    console.print(f"X-API-Key: {key}", soft_wrap=True)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from api.keys import Keyring, hash_api_key, new_api_key
 from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
 from content.store import ContentIntegrityError, ContentNotFound, ContentStore
-from evidence.bundle import Bundle, OnlineFacts, bundle_json, parse_bundle, verify_bundle
+from evidence.bundle import bundle_json, parse_bundle, verify_bundle
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.documents import DocumentRef, DocumentType, document_event, document_in
@@ -751,14 +751,8 @@ class LedgerService:
         )
         return bundle, document_errors
 
-    def online_facts(self, bundle: Bundle) -> OnlineFacts:
-        """What this node's chain says about a bundle's consignment."""
-        consignment = _bytes(bundle.consignment.id)
-        records = {e.seq: self.client.record(consignment, e.seq, e.tx_hash) for e in bundle.entries}
-        return OnlineFacts(records, self.client.head(consignment), self.client.logs.membership(list(bundle.members)))
-
     def verify(self, caller: Participant, reference: str) -> Report:
         """Verify a consignment: its bundle, checked against this node's chain and content store."""
         data, document_errors = self._bundle(caller, reference, include_documents=True)
         bundle = parse_bundle(data)
-        return verify_bundle(bundle, self.online_facts(bundle), document_errors)
+        return verify_bundle(bundle, self.client.online_facts(bundle), document_errors)

@@ -13,10 +13,11 @@ from web3.logs import DISCARD
 
 from chain.abi import call_view, decode_jurisdiction
 from chain.compile import load_artifact
-from chain.deploy import Manifest
-from chain.errors import ContractRevert
+from chain.deploy import DeployedContract, Manifest
+from chain.errors import ChainError, ContractRevert
 from chain.indexer import LogReader
 from chain.sender import Receipt, TransactionSender
+from evidence.bundle import Bundle, OnlineFacts
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
@@ -66,6 +67,15 @@ class AppendResult:
     receipt: Receipt
     log_index: int
     block_time: int
+
+
+def client_for_bundle(w3: Web3, bundle: Bundle) -> LedgerClient:
+    """Bindings to the contracts a bundle names, on the chain ``w3`` is connected to."""
+    if w3.eth.chain_id != bundle.chain.chain_id:
+        raise ChainError(f"the node is chain {w3.eth.chain_id}; the bundle is from chain {bundle.chain.chain_id}")
+    contracts = {name: DeployedContract(c.address, c.block, "") for name, c in bundle.chain.contracts.items()}
+    manifest = Manifest(bundle.chain.chain_id, "", contracts, "", bundle.created_at)
+    return LedgerClient(w3, manifest)
 
 
 def consignment_id(reference: str) -> Hash32:
@@ -218,6 +228,12 @@ class LedgerClient:
     def hash_entry(self, entry: Entry) -> Hash32:
         """The contract's EIP-712 digest of ``entry`` (for cross-checking evidence/)."""
         return Hash32(bytes(call_view(self.ledger.functions.hashEntry(entry.as_tuple()))))
+
+    def online_facts(self, bundle: Bundle) -> OnlineFacts:
+        """What this chain says about a bundle's consignment: records, head, membership history."""
+        consignment = Hash32(bytes.fromhex(bundle.consignment.id[2:]))
+        records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries}
+        return OnlineFacts(records, self.head(consignment), self.logs.membership(list(bundle.members)))
 
     def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentParticipant, LedgerDep
@@ -96,6 +97,20 @@ async def attach_document(
     return await run_in_threadpool(
         service.attach_document, caller, reference, content, document_type, filename, media_type, now
     )
+
+
+@router.get("/{reference}/bundle")
+def bundle(
+    reference: str,
+    service: LedgerDep,
+    caller: CurrentParticipant,
+    documents: Annotated[bool, Query(description="include the documents' bytes (base64)")] = True,
+) -> JSONResponse:
+    """The evidence bundle: one JSON file to verify the consignment offline
+    (`borderledger verify-bundle FILE`) or against any node (`--rpc URL`)."""
+    data = service.bundle(caller, reference, include_documents=documents)
+    headers = {"Content-Disposition": f'attachment; filename="{reference}.bundle.json"'}
+    return JSONResponse(data, headers=headers)
 
 
 @router.get("/{reference}/events", response_model=list[EntryPublic])
