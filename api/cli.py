@@ -19,7 +19,7 @@ from evidence.verify import Report
 
 app = typer.Typer(help="BorderLedger: a permissioned evidence ledger for cross-border trade.", no_args_is_help=True)
 app.add_typer(client_cli.app, name="client")
-console = Console()
+console = Console(soft_wrap=True)  # long hashes and keys stay on one line, copyable
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="data directory (default: BORDERLEDGER_DATA_DIR or ./data)")

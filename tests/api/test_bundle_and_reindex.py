@@ -1,0 +1,124 @@
+"""The evidence bundle (round trip, tampering, --rpc) and rebuilding the index on a second node."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.reindex import reindex
+from api.runtime import start_runtime
+from evidence.bundle import parse_bundle, verify_bundle
+from tests.api.conftest import auth
+from tests.support import make_settings
+
+DEMO = "CQ-DUI-2026-0001"
+BIN = Path(sys.executable).parent / "borderledger"
+
+
+@pytest.fixture(scope="module")
+def bundle(client, keys) -> dict:
+    response = client.get(f"/v1/consignments/{DEMO}/bundle", headers=auth(keys, "auditor"))
+    assert response.status_code == 200
+    return response.json()
+
+
+def verify_file(tmp_path: Path, data: dict, *args: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(data))
+    return subprocess.run([str(BIN), "verify-bundle", str(path), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_bundle_round_trip_offline(bundle, tmp_path: Path):
+    assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 1
+    assert len(bundle["entries"]) == 6 and bundle["chain"]["chain_id"] == 31337
+    result = verify_file(tmp_path, bundle)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every check passed" in result.stdout
+    report = verify_bundle(parse_bundle(bundle))
+    assert report.passed and {c.name for c in report.entries[0].checks} >= {"authorised", "signature"}
+
+
+def test_bundle_verifies_against_a_node(bundle, tmp_path: Path, demo_runtime):
+    rpc = demo_runtime.node.url
+    result = verify_file(tmp_path, bundle, "--rpc", rpc, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    on_chain = [c for e in report["entries"] for c in e["checks"] if c["name"] == "on_chain"]
+    assert on_chain and all(c["passed"] for c in on_chain)
+
+
+def tampered(bundle: dict, how: str) -> dict:
+    data = copy.deepcopy(bundle)
+    entries = data["entries"]
+    if how == "payload":
+        payload = entries[2]["payload"]
+        i = payload.index("inspecting")
+        entries[2]["payload"] = payload[:i] + "X" + payload[i + 1 :]
+    elif how == "signature":
+        sig = entries[1]["signature"]
+        entries[1]["signature"] = sig[:10] + ("0" if sig[10] != "0" else "1") + sig[11:]
+    elif how == "order":
+        entries[3], entries[4] = entries[4], entries[3]
+    elif how == "dropped":
+        del entries[2]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("how", "failing"),
+    [
+        ("payload", "seq 2: payload_hash"),
+        ("signature", "seq 1: signature"),
+        ("order", "seq 4: chain_link"),
+        ("dropped", "seq 3: chain_link"),
+    ],
+)
+def test_tampered_bundle_is_rejected_naming_the_check(bundle, tmp_path: Path, how: str, failing: str):
+    result = verify_file(tmp_path, tampered(bundle, how))
+    assert result.returncode == 1, result.stdout
+    assert failing in result.stdout
+    assert failing in verify_bundle(parse_bundle(tampered(bundle, how))).failures()
+
+
+def test_dropped_last_entry_is_caught_online(bundle, demo_runtime):
+    data = copy.deepcopy(bundle)
+    data["entries"].pop()
+    parsed = parse_bundle(data)
+    report = verify_bundle(parsed, demo_runtime.service.client.online_facts(parsed))
+    assert "chain: chain_head" in report.failures()
+
+
+def test_not_a_bundle_exits_2(tmp_path: Path):
+    result = verify_file(tmp_path, {"format": "something else"})
+    assert result.returncode == 2 and "not a valid evidence bundle" in result.stdout
+
+
+def test_reindex_on_a_second_node_reproduces_the_report(client, keys, demo_runtime, tmp_path: Path):
+    first = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()
+    assert first["verdict"] == "passed"
+
+    # A second organisation: same chain, same content, an empty database.
+    settings = demo_runtime.settings
+    second_dir = tmp_path / "second-node"
+    shutil.copytree(settings.data_dir / "blocks", second_dir / "blocks")
+    second = start_runtime(
+        make_settings(
+            second_dir, rpc_url=demo_runtime.node.url, deployment_file=settings.manifest_path, seed_demo=False
+        )
+    )
+    try:
+        stats = reindex(second.service)
+        assert stats.consignments >= 1 and stats.entries >= 6
+        auditor = second.service.participant(keys["auditor"]["address"])
+        assert auditor.keystore is None  # not custodial on this node
+        key = second.service.issue_api_key(auditor.address)
+        report = second.service.verify(second.service.authenticate(key), DEMO).to_dict()
+    finally:
+        second.close()
+    assert report == first
