@@ -44,11 +44,17 @@ demo: setup
 
 test: setup test-tools lint test-contracts test-python
 
-# Test oracles from Debian: ipfs_cid computes the CIDs `ipfs add` gives a file.
+# From Debian: ipfs_cid (the CIDs `ipfs add` gives a file, a test oracle) and a real
+# headless Chromium with its driver for the web UI tests.
+TEST_DEBS := ipfs-cid chromium chromium-driver
 test-tools:
-	@command -v ipfs_cid >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends ipfs-cid; \
-	  else echo "install Debian's ipfs-cid: sudo apt-get install ipfs-cid" && exit 1; fi; }
+	@missing=""; command -v ipfs_cid >/dev/null || missing="$$missing ipfs-cid"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "install Debian's$$missing: sudo apt-get install$$missing" && exit 1; fi; fi
 
 test-contracts: setup
 	@$(PY) tools/brownie_home.py

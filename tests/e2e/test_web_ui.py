@@ -1,0 +1,132 @@
+"""The web UI in a real headless Chromium (Debian's chromium and chromium-driver)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from sqlalchemy import update
+
+from api.db import entries
+from api.runtime import Runtime
+from tests.support import LiveServer, demo_runtime
+
+__all__ = ["demo_runtime"]
+
+DEMO = "CQ-DUI-2026-0001"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server(demo_runtime: Runtime) -> Iterator[LiveServer]:
+    with LiveServer(demo_runtime) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
+        pytest.fail("Debian's chromium and chromium-driver are needed (make test installs them)")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1100",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def sign_in(browser: webdriver.Chrome, server: LiveServer, api_key: str) -> None:
+    browser.get(f"{server.url}/ui/signin")
+    browser.find_element(By.ID, "api_key").send_keys(api_key)
+    browser.find_element(By.ID, "signin").click()
+
+
+def test_wrong_key_is_refused(browser, server):
+    sign_in(browser, server, "blk_wrong")
+    assert "not valid" in browser.find_element(By.ID, "signin-error").text
+
+
+def test_sign_in_open_demo_every_badge_green(browser, server, demo_runtime):
+    sign_in(browser, server, demo_runtime.created_keys["customs-DE"]["api_key"])
+    assert browser.current_url.endswith("/ui/consignments")
+    browser.find_element(By.LINK_TEXT, DEMO).click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.entry")
+    assert len(rows) == 6
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.entry .badge.ok")) == 6
+    assert not browser.find_elements(By.CSS_SELECTOR, "tr.entry .badge.fail")
+    assert "Verified" in browser.find_element(By.ID, "verdict").text
+    assert "Seal verified by customs" in browser.find_element(By.ID, "timeline").text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "timeline.png"))
+
+
+def test_tampered_entry_is_marked(browser, server, demo_runtime):
+    service = demo_runtime.service
+    consignment_id = service.get_consignment(
+        service.participant(demo_runtime.created_keys["auditor"]["address"]), DEMO
+    )["id"]
+    with demo_runtime.engine.begin() as conn:
+        row = conn.execute(entries.select().where(entries.c.consignment == consignment_id, entries.c.seq == 4)).first()
+        conn.execute(
+            update(entries)
+            .where(entries.c.consignment == consignment_id, entries.c.seq == 4)
+            .values(payload=row.payload.replace("departing", "returning"))
+        )
+    try:
+        browser.get(f"{server.url}/ui/consignments/{DEMO}")
+        failed = browser.find_elements(By.CSS_SELECTOR, "tr.entry .badge.fail")
+        assert len(failed) == 1 and "payload_hash" in failed[0].text
+        marked = failed[0].find_element(By.XPATH, "./ancestor::tr[1]")
+        assert marked.get_attribute("data-seq") == "4"
+        assert len(browser.find_elements(By.CSS_SELECTOR, "tr.entry .badge.ok")) == 5
+        assert "failed" in browser.find_element(By.ID, "verdict").text
+        browser.save_screenshot(str(SCREENSHOTS / "timeline-tampered.png"))
+    finally:
+        with demo_runtime.engine.begin() as conn:
+            conn.execute(
+                update(entries)
+                .where(entries.c.consignment == consignment_id, entries.c.seq == 4)
+                .values(payload=row.payload)
+            )
+
+
+def test_aeo_recognition_lookup(browser, server):
+    browser.get(f"{server.url}/ui/aeo")
+    browser.find_element(By.ID, "certificate").send_keys("CNAEO2026000001")
+    browser.find_element(By.ID, "by").send_keys("DE")
+    browser.find_element(By.ID, "check").click()
+    result = browser.find_element(By.ID, "result")
+    assert "Recognised by DE" in result.text and "ok" in result.get_attribute("class")
+    browser.find_element(By.ID, "by").clear()
+    browser.find_element(By.ID, "by").send_keys("KZ")
+    browser.find_element(By.ID, "check").click()
+    assert "not accepted" in browser.find_element(By.ID, "result").text
+
+
+def test_signed_out_pages_redirect_to_sign_in(browser, server):
+    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    browser.get(f"{server.url}/ui/consignments/{DEMO}")
+    assert browser.current_url.endswith("/ui/signin")
