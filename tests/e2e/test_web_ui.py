@@ -11,6 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
 from api.db import entries
@@ -61,7 +63,14 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
 def sign_in(browser: webdriver.Chrome, server: LiveServer, api_key: str) -> None:
     browser.get(f"{server.url}/ui/signin")
     browser.find_element(By.ID, "api_key").send_keys(api_key)
-    browser.find_element(By.ID, "signin").click()
+    submit_and_wait(browser, By.ID, "signin")
+
+
+def submit_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
+    """Click, then wait until the next page has replaced this one."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(by, value).click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
 
 
 def test_wrong_key_is_refused(browser, server):
@@ -72,7 +81,7 @@ def test_wrong_key_is_refused(browser, server):
 def test_sign_in_open_demo_every_badge_green(browser, server, demo_runtime):
     sign_in(browser, server, demo_runtime.created_keys["customs-DE"]["api_key"])
     assert browser.current_url.endswith("/ui/consignments")
-    browser.find_element(By.LINK_TEXT, DEMO).click()
+    submit_and_wait(browser, By.LINK_TEXT, DEMO)
     rows = browser.find_elements(By.CSS_SELECTOR, "tr.entry")
     assert len(rows) == 6
     assert len(browser.find_elements(By.CSS_SELECTOR, "tr.entry .badge.ok")) == 6
@@ -117,16 +126,16 @@ def test_aeo_recognition_lookup(browser, server):
     browser.get(f"{server.url}/ui/aeo")
     browser.find_element(By.ID, "certificate").send_keys("CNAEO2026000001")
     browser.find_element(By.ID, "by").send_keys("DE")
-    browser.find_element(By.ID, "check").click()
+    submit_and_wait(browser, By.ID, "check")
     result = browser.find_element(By.ID, "result")
     assert "Recognised by DE" in result.text and "ok" in result.get_attribute("class")
     browser.find_element(By.ID, "by").clear()
     browser.find_element(By.ID, "by").send_keys("KZ")
-    browser.find_element(By.ID, "check").click()
+    submit_and_wait(browser, By.ID, "check")
     assert "not accepted" in browser.find_element(By.ID, "result").text
 
 
 def test_signed_out_pages_redirect_to_sign_in(browser, server):
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    submit_and_wait(browser, By.CSS_SELECTOR, "header form button")
     browser.get(f"{server.url}/ui/consignments/{DEMO}")
     assert browser.current_url.endswith("/ui/signin")
