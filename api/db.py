@@ -121,6 +121,18 @@ aeo_certificates = Table(
 )
 
 
+epcis_events = Table(
+    "epcis_events",
+    metadata,
+    Column("dedupe_key", String(128), primary_key=True),  # the event hash ID, or payload:<hash> without one
+    Column("hash_id", String(128), nullable=True, index=True),
+    Column("consignment", String(128), nullable=False, index=True),  # reference
+    Column("seq", Integer, nullable=False),
+    Column("context", Text, nullable=True),  # the capture document's @context
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent requests."""
     if url.startswith("sqlite"):

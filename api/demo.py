@@ -32,12 +32,10 @@ def _event(event_type: EventType, time: str, offset: str, location: str, **extra
         "eventTime": time,
         "eventTimeZoneOffset": offset,
         "action": "OBSERVE",
-        "bizStep": f"urn:epcglobal:cbv:bizstep:{extra.pop('biz_step')}",
+        "bizStep": extra.pop("biz_step"),
         "readPoint": {"id": location},
         "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
-        "bizTransactionList": [
-            {"type": "urn:epcglobal:cbv:btt:bol", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:CIM-2026-77812"}
-        ],
+        "bizTransactionList": [{"type": "bol", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:CIM-2026-77812"}],
         **extra,
     }
     return EventPayload.model_validate(payload).to_json()
@@ -73,7 +71,7 @@ def seed_demo(
                 "+08:00",
                 chongqing,
                 biz_step="other",
-                disposition="urn:epcglobal:cbv:disp:in_progress",
+                disposition="in_progress",
             ),
         ),
         (
@@ -100,7 +98,7 @@ def seed_demo(
                 "+08:00",
                 chongqing,
                 biz_step="departing",
-                disposition="urn:epcglobal:cbv:disp:in_transit",
+                disposition="in_transit",
             ),
         ),
         (

@@ -8,6 +8,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.aeo_service import AEOService
+from api.epcis.service import EpcisService
 from api.service import LedgerService, Participant
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
@@ -29,6 +30,15 @@ def get_aeo(request: Request) -> AEOService:
 
 
 AEODep = Annotated[AEOService, Depends(get_aeo)]
+
+
+def get_epcis(request: Request) -> EpcisService:
+    """The node's EPCIS service."""
+    epcis: EpcisService = request.app.state.runtime.epcis
+    return epcis
+
+
+EpcisDep = Annotated[EpcisService, Depends(get_epcis)]
 
 
 def get_participant(service: LedgerDep, api_key: Annotated[str | None, Security(api_key_header)]) -> Participant:

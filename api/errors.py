@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.epcis.validate import EpcisInvalid
 from chain.errors import ChainError, ContractRevert, TransactionFailed
 from content.store import ContentIntegrityError, ContentNotFound, ContentUnavailable
 from evidence.errors import LedgerError, LedgerValueError, RuleViolation
@@ -135,6 +136,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return _body(409, "conflict", str(exc))
+
+    @app.exception_handler(EpcisInvalid)
+    async def _epcis(_: Request, exc: EpcisInvalid) -> JSONResponse:
+        return _body(422, "invalid_epcis", str(exc), problems=exc.problems)
 
     @app.exception_handler(LedgerValueError)
     async def _value(_: Request, exc: LedgerValueError) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
-from api.routes import aeo, consignments, documents, participants, ui
+from api.routes import aeo, consignments, documents, epcis, participants, ui
 from api.runtime import Runtime, start_runtime
 from api.settings import Settings
 
@@ -69,5 +69,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(consignments.router)
     app.include_router(documents.router)
     app.include_router(aeo.router)
+    app.include_router(epcis.router)
     app.include_router(ui.router)
     return app

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from api.aeo_service import AEOService
 from api.db import make_engine
+from api.epcis.service import EpcisService
 from api.keys import Keyring
 from api.service import LedgerService
 from api.settings import Settings
@@ -38,6 +39,7 @@ class Runtime:
     engine: Engine
     service: LedgerService
     aeo: AEOService
+    epcis: EpcisService
     created_keys: dict[str, dict[str, str]]
 
     def close(self) -> None:
@@ -122,7 +124,7 @@ def start_runtime(settings: Settings) -> Runtime:
         if node is not None:
             node.stop()
         raise
-    return Runtime(settings, node, engine, service, _aeo(service), created)
+    return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created)
 
 
 def _aeo(service: LedgerService) -> AEOService:

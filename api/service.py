@@ -26,6 +26,7 @@ from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.documents import DocumentRef, DocumentType, document_event, document_in
 from evidence.eip712 import Entry, entry_hash, recover_signer, sign_entry
+from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, may_read
@@ -466,6 +467,16 @@ class LedgerService:
                 )
             self._authorise(caller, info, cid, event_type, next_carrier)
             return self._anchor(cid, entry, event_type, signature, payload_bytes, self.relayer)
+
+    def may_append(self, caller: Participant, reference: str, event_type: EventType) -> RuleViolation | None:
+        """The rule that would refuse ``caller`` appending ``event_type`` now, or None."""
+        row = self._consignment_row(reference)
+        info = self.client.consignment(_bytes(row["id"]))
+        try:
+            self._authorise(caller, info, row["id"], event_type, None)
+        except RuleViolation as violation:
+            return violation
+        return None
 
     def _authorise(
         self, caller: Participant, info: ConsignmentInfo, cid: str, event_type: EventType, next_carrier: str | None

@@ -10,7 +10,7 @@ library EventTypes {
         Custody, // the carrier holding custody
         Control, // customs of the origin, a transit or the destination jurisdiction
         Declaration, // the exporter or the importer
-        Document // any party, or customs of the consignment's jurisdictions
+        Document // any party, or customs of the consignment's jurisdictions (documents, other observations)
     }
 
     bytes32 internal constant LOADING = keccak256("LOADING");
@@ -25,6 +25,7 @@ library EventTypes {
     bytes32 internal constant RELEASED = keccak256("RELEASED");
     bytes32 internal constant DECLARATION = keccak256("DECLARATION");
     bytes32 internal constant DOCUMENT_ATTACHED = keccak256("DOCUMENT_ATTACHED");
+    bytes32 internal constant OBSERVED = keccak256("OBSERVED");
 
     /// @notice The category of `eventType`, `Unknown` for names the ledger does not know.
     function categoryOf(bytes32 eventType) internal pure returns (Category) {
@@ -36,7 +37,7 @@ library EventTypes {
             return Category.Control;
         }
         if (eventType == DECLARATION) return Category.Declaration;
-        if (eventType == DOCUMENT_ATTACHED) return Category.Document;
+        if (eventType == DOCUMENT_ATTACHED || eventType == OBSERVED) return Category.Document;
         return Category.Unknown;
     }
 }

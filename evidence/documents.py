@@ -84,7 +84,7 @@ def document_event(ref: DocumentRef, event_time: str, offset: str = "+00:00") ->
         "eventTime": event_time,
         "eventTimeZoneOffset": offset,
         "action": "OBSERVE",
-        "bizStep": "urn:epcglobal:cbv:bizstep:other",
+        "bizStep": "other",
         DOCUMENT_KEY: ref.to_json(),
     }
 

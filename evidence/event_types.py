@@ -13,7 +13,7 @@ class Category(StrEnum):
     CUSTODY = "custody"  # the carrier holding custody
     CONTROL = "control"  # customs of the origin, a transit or the destination
     DECLARATION = "declaration"  # the exporter or the importer
-    DOCUMENT = "document"  # any party, or customs of the consignment's jurisdictions
+    DOCUMENT = "document"  # any party, or customs of the consignment's jurisdictions (documents, observations)
 
 
 class EventType(StrEnum):
@@ -31,6 +31,7 @@ class EventType(StrEnum):
     RELEASED = "RELEASED"
     DECLARATION = "DECLARATION"
     DOCUMENT_ATTACHED = "DOCUMENT_ATTACHED"
+    OBSERVED = "OBSERVED"  # any other EPCIS event a party captures (e.g. commissioning, packing)
 
     @property
     def type_id(self) -> bytes:
@@ -64,6 +65,7 @@ CATEGORIES: dict[EventType, Category] = {
     EventType.RELEASED: Category.CONTROL,
     EventType.DECLARATION: Category.DECLARATION,
     EventType.DOCUMENT_ATTACHED: Category.DOCUMENT,
+    EventType.OBSERVED: Category.DOCUMENT,
 }
 
 # CBV 2.0 business step of each event type (used when a client sends no bizStep).
@@ -80,4 +82,5 @@ BIZ_STEPS: dict[EventType, str] = {
     EventType.RELEASED: "accepting",
     EventType.DECLARATION: "other",
     EventType.DOCUMENT_ATTACHED: "other",
+    EventType.OBSERVED: "other",
 }

@@ -15,6 +15,13 @@ EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "Tra
 _OFFSET_PATTERN = r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
+def _cbv_value(value: str | None) -> str | None:
+    """EPCIS 2.0 JSON takes CBV values bare ("loading") or as web URIs, not as CBV 1.x URNs."""
+    if value is not None and value.startswith("urn:epcglobal:cbv:"):
+        raise ValueError(f"use the bare CBV 2.0 value (e.g. '{value.rsplit(':', 1)[-1]}'), not the URN '{value}'")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -44,6 +51,8 @@ class BizTransaction(_Strict):
     type: str | None = Field(default=None, max_length=256)
     bizTransaction: str = Field(min_length=1, max_length=512)
 
+    _cbv_form = field_validator("type")(lambda cls, v: _cbv_value(v))
+
 
 class SourceDest(_Strict):
     """A source or destination party or location."""
@@ -51,6 +60,8 @@ class SourceDest(_Strict):
     type: str = Field(min_length=1, max_length=256)
     source: str | None = Field(default=None, max_length=512)
     destination: str | None = Field(default=None, max_length=512)
+
+    _cbv_form = field_validator("type")(lambda cls, v: _cbv_value(v))
 
 
 class SensorElement(_Extensible):
@@ -77,6 +88,8 @@ class EventPayload(_Extensible):
     destinationList: list[SourceDest] | None = None
     sensorElementList: list[SensorElement] | None = None
     eventID: str | None = Field(default=None, max_length=512)
+
+    _cbv_form = field_validator("bizStep", "disposition")(lambda cls, v: _cbv_value(v))
 
     @field_validator("eventTime")
     @classmethod

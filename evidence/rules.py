@@ -94,7 +94,8 @@ def check_append(
     elif actor.address not in consignment.parties and not is_jurisdiction_customs(actor, consignment):
         raise RuleViolation(
             "ConsignmentLedgerNotParty",
-            "documents are attached only by parties of the consignment or customs of its jurisdictions",
+            "documents and other observations are appended only by parties of the consignment or customs of its "
+            "jurisdictions",
         )
 
 

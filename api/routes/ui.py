@@ -39,6 +39,7 @@ LABELS = {
     "RELEASED": "Released by customs",
     "DECLARATION": "Declaration lodged",
     "DOCUMENT_ATTACHED": "Document attached",
+    "OBSERVED": "Observed (EPCIS)",
 }
 
 

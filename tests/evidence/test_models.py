@@ -16,16 +16,14 @@ BASE = {
 def test_core_fields_round_trip():
     data = {
         **BASE,
-        "bizStep": "urn:epcglobal:cbv:bizstep:loading",
-        "disposition": "urn:epcglobal:cbv:disp:in_transit",
+        "bizStep": "loading",
+        "disposition": "in_transit",
         "readPoint": {"id": "urn:epc:id:sgln:0614141.00001.0"},
         "bizLocation": {"id": "urn:epc:id:sgln:0614141.00001.0"},
         "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
-        "bizTransactionList": [{"type": "urn:epcglobal:cbv:btt:bol", "bizTransaction": "urn:x:bol:1"}],
-        "sourceList": [{"type": "urn:epcglobal:cbv:sdt:owning_party", "source": "urn:epc:id:pgln:0614141.00001"}],
-        "destinationList": [
-            {"type": "urn:epcglobal:cbv:sdt:owning_party", "destination": "urn:epc:id:pgln:4012345.00001"}
-        ],
+        "bizTransactionList": [{"type": "bol", "bizTransaction": "urn:x:bol:1"}],
+        "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:0614141.00001"}],
+        "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:4012345.00001"}],
         "sensorElementList": [{"sensorReport": [{"type": "gs1:Temperature", "value": 4.5, "uom": "CEL"}]}],
     }
     assert EventPayload.model_validate(data).to_json()["readPoint"] == {"id": "urn:epc:id:sgln:0614141.00001.0"}
@@ -52,3 +50,8 @@ def test_bad_offset_and_missing_action_are_refused():
         EventPayload.model_validate({**BASE, "eventTimeZoneOffset": "+25:00"})
     with pytest.raises(ValidationError, match="requires 'action'"):
         EventPayload.model_validate({k: v for k, v in BASE.items() if k != "action"})
+
+
+def test_cbv_urns_are_refused_with_the_bare_value_suggested():
+    with pytest.raises(ValidationError, match=r"use the bare CBV 2\.0 value \(e\.g\. 'loading'\)"):
+        EventPayload.model_validate({**BASE, "bizStep": "urn:epcglobal:cbv:bizstep:loading"})

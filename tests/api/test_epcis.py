@@ -1,0 +1,190 @@
+"""EPCIS 2.0: every GS1 example captured, exported schema-valid, round trip, hash IDs, query."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from epcis_event_hash_generator.events_from_file_reader import event_list_from_file
+from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
+
+from api.epcis.service import events_of
+from api.epcis.validate import problems_of
+from tests.api.conftest import auth
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "epcis" / "JSON"
+FILES = sorted(EXAMPLES.rglob("*.jsonld"))
+ADDED = ("bl:anchoring",)
+
+
+def open_consignment(client, keys, reference: str) -> None:
+    body = {
+        "reference": reference,
+        "origin": "CN",
+        "destination": "DE",
+        "transit": ["KZ"],
+        "importer": keys["importer"]["address"],
+        "carrier": keys["carrier"]["address"],
+    }
+    response = client.post("/v1/consignments", json=body, headers=auth(keys, "exporter"))
+    assert response.status_code == 201, response.json()
+
+
+def capture(client, keys, document, who="carrier", consignment=None):
+    params = {"consignment": consignment} if consignment else {}
+    return client.post(
+        "/v1/epcis/capture",
+        params=params,
+        content=json.dumps(document),
+        headers={**auth(keys, who), "Content-Type": "application/ld+json"},
+    )
+
+
+def reference_hashes(path: Path) -> list[str] | None:
+    try:
+        return [str(h) for h in epcis_hashes_from_events(event_list_from_file(str(path)))]
+    except Exception:  # the reference code cannot read some files as a whole
+        return None
+
+
+@pytest.fixture(scope="module")
+def captured(client, keys) -> dict[str, dict]:
+    """Every GS1 example captured into a consignment of its own."""
+    assert len(FILES) == 47
+    out = {}
+    for number, path in enumerate(FILES):
+        reference = f"EPCIS-{number:02d}"
+        open_consignment(client, keys, reference)
+        response = capture(client, keys, json.loads(path.read_text()), consignment=reference)
+        assert response.status_code == 201, (path.name, response.json())
+        out[path.name] = {"reference": reference, "path": path, "result": response.json()}
+    return out
+
+
+def test_all_47_examples_are_captured(captured):
+    assert len(captured) == 47
+    for name, item in captured.items():
+        document = json.loads(item["path"].read_text())
+        assert len(item["result"]["events"]) == len(events_of(document)), name
+        assert all(e["status"] in ("captured", "duplicate") for e in item["result"]["events"])
+    # The same event in several files (e.g. 9.6.1 with and without a comment) is captured once.
+    assert sum(c["result"]["captured"] for c in captured.values()) >= 40
+    assert sum(c["result"]["duplicates"] for c in captured.values()) >= 1
+
+
+def test_each_export_validates_and_round_trips_every_field(client, keys, captured):
+    for name, item in captured.items():
+        exported = client.get(f"/v1/consignments/{item['reference']}/epcis", headers=auth(keys, "auditor"))
+        assert exported.status_code == 200
+        document = exported.json()
+        assert problems_of(document) == [], (name, problems_of(document)[:2])
+        original = events_of(json.loads(item["path"].read_text()))
+        captured_indexes = [e["event"] for e in item["result"]["events"] if e["status"] == "captured"]
+        out = document["epcisBody"]["eventList"]
+        assert len(out) == len(captured_indexes), name
+        for index, event in zip(captured_indexes, out, strict=True):
+            back = {k: v for k, v in event.items() if k not in ADDED}
+            expected = copy.deepcopy(original[index])
+            if "eventID" not in expected and "eventID" in back:
+                assert back.pop("eventID").startswith("ni:///sha-256;")
+            assert back == expected, name
+            assert event["bl:anchoring"]["txHash"].startswith("0x")
+
+
+def test_hash_ids_equal_the_reference_algorithm(captured):
+    compared = 0
+    for name, item in captured.items():
+        expected = reference_hashes(item["path"])
+        got = [e["hash_id"] for e in item["result"]["events"]]
+        if expected is None:
+            continue  # the reference code itself fails on this file (see the closing note)
+        assert got == expected, name
+        compared += 1
+    assert compared >= 44
+
+
+def test_same_events_again_are_duplicates(client, keys, captured):
+    item = captured["Example_9.6.1-ObjectEvent.jsonld"]
+    before = client.get(f"/v1/consignments/{item['reference']}", headers=auth(keys, "carrier")).json()["entries"]
+    again = capture(client, keys, json.loads(item["path"].read_text()), consignment=item["reference"])
+    assert again.status_code == 201
+    assert again.json()["captured"] == 0 and again.json()["duplicates"] == 2
+    after = client.get(f"/v1/consignments/{item['reference']}", headers=auth(keys, "carrier")).json()["entries"]
+    assert after == before
+
+
+def test_one_invalid_event_rejects_the_whole_document(client, keys):
+    open_consignment(client, keys, "EPCIS-INVALID")
+    document = json.loads((EXAMPLES / "Example_9.6.1-ObjectEvent.jsonld").read_text())
+    document["epcisBody"]["eventList"][1]["action"] = "TELEPORT"
+    response = capture(client, keys, document, consignment="EPCIS-INVALID")
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert problem["event"] == 1 and problem["location"] == "/epcisBody/eventList/1/action"
+    assert "event 1" in response.json()["message"]
+    head = client.get("/v1/consignments/EPCIS-INVALID", headers=auth(keys, "carrier")).json()
+    assert head["entries"] == 0
+
+
+def test_biz_transaction_maps_events_and_biz_step_picks_the_event_type(client, keys):
+    open_consignment(client, keys, "BT-MAP-0001")
+    event = {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "bizStep": "loading",
+        "eventTime": "2026-11-10T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
+        "bizTransactionList": [{"type": "bol", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:BT-MAP-0001"}],
+    }
+    shipping = {**event, "bizStep": "shipping", "eventTime": "2026-11-10T09:00:00Z"}
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-10T10:00:00Z",
+        "epcisBody": {"eventList": [event, shipping]},
+    }
+    response = capture(client, keys, document)
+    assert response.status_code == 201, response.json()
+    assert [e["event_type"] for e in response.json()["events"]] == ["LOADING", "OBSERVED"]
+    assert {e["consignment"] for e in response.json()["events"]} == {"BT-MAP-0001"}
+
+    inspection = {**event, "bizStep": "inspecting", "eventTime": "2026-11-10T11:00:00Z"}
+    by_customs = capture(client, keys, {**document, "epcisBody": {"eventList": [inspection]}}, who="customs-KZ")
+    assert by_customs.json()["events"][0]["event_type"] == "INSPECTED"
+
+    unmapped = copy.deepcopy(event)
+    unmapped["bizTransactionList"][0]["bizTransaction"] = "urn:epcglobal:cbv:bt:0614141000005:NOPE"
+    refused = capture(client, keys, {**document, "epcisBody": {"eventList": [unmapped]}})
+    assert refused.status_code == 422 and "no consignment" in refused.json()["message"]
+
+
+def test_query_filters(client, keys):
+    base = "/v1/consignments/BT-MAP-0001/epcis"
+    headers = auth(keys, "auditor")
+    assert len(client.get(base, headers=headers).json()["epcisBody"]["eventList"]) == 3
+    loading = client.get(base, params={"EQ_bizStep": "loading"}, headers=headers).json()["epcisBody"]["eventList"]
+    assert [e["bizStep"] for e in loading] == ["loading"]
+    window = client.get(
+        base, params={"GE_eventTime": "2026-11-10T08:30:00Z", "LT_eventTime": "2026-11-10T10:00:00Z"}, headers=headers
+    ).json()["epcisBody"]["eventList"]
+    assert [e["bizStep"] for e in window] == ["shipping"]
+    none = client.get(base, params={"eventType": "AggregationEvent"}, headers=headers).json()["epcisBody"]["eventList"]
+    assert none == []
+
+
+def test_auditor_cannot_capture_and_nothing_is_appended(client, keys):
+    document = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())
+    open_consignment(client, keys, "EPCIS-AUDITOR")
+    response = capture(client, keys, document, who="auditor", consignment="EPCIS-AUDITOR")
+    assert response.status_code == 403 and response.json()["rule"] == "ConsignmentLedgerNotParty"
+    assert client.get("/v1/consignments/EPCIS-AUDITOR", headers=auth(keys, "carrier")).json()["entries"] == 0
+
+
+def test_demo_consignment_exports_schema_valid(client, keys):
+    document = client.get("/v1/consignments/CQ-DUI-2026-0001/epcis", headers=auth(keys, "auditor")).json()
+    assert problems_of(document) == []
+    assert len(document["epcisBody"]["eventList"]) == 6
