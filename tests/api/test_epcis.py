@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,13 @@ from api.epcis.service import events_of
 from api.epcis.validate import problems_of
 from tests.api.conftest import auth
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "epcis" / "JSON"
+# GS1's examples live in the project's shared/ folder, beside the checkout (as in CI).
+EXAMPLES = Path(
+    os.environ.get("BORDERLEDGER_EPCIS_EXAMPLES", Path(__file__).resolve().parents[3] / "shared/data/epcis/JSON")
+)
 FILES = sorted(EXAMPLES.rglob("*.jsonld"))
+if not FILES:
+    pytest.fail(f"GS1's EPCIS examples are missing at {EXAMPLES} (set BORDERLEDGER_EPCIS_EXAMPLES)", pytrace=False)
 ADDED = ("bl:anchoring",)
 
 
