@@ -24,6 +24,8 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
+    text,
 )
 
 metadata = MetaData()
@@ -87,7 +89,9 @@ entries = Table(
     Column("signature", LargeBinary, nullable=False),
     Column("entry_hash", String(66), nullable=False),
     Column("payload", Text, nullable=False),  # RFC 8785 canonical JSON
-    Column("status", String(16), nullable=False),  # pending | anchored
+    Column("status", String(16), nullable=False),  # pending | anchored | rejected
+    Column("error", Text, nullable=True),  # why a pending entry was rejected by the contract
+    Column("idempotency_key", String(64), nullable=True, unique=True),  # sha-256 of API key ‖ Idempotency-Key
     Column("tx_hash", String(66), nullable=True),
     Column("block_number", Integer, nullable=True),
     Column("log_index", Integer, nullable=True),
@@ -133,6 +137,48 @@ epcis_events = Table(
 )
 
 
+rejected_entries = Table(
+    "rejected_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consignment", String(66), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("actor", String(42), nullable=False),
+    Column("entry_hash", String(66), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("idempotency_key", String(64), nullable=True, index=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),  # sha-256 of the API key ‖ the Idempotency-Key header
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # in_progress | done
+    Column("status_code", Integer, nullable=True),
+    Column("headers", Text, nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Additive schema changes of newer releases: add columns an older database lacks."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent requests."""
     if url.startswith("sqlite"):
@@ -149,4 +195,5 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.aeo_service import AEOService
 from api.epcis.service import EpcisService
+from api.middleware import idempotency_scope
 from api.service import LedgerService, Participant
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
@@ -47,3 +48,17 @@ def get_participant(service: LedgerDep, api_key: Annotated[str | None, Security(
 
 
 CurrentParticipant = Annotated[Participant, Depends(get_participant)]
+
+
+def get_idempotency_scope(
+    api_key: Annotated[str | None, Security(api_key_header)],
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=128, description="the same key again returns the same entry"),
+    ] = None,
+) -> str | None:
+    """The caller's idempotency key, bound to its API key (None without the header)."""
+    return idempotency_scope(api_key, key) if api_key and key else None
+
+
+IdempotencyScope = Annotated[str | None, Depends(get_idempotency_scope)]

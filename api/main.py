@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
+from api.middleware import Idempotency, RateLimit
 from api.routes import aeo, consignments, documents, epcis, participants, ui
 from api.runtime import Runtime, start_runtime
 from api.settings import Settings
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    # Outermost last: rate limits apply before anything else runs.
+    app.add_middleware(Idempotency, engine=lambda: app.state.runtime.engine)
+    app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

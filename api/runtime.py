@@ -9,12 +9,13 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from api.aeo_service import AEOService
-from api.db import make_engine
+from api.db import idempotency_keys, make_engine
 from api.epcis.service import EpcisService
 from api.keys import Keyring
+from api.outbox import OutboxWorker
 from api.service import LedgerService
 from api.settings import Settings
 from chain.aeo import AEOClient
@@ -41,9 +42,12 @@ class Runtime:
     aeo: AEOService
     epcis: EpcisService
     created_keys: dict[str, dict[str, str]]
+    outbox: OutboxWorker | None = None
 
     def close(self) -> None:
-        """Stop the embedded chain (it saves its state) and release the database."""
+        """Stop the outbox, the embedded chain (it saves its state) and release the database."""
+        if self.outbox is not None:
+            self.outbox.stop()
         self.engine.dispose()
         if self.node is not None:
             self.node.stop()
@@ -124,7 +128,11 @@ def start_runtime(settings: Settings) -> Runtime:
         if node is not None:
             node.stop()
         raise
-    return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created)
+    # Requests in flight when the node last stopped never finished: let their keys be retried.
+    with engine.begin() as conn:
+        conn.execute(delete(idempotency_keys).where(idempotency_keys.c.state == "in_progress"))
+    outbox = OutboxWorker(service, settings.outbox_interval).start() if settings.outbox_interval > 0 else None
+    return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created, outbox)
 
 
 def _aeo(service: LedgerService) -> AEOService:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, updat
 from api import db
 from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from api.keys import Keyring, hash_api_key, new_api_key
+from chain.errors import ContractRevert
 from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
 from content.store import ContentIntegrityError, ContentNotFound, ContentStore
 from evidence.bundle import bundle_json, parse_bundle, verify_bundle
@@ -44,6 +46,9 @@ class Participant:
     jurisdiction: str
     roles: frozenset[Role]
     keystore: str | None
+
+
+log = logging.getLogger("borderledger.service")
 
 
 def _hex(value: bytes) -> str:
@@ -391,27 +396,66 @@ class LedgerService:
         event_type: EventType,
         payload: dict[str, Any],
         next_carrier: str | None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Custodial append: the node signs the entry with the caller's key and anchors it."""
+        """Custodial append: the node signs the entry with the caller's key and anchors it.
+
+        Returns the entry ``anchored``, or ``pending`` when the chain could not take it now
+        (the outbox sends it later). With an idempotency key, a repeat returns the same entry.
+        """
         account = self.account(caller)
         row = self._consignment_row(reference)
         cid = row["id"]
         payload_bytes = canonical_json(payload)
         with self._lock(cid):
+            repeated = self._entry_by_idempotency(idempotency_key)
+            if repeated is not None:
+                return repeated
             info = self.client.consignment(_bytes(cid))
             self._authorise(caller, info, cid, event_type, next_carrier)
-            entry = self._entry(info, event_type, payload_bytes, next_carrier, caller.address)
+            seq, prev = self._next_position(cid, info)
+            entry = replace(
+                self._entry(info, event_type, payload_bytes, next_carrier, caller.address), seq=seq, prev_hash=prev
+            )
             signature = sign_entry(entry, self.client.domain, account.key)
-            return self._anchor(cid, entry, event_type, signature, payload_bytes, account)
+            return self._anchor(cid, entry, event_type, signature, payload_bytes, account, idempotency_key)
+
+    def _entry_by_idempotency(self, key: str | None) -> dict[str, Any] | None:
+        if key is None:
+            return None
+        with self.engine.connect() as conn:
+            found = conn.execute(select(db.entries).where(db.entries.c.idempotency_key == key)).first()
+            rejected = conn.execute(
+                select(db.rejected_entries).where(db.rejected_entries.c.idempotency_key == key)
+            ).first()
+        if found is not None:
+            return self._entry_out(found._mapping)
+        if rejected is not None:
+            raise Conflict(f"this request was accepted, then refused by the contract: {rejected.error}")
+        return None
+
+    def _next_position(self, cid: str, info: ConsignmentInfo) -> tuple[int, Hash32]:
+        """Where the next entry goes: after the last entry still waiting in the outbox, else the chain head."""
+        with self.engine.connect() as conn:
+            last = conn.execute(
+                select(db.entries.c.seq, db.entries.c.entry_hash)
+                .where(db.entries.c.consignment == cid, db.entries.c.status == "pending")
+                .order_by(db.entries.c.seq.desc())
+                .limit(1)
+            ).first()
+        if last is not None and last.seq >= info.count:
+            return last.seq + 1, _bytes(last.entry_hash)
+        return info.count, info.head
 
     def head(self, caller: Participant, reference: str) -> dict[str, Any]:
         """What a client needs to build and sign the next entry of a consignment."""
         row, info, _ = self._readable(caller, reference)
         domain = self.client.domain
+        seq, prev = self._next_position(row["id"], info)
         return {
             "consignment": row["id"],
-            "seq": info.count,
-            "prev_hash": _hex(info.head),
+            "seq": seq,
+            "prev_hash": _hex(prev),
             "domain": {
                 "name": "BorderLedger",
                 "version": "1",
@@ -430,13 +474,18 @@ class LedgerService:
         seq: int,
         prev_hash: str,
         signature: bytes,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Non-custodial append: the caller built and signed the entry; the node relays it."""
         row = self._consignment_row(reference)
         cid = row["id"]
         payload_bytes = canonical_json(payload)
         with self._lock(cid):
+            repeated = self._entry_by_idempotency(idempotency_key)
+            if repeated is not None:
+                return repeated
             info = self.client.consignment(_bytes(cid))
+            next_seq, next_prev = self._next_position(cid, info)
             entry = Entry(
                 consignment=_bytes(cid),
                 seq=seq,
@@ -453,10 +502,10 @@ class LedgerService:
                     raise Conflict(
                         f"this signed entry is already recorded (entry hash {digest}); it cannot be replayed"
                     )
-            if seq != info.count or bytes(entry.prev_hash) != bytes(info.head):
+            if seq != next_seq or bytes(entry.prev_hash) != bytes(next_prev):
                 raise Conflict(
-                    f"stale head (ConsignmentLedgerStaleHead): the next entry is seq {info.count} with prevHash "
-                    f"{_hex(info.head)}; fetch GET /v1/consignments/{reference}/head and sign again"
+                    f"stale head (ConsignmentLedgerStaleHead): the next entry is seq {next_seq} with prevHash "
+                    f"{_hex(next_prev)}; fetch GET /v1/consignments/{reference}/head and sign again"
                 )
             signer = recover_signer(entry, self.client.domain, signature)
             if signer != caller.address:
@@ -466,7 +515,7 @@ class LedgerService:
                     "an entry is signed by its author",
                 )
             self._authorise(caller, info, cid, event_type, next_carrier)
-            return self._anchor(cid, entry, event_type, signature, payload_bytes, self.relayer)
+            return self._anchor(cid, entry, event_type, signature, payload_bytes, self.relayer, idempotency_key)
 
     def may_append(self, caller: Participant, reference: str, event_type: EventType) -> RuleViolation | None:
         """The rule that would refuse ``caller`` appending ``event_type`` now, or None."""
@@ -508,8 +557,14 @@ class LedgerService:
         signature: bytes,
         payload_bytes: bytes,
         sender: LocalAccount,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Record the entry (outbox row), send it, and mark it anchored; the caller holds the lock."""
+        """Record the entry in the outbox, then try to anchor it now; the caller holds the lock.
+
+        Once the outbox row is committed the entry is accepted: if the chain cannot take it
+        now (node down, earlier entries still pending) it stays ``pending`` for the outbox
+        worker. Only a refusal by the contract removes it, and the refusal is raised.
+        """
         digest = entry_hash(entry, self.client.domain)
         # The payload goes to the content store first: chain + content alone rebuild the index.
         if self.store.put_raw(payload_bytes) != entry.cid:
@@ -530,19 +585,33 @@ class LedgerService:
                     entry_hash=_hex(digest),
                     payload=payload_bytes.decode(),
                     status="pending",
+                    idempotency_key=idempotency_key,
                 )
             )
         try:
+            count, _ = self.client.head(entry.consignment)
+            if entry.seq != count:
+                # Earlier entries still wait in the outbox: this one follows them there.
+                return self._entry_out(self._entry_rows(cid, entry.seq)[0])
             result = self.client.append(sender, entry, signature)
-        except Exception:
-            # Refused or not sent: nothing is on chain, so nothing stays in the index.
+        except ContractRevert:
+            # Refused by the contract: nothing is on chain, so nothing stays in the index.
             with self.engine.begin() as conn:
                 conn.execute(delete(db.entries).where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq))
             raise
+        except Exception:
+            log.warning("entry %s/%s kept pending: chain unavailable", cid, entry.seq, exc_info=True)
+            self.client.sender.forget_nonces()
+            return self._entry_out(self._entry_rows(cid, entry.seq)[0])
+        self.mark_anchored(cid, entry.seq, event_type, entry.next_carrier, result)
+        return self._entry_out(self._entry_rows(cid, entry.seq)[0])
+
+    def mark_anchored(self, cid: str, seq: int, event_type: EventType, next_carrier: str, result: Any) -> None:
+        """Record where an outbox entry landed on chain."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(db.entries)
-                .where(db.entries.c.consignment == cid, db.entries.c.seq == entry.seq)
+                .where(db.entries.c.consignment == cid, db.entries.c.seq == seq)
                 .values(
                     status="anchored",
                     tx_hash=result.receipt.tx_hash,
@@ -551,12 +620,10 @@ class LedgerService:
                     block_time=result.block_time,
                 )
             )
-            next_carrier = entry.next_carrier
             if event_type is EventType.HANDOVER and next_carrier not in self._parties(cid):
                 conn.execute(
                     insert(db.consignment_parties).values(consignment=cid, address=next_carrier, role="carrier")
                 )
-        return self._entry_out(self._entry_rows(cid, entry.seq)[0])
 
     # --- documents ------------------------------------------------------------------
 

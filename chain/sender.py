@@ -73,6 +73,11 @@ class TransactionSender:
         with self._locks_guard:
             return self._locks.setdefault(address, threading.Lock())
 
+    def forget_nonces(self) -> None:
+        """Re-read every nonce from the node next time (after a node restart or a lost block)."""
+        with self._locks_guard:
+            self._nonces.clear()
+
     def transact(self, account: LocalAccount, call: Any, gas_margin: float = 1.25) -> Receipt:
         """Estimate, sign, send and wait for ``call`` (a web3 contract function call).
 
@@ -98,7 +103,7 @@ class TransactionSender:
         last_error: Exception | None = None
         for _attempt in range(self.retries):
             with self._lock(address):
-                if address not in self._nonces:
+                if self._nonces.get(address) is None:
                     self._nonces[address] = self.w3.eth.get_transaction_count(address, "pending")
                 nonce = self._nonces[address]
                 tx = call.build_transaction(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentParticipant, LedgerDep
+from api.deps import CurrentParticipant, IdempotencyScope, LedgerDep
 from api.documents import read_body
 from api.schemas import (
     ConsignmentCreate,
@@ -46,10 +46,30 @@ def get_consignment(reference: str, service: LedgerDep, caller: CurrentParticipa
     return service.get_consignment(caller, reference)
 
 
-@router.post("/{reference}/events", response_model=EntryPublic, status_code=status.HTTP_201_CREATED)
-def append_event(reference: str, body: EventCreate, service: LedgerDep, caller: CurrentParticipant) -> dict[str, Any]:
-    """Append an event, signed by the caller's custodial key and anchored on chain."""
-    return service.append_event(caller, reference, body.event_type, body.payload.to_json(), body.next_carrier)
+_ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": EntryPublic, "description": "accepted, waiting in the outbox to be anchored"}
+}
+
+
+@router.post(
+    "/{reference}/events", response_model=EntryPublic, status_code=status.HTTP_201_CREATED, responses=_ACCEPTED
+)
+def append_event(
+    reference: str,
+    body: EventCreate,
+    service: LedgerDep,
+    caller: CurrentParticipant,
+    idempotency: IdempotencyScope,
+    response: Response,
+) -> dict[str, Any]:
+    """Append an event, signed by the caller's custodial key: 201 anchored on chain, or 202
+    accepted and waiting in the outbox when the chain cannot take it now."""
+    entry = service.append_event(
+        caller, reference, body.event_type, body.payload.to_json(), body.next_carrier, idempotency
+    )
+    if entry["status"] == "pending":
+        response.status_code = status.HTTP_202_ACCEPTED
+    return entry
 
 
 @router.get("/{reference}/head", response_model=HeadPublic)
@@ -58,12 +78,19 @@ def head(reference: str, service: LedgerDep, caller: CurrentParticipant) -> dict
     return service.head(caller, reference)
 
 
-@router.post("/{reference}/signed-events", response_model=EntryPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{reference}/signed-events", response_model=EntryPublic, status_code=status.HTTP_201_CREATED, responses=_ACCEPTED
+)
 def append_signed_event(
-    reference: str, body: SignedEventCreate, service: LedgerDep, caller: CurrentParticipant
+    reference: str,
+    body: SignedEventCreate,
+    service: LedgerDep,
+    caller: CurrentParticipant,
+    idempotency: IdempotencyScope,
+    response: Response,
 ) -> dict[str, Any]:
     """Relay an entry the caller signed with its own key; the signature must recover the caller."""
-    return service.append_signed(
+    entry = service.append_signed(
         caller,
         reference,
         body.event_type,
@@ -72,7 +99,11 @@ def append_signed_event(
         body.seq,
         body.prev_hash,
         bytes.fromhex(body.signature[2:]),
+        idempotency,
     )
+    if entry["status"] == "pending":
+        response.status_code = status.HTTP_202_ACCEPTED
+    return entry
 
 
 @router.post(
