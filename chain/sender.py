@@ -1,7 +1,8 @@
 """Sending transactions signed locally with eth-account (never node-unlocked accounts).
 
-Nonces are assigned here, per account, under a lock, so concurrent requests never reuse
-or skip one; gas is estimated first, so a call that would revert fails before it takes a
+Nonces are assigned here, per account, under a lock, from the node's pending count, so
+concurrent requests never reuse or skip one, and a restarted node never leaves a gap; gas
+is estimated first, so a call that would revert fails before it takes a
 nonce, with the contract's custom error decoded.
 """
 
@@ -103,9 +104,11 @@ class TransactionSender:
         last_error: Exception | None = None
         for _attempt in range(self.retries):
             with self._lock(address):
-                if self._nonces.get(address) is None:
-                    self._nonces[address] = self.w3.eth.get_transaction_count(address, "pending")
-                nonce = self._nonces[address]
+                # The node's pending count is the truth; a cached nonce ahead of it means the node
+                # lost transactions (restart, dropped blocks) and must not leave a gap.
+                on_node = self.w3.eth.get_transaction_count(address, "pending")
+                cached = self._nonces.get(address)
+                nonce = on_node if cached is None or cached > on_node else max(cached, on_node)
                 tx = call.build_transaction(
                     {"from": address, "nonce": nonce, "gas": gas, "gasPrice": gas_price, "chainId": self._chain_id}
                 )

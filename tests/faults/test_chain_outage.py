@@ -1,0 +1,93 @@
+"""Kill the chain node mid-ingest and restart it: every accepted entry ends anchored exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from api.runtime import start_runtime
+from chain.node import AnvilNode
+from evidence.event_types import EventType
+from tests.support import make_settings
+
+REFERENCES = [f"OUTAGE-{i}" for i in range(4)]
+
+
+def payload(i: int) -> dict:
+    return {
+        "type": "ObjectEvent",
+        "eventTime": f"2026-11-20T10:{i // 60:02d}:{i % 60:02d}Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "readPoint": {"id": f"urn:x:point:{i}"},
+    }
+
+
+def wait_for(condition, timeout: float, step: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path):
+    state = tmp_path / "chain" / "state.json"
+    node = AnvilNode(state_path=state).start()
+    runtime = start_runtime(make_settings(tmp_path / "node", rpc_url=node.url, outbox_interval=0.3))
+    try:
+        service = runtime.service
+        keys = runtime.created_keys
+        exporter = service.participant(keys["exporter"]["address"])
+        carrier = service.participant(keys["carrier"]["address"])
+        for reference in REFERENCES:
+            service.create_consignment(
+                exporter, reference, "CN", "DE", ["KZ"], keys["importer"]["address"], carrier.address
+            )
+        time.sleep(3)  # anvil saves its state every 2 s: the set-up survives the kill
+
+        accepted: list[dict] = []
+        refused: list[str] = []
+        lock = threading.Lock()
+
+        def append(i: int) -> None:
+            try:
+                entry = service.append_event(carrier, REFERENCES[i % 4], EventType.ARRIVING, payload(i), None)
+                with lock:
+                    accepted.append(entry)
+            except Exception as exc:  # noqa: BLE001 - not accepted: the node is down
+                with lock:
+                    refused.append(type(exc).__name__)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(append, i) for i in range(80)]
+            assert wait_for(lambda: len(accepted) >= 20, 60)
+            node.kill()  # SIGKILL: no state saved; the last blocks are lost
+            time.sleep(1.5)
+            node = AnvilNode(port=node.port, state_path=state).start()
+            for future in futures:
+                future.result()
+
+        assert wait_for(lambda: runtime.outbox.pending_count() == 0, 120), "the outbox did not drain"
+        print(f"accepted {len(accepted)}, refused while down {len(refused)}")
+        assert len(accepted) + len(refused) == 80 and len(accepted) >= 20
+
+        auditor = service.authenticate(service.issue_api_key(keys["auditor"]["address"]))
+        on_chain_hashes: set[str] = set()
+        for reference in REFERENCES:
+            events = service.list_events(auditor, reference)
+            assert all(e["status"] == "anchored" for e in events)
+            info = service.get_consignment(auditor, reference)
+            assert info["entries"] == len(events)  # chain count equals the index
+            report = service.verify(auditor, reference)
+            assert report.passed, report.failures()
+            on_chain_hashes |= {e.entry_hash for e in report.entries}
+        accepted_hashes = {e["entry_hash"] for e in accepted}
+        assert accepted_hashes <= on_chain_hashes  # nothing accepted is lost
+        assert len(on_chain_hashes) == len(accepted)  # and nothing is anchored twice or unasked
+    finally:
+        runtime.close()
+        node.stop()
