@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
+from api.schemas import ERROR_RESPONSES
 from api.middleware import Idempotency, RateLimit
 from api.routes import aeo, consignments, documents, epcis, participants, ui
 from api.runtime import Runtime, start_runtime
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         description="Permissioned evidence ledger for cross-border trade: consignments, chain of custody, "
         "customs controls, verifiable on a private Ethereum network.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     if runtime is not None:
         app.state.runtime = runtime

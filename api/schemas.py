@@ -27,6 +27,32 @@ def _iso_country(code: str) -> str:
     return code
 
 
+class ErrorPublic(BaseModel):
+    """Every error: what went wrong, the rule that refused (if one did), and details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    message: str
+    rule: str | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic, "description": text}
+    for code, text in (
+        (401, "no or unknown API key"),
+        (403, "refused: `rule` names the rule (the contract's custom error where there is one)"),
+        (404, "not found"),
+        (409, "conflicts with the current state (stale head, duplicate, replay, idempotency key in use)"),
+        (413, "request or document too large"),
+        (422, "invalid input: `problems` lists each"),
+        (429, "rate limited: see Retry-After"),
+        (500, "stored content failed its integrity check"),
+        (503, "the chain or the content store is unreachable; nothing was recorded"),
+    )
+}
+
+
 class ParticipantCreate(_Input):
     """A member to register: an operator of the caller's jurisdiction, or a customs administration."""
 

@@ -88,6 +88,8 @@ def recognition(
         raise LedgerValueError(f"by: {exc}") from exc
     if at is not None and at.tzinfo is None:
         raise LedgerValueError("at: give a time zone, e.g. 2026-11-28T10:00:00Z")
+    if at is not None and not 0 <= at.timestamp() < 2**63:
+        raise LedgerValueError("at: must lie after 1970-01-01T00:00:00Z")
     return aeo.recognition(certificate, code, at)
 
 

@@ -200,6 +200,8 @@ def aeo(request: Request, certificate: str | None = None, by: str | None = None,
             when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
             if when is not None and when.tzinfo is None:
                 raise ValueError("give the time with a zone, e.g. 2026-11-01T00:00:00Z")
+            if when is not None and when.timestamp() < 0:
+                raise ValueError("give a time after 1970-01-01T00:00:00Z")
             context["result"] = service.recognition(certificate.strip(), by.strip().upper(), when)
             with contextlib.suppress(NotFound):
                 context["certificate_info"] = service.get(certificate.strip())
