@@ -9,10 +9,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
-from api.schemas import ERROR_RESPONSES
 from api.middleware import Idempotency, RateLimit
 from api.routes import aeo, consignments, documents, epcis, participants, ui
 from api.runtime import Runtime, start_runtime
+from api.schemas import ERROR_RESPONSES
 from api.settings import Settings
 
 
