@@ -1,0 +1,80 @@
+"""RFC 9162 Merkle log: roots, inclusion and consistency proofs for every tree size 1..64,
+against a straightforward reference computation of the RFC's definitions."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from evidence.merkle import (
+    ProofError,
+    RootMismatchError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root,
+    verify_consistency,
+    verify_inclusion,
+)
+
+ENTRIES = [f"entry-{i}".encode() for i in range(64)]
+LEAVES = [leaf_hash(e) for e in ENTRIES]
+
+
+def reference_root(entries: list[bytes]) -> bytes:
+    """MTH as RFC 9162 §2.1.1 writes it, over raw entries."""
+    if not entries:
+        return hashlib.sha256(b"").digest()
+    if len(entries) == 1:
+        return hashlib.sha256(b"\x00" + entries[0]).digest()
+    k = 1 << (len(entries) - 1).bit_length() - 1
+    return hashlib.sha256(b"\x01" + reference_root(entries[:k]) + reference_root(entries[k:])).digest()
+
+
+def test_known_vectors():
+    assert root([]).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert leaf_hash(b"").hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+
+
+@pytest.mark.parametrize("size", range(1, 65))
+def test_roots_and_every_inclusion_proof(size: int):
+    leaves = LEAVES[:size]
+    expected = reference_root(ENTRIES[:size])
+    assert root(leaves) == expected
+    for index in range(size):
+        proof = inclusion_proof(leaves, index)
+        verify_inclusion(leaves[index], index, size, proof, expected)
+
+
+@pytest.mark.parametrize("size", range(1, 65))
+def test_every_consistency_proof(size: int):
+    new_root = reference_root(ENTRIES[:size])
+    for old in range(0, size + 1):
+        proof = consistency_proof(LEAVES[:size], old)
+        verify_consistency(old, size, reference_root(ENTRIES[:old]), new_root, proof)
+
+
+def test_wrong_leaf_index_or_root_is_refused():
+    leaves = LEAVES[:13]
+    proof = inclusion_proof(leaves, 5)
+    with pytest.raises(RootMismatchError):
+        verify_inclusion(leaves[6], 5, 13, proof, root(leaves))
+    with pytest.raises(RootMismatchError):
+        verify_inclusion(leaves[5], 5, 13, proof, root(leaves[:12]))
+    with pytest.raises((ProofError, RootMismatchError)):
+        verify_inclusion(leaves[5], 4, 13, proof, root(leaves))
+    with pytest.raises(ProofError):
+        verify_inclusion(leaves[5], 13, 13, proof, root(leaves))
+    with pytest.raises(ProofError):
+        verify_inclusion(leaves[5], 5, 13, proof[:-1], root(leaves))
+
+
+def test_forked_history_fails_consistency():
+    old = LEAVES[:7]
+    forked = [*LEAVES[:3], leaf_hash(b"rewritten"), *LEAVES[4:20]]
+    proof = consistency_proof(forked, 7)
+    with pytest.raises(RootMismatchError):
+        verify_consistency(7, 20, root(old), root(forked), proof)
+    with pytest.raises(ProofError):
+        verify_consistency(7, 20, root(old), root(LEAVES[:20]), [])
