@@ -21,7 +21,7 @@ from chain.toolchain import (
 )
 
 ARTIFACTS_DIR = BUILD_DIR / "artifacts"
-CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger", "AEORegistry")
+CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger", "AEORegistry", "CheckpointLog")
 
 
 def _sources() -> dict[str, Path]:

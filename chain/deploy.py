@@ -113,10 +113,16 @@ def deploy(
     )
     ledger = _deploy_one(w3, sender, deployer, "ConsignmentLedger", registry.address)
     aeo = _deploy_one(w3, sender, deployer, "AEORegistry", registry.address)
+    checkpoints = _deploy_one(w3, sender, deployer, "CheckpointLog", registry.address)
     return Manifest(
         chain_id=w3.eth.chain_id,
         deployer=deployer.address,
-        contracts={"ConsortiumRegistry": registry, "ConsignmentLedger": ledger, "AEORegistry": aeo},
+        contracts={
+            "ConsortiumRegistry": registry,
+            "ConsignmentLedger": ledger,
+            "AEORegistry": aeo,
+            "CheckpointLog": checkpoints,
+        },
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         bootstrap=[asdict(c) for c in customs],
@@ -125,7 +131,7 @@ def deploy(
 
 # Contracts that hang off the registry alone, so a newer release can add them to an
 # existing deployment without touching the registry or the ledger.
-_ADD_ONS = ("AEORegistry",)
+_ADD_ONS = ("AEORegistry", "CheckpointLog")
 
 
 def deploy_missing(

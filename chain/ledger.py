@@ -99,6 +99,11 @@ class LedgerClient:
         self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
         self.logs = LogReader(w3, self.registry, self.ledger, manifest.registry.block)
 
+    @staticmethod
+    def abi(name: str) -> Any:
+        """The ABI of a compiled contract."""
+        return load_artifact(name)["abi"]
+
     # --- registry -------------------------------------------------------------------
 
     def member(self, address: str) -> MemberInfo:

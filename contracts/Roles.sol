@@ -9,9 +9,10 @@ library Roles {
     bytes32 internal constant IMPORTER = keccak256("IMPORTER_ROLE");
     bytes32 internal constant CARRIER = keccak256("CARRIER_ROLE");
     bytes32 internal constant AUDITOR = keccak256("AUDITOR_ROLE");
+    bytes32 internal constant ANCHOR = keccak256("ANCHOR_ROLE");
 
     /// @notice True for the roles a customs administration may grant to an operator.
     function isOperatorRole(bytes32 role) internal pure returns (bool) {
-        return role == EXPORTER || role == IMPORTER || role == CARRIER || role == AUDITOR;
+        return role == EXPORTER || role == IMPORTER || role == CARRIER || role == AUDITOR || role == ANCHOR;
     }
 }

@@ -15,6 +15,7 @@ class Role(StrEnum):
     IMPORTER = "IMPORTER"
     CARRIER = "CARRIER"
     AUDITOR = "AUDITOR"
+    ANCHOR = "ANCHOR"  # submits Merkle log checkpoints (a node operator's account)
 
     @property
     def role_id(self) -> bytes:
@@ -30,4 +31,4 @@ class Role(StrEnum):
         raise ValueError(f"unknown role id 0x{bytes(role_id).hex()}")
 
 
-OPERATOR_ROLES = frozenset({Role.EXPORTER, Role.IMPORTER, Role.CARRIER, Role.AUDITOR})
+OPERATOR_ROLES = frozenset({Role.EXPORTER, Role.IMPORTER, Role.CARRIER, Role.AUDITOR, Role.ANCHOR})

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Checkpoints of BorderLedger's append-only Merkle log (RFC 9162 hashing).
+/// @notice Many entries are anchored by one transaction: a member holding the anchor role
+/// submits the log's (size, root); sizes strictly increase. Verifiers check each entry's
+/// inclusion proof against an anchored root, and the consistency proof between anchored sizes.
+interface ICheckpointLog {
+    /// @notice An anchored tree head.
+    struct Checkpoint {
+        uint64 size;
+        uint64 timestamp;
+        uint64 blockNumber;
+        address submitter;
+        bytes32 root;
+    }
+
+    /// @notice Emitted when a checkpoint is anchored.
+    event CheckpointAnchored(uint64 indexed size, bytes32 root, address indexed submitter);
+
+    /// @notice Anchors the log's tree head; `size` must exceed the last anchored size.
+    function submitCheckpoint(uint64 size, bytes32 root) external;
+
+    /// @notice The latest checkpoint (size 0 if none).
+    function latest() external view returns (Checkpoint memory);
+
+    /// @notice The checkpoint anchored for tree size `size` (size 0 if none).
+    function checkpointOfSize(uint64 size) external view returns (Checkpoint memory);
+
+    /// @notice Whether `leaf` (a leaf hash) is entry `index` of the anchored tree of `size`.
+    function verifyInclusion(bytes32 leaf, uint64 index, uint64 size, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+}
