@@ -112,9 +112,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         raise RootMismatchError(f"inclusion proof gives root {r.hex()}, expected {expected_root.hex()}")
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Check that the tree of ``new_size`` with ``new_root`` extends the one of ``old_size``.
 
     Raises ProofError for a malformed proof and RootMismatchError for a wrong root.

@@ -97,3 +97,20 @@ def test_malleable_high_s_signature_is_refused():
 def test_truncated_signature_is_refused():
     with pytest.raises(LedgerValueError, match="65 bytes"):
         recover_signer(ENTRY, DOMAIN, b"\x00" * 64)
+
+
+def test_direct_encoding_equals_eth_account_typed_data_encoder():
+    from eth_account.messages import encode_typed_data
+
+    from evidence.eip712 import ENTRY_TYPES
+
+    for entry in (ENTRY, ENTRY.__class__(**{**ENTRY.__dict__, "seq": 2**63, "cid": "ünïcode", "next_carrier": ACTOR})):
+        signable = encode_typed_data(DOMAIN.as_dict(), ENTRY_TYPES, entry.message())
+        assert entry_hash(entry, DOMAIN) == keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def test_recovery_id_must_be_27_or_28():
+    signature = bytearray(sign_entry(ENTRY, DOMAIN, KEY))
+    signature[64] = 30
+    with pytest.raises(LedgerValueError, match="recovery id"):
+        recover_signer(ENTRY, DOMAIN, bytes(signature))
