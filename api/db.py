@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -150,6 +151,44 @@ rejected_entries = Table(
     Column("error", Text, nullable=False),
     Column("idempotency_key", String(64), nullable=True, index=True),
     Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+batch_entries = Table(
+    "batch_entries",
+    metadata,
+    Column("leaf_index", Integer, primary_key=True),  # position in the Merkle log
+    Column("consignment", String(66), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("prev_hash", String(66), nullable=False),
+    Column("payload_hash", String(66), nullable=False),
+    Column("cid", String(128), nullable=False),
+    Column("next_carrier", String(42), nullable=False),
+    Column("actor", String(42), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("entry_hash", String(66), nullable=False, unique=True),
+    Column("payload", Text, nullable=False),
+    Column("accepted_at", Float, nullable=False),
+    UniqueConstraint("consignment", "seq", name="uq_batch_entries_position"),
+)
+
+batch_heads = Table(
+    "batch_heads",
+    metadata,
+    Column("consignment", String(66), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("head", String(66), nullable=False),
+)
+
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", Integer, primary_key=True),
+    Column("root", String(66), nullable=False),
+    Column("tx_hash", String(66), nullable=False),
+    Column("block_number", Integer, nullable=False),
+    Column("gas_used", Integer, nullable=False),
+    Column("anchored_at", Float, nullable=False),
 )
 
 idempotency_keys = Table(

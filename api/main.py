@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
 from api.middleware import Idempotency, RateLimit
-from api.routes import aeo, consignments, documents, epcis, participants, ui
+from api.routes import aeo, batch, consignments, documents, epcis, participants, ui
 from api.runtime import Runtime, start_runtime
 from api.schemas import ERROR_RESPONSES
 from api.settings import Settings
@@ -51,7 +51,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if request.url.path.endswith("/documents"):
             return await call_next(request)
         length = request.headers.get("content-length")
-        limit = settings.max_request_bytes
+        limit = (
+            settings.max_batch_request_bytes if request.url.path == "/v1/batch/entries" else settings.max_request_bytes
+        )
         if length is not None and length.isdigit() and int(length) > limit:
             return JSONResponse(
                 status_code=413,
@@ -76,5 +78,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(documents.router)
     app.include_router(aeo.router)
     app.include_router(epcis.router)
+    app.include_router(batch.router)
     app.include_router(ui.router)
     return app

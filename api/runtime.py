@@ -10,8 +10,10 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, delete
+from web3 import Web3
 
 from api.aeo_service import AEOService
+from api.batch import BatchLog
 from api.db import idempotency_keys, make_engine
 from api.epcis.service import EpcisService
 from api.keys import Keyring
@@ -43,11 +45,14 @@ class Runtime:
     epcis: EpcisService
     created_keys: dict[str, dict[str, str]]
     outbox: OutboxWorker | None = None
+    batch: BatchLog | None = None
 
     def close(self) -> None:
-        """Stop the outbox, the embedded chain (it saves its state) and release the database."""
+        """Stop the workers, the embedded chain (it saves its state) and release the database."""
         if self.outbox is not None:
             self.outbox.stop()
+        if self.batch is not None:
+            self.batch.stop()
         self.engine.dispose()
         if self.node is not None:
             self.node.stop()
@@ -118,6 +123,10 @@ def start_runtime(settings: Settings) -> Runtime:
                     "address": account.address,
                     "api_key": service.issue_api_key(account.address),
                 }
+            # The node's relayer anchors Merkle log checkpoints: the first customs administration
+            # admits it with the anchor role.
+            (first, _), j, _, _ = customs_accounts[0]
+            client.admit_operator(first, relayer.address, [Role.ANCHOR], j, f"{j}-NODE-RELAYER", "node relayer")
             write_manifest(manifest, settings.manifest_path)
             if settings.seed_demo:
                 from api.demo import seed_demo
@@ -132,7 +141,12 @@ def start_runtime(settings: Settings) -> Runtime:
     with engine.begin() as conn:
         conn.execute(delete(idempotency_keys).where(idempotency_keys.c.state == "in_progress"))
     outbox = OutboxWorker(service, settings.outbox_interval).start() if settings.outbox_interval > 0 else None
-    return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created, outbox)
+    batch = None
+    if "CheckpointLog" in service.client.manifest.contracts:
+        address = Web3.to_checksum_address(service.client.manifest.contracts["CheckpointLog"].address)
+        contract = service.client.w3.eth.contract(address=address, abi=service.client.abi("CheckpointLog"))
+        batch = BatchLog(service, contract, settings.batch_size, settings.batch_max_delay).start()
+    return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created, outbox, batch)
 
 
 def _aeo(service: LedgerService) -> AEOService:

@@ -437,6 +437,8 @@ class LedgerService:
     def _next_position(self, cid: str, info: ConsignmentInfo) -> tuple[int, Hash32]:
         """Where the next entry goes: after the last entry still waiting in the outbox, else the chain head."""
         with self.engine.connect() as conn:
+            if conn.execute(select(db.batch_heads.c.consignment).where(db.batch_heads.c.consignment == cid)).first():
+                raise Conflict("this consignment is anchored in batches: append with POST /v1/batch/entries")
             last = conn.execute(
                 select(db.entries.c.seq, db.entries.c.entry_hash)
                 .where(db.entries.c.consignment == cid, db.entries.c.status == "pending")
@@ -451,7 +453,12 @@ class LedgerService:
         """What a client needs to build and sign the next entry of a consignment."""
         row, info, _ = self._readable(caller, reference)
         domain = self.client.domain
-        seq, prev = self._next_position(row["id"], info)
+        with self.engine.connect() as conn:
+            batched = conn.execute(select(db.batch_heads).where(db.batch_heads.c.consignment == row["id"])).first()
+        if batched is not None:
+            seq, prev = int(batched._mapping["count"]), _bytes(batched._mapping["head"])
+        else:
+            seq, prev = self._next_position(row["id"], info)
         return {
             "consignment": row["id"],
             "seq": seq,

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     seed_demo: bool = True
     max_request_bytes: int = 1_048_576
     max_document_bytes: int = 50 * 1024 * 1024
+    batch_size: int = Field(default=1000, description="anchor the Merkle log when this many entries wait")
+    batch_max_delay: float = Field(default=2.0, description="... or when the oldest has waited this many seconds")
+    max_batch_request_bytes: int = Field(default=64 * 1024 * 1024, description="size limit of a bulk request")
     outbox_interval: float = Field(default=0.5, description="seconds between outbox passes; 0 disables the worker")
     rate_limit_per_second: float = Field(default=100.0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(default=300, description="requests an API key may make at once")

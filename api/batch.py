@@ -1,0 +1,277 @@
+"""Batched anchoring: signed entries go into an append-only Merkle log (RFC 9162) whose
+tree heads are anchored on chain by CheckpointLog, one transaction per batch.
+
+An entry is durable when :meth:`BatchLog.ingest` returns (one database transaction for the
+whole request) and anchored by the next checkpoint, taken when ``batch_size`` entries wait
+or the oldest has waited ``max_delay`` seconds. Per-consignment hash chains hold as in the
+ledger: each entry extends its consignment's head, and the same role rules apply.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from web3.contract import Contract
+
+from api import db
+from api.errors import Conflict, NotFound
+from api.service import LedgerService, Participant
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Entry, entry_hash, recover_signer
+from evidence.errors import LedgerValueError, RuleViolation
+from evidence.event_types import EventType
+from evidence.merkle import inclusion_proof, leaf_hash, root
+from evidence.rules import ConsignmentView, MemberView, check_append
+from evidence.types import ZERO_ADDRESS, Address, Hash32
+
+log = logging.getLogger("borderledger.batch")
+MAX_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class SignedItem:
+    """One entry of a bulk request, as its author signed it."""
+
+    reference: str
+    event_type: EventType
+    payload: dict[str, Any]
+    next_carrier: str | None
+    seq: int
+    prev_hash: str
+    actor: str
+    signature: bytes
+
+
+def _bytes(value: str) -> Hash32:
+    return Hash32(bytes.fromhex(value[2:]))
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+class BatchLog:
+    """The Merkle log of batched entries and its checkpoints."""
+
+    def __init__(self, service: LedgerService, checkpoints: Contract, batch_size: int, max_delay: float) -> None:
+        self.service = service
+        self.checkpoints = checkpoints
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._leaves: list[bytes] | None = None  # leaf hashes in log order (loaded lazily)
+        self._thread: threading.Thread | None = None
+
+    # --- ingestion --------------------------------------------------------------------
+
+    def ingest(self, caller: Participant, items: list[SignedItem]) -> dict[str, Any]:
+        """Validate every entry (signature, chain position, role rules), then store all in one
+        transaction; nothing is stored if any entry is refused."""
+        if not 1 <= len(items) <= MAX_ENTRIES:
+            raise LedgerValueError(f"a bulk request carries 1 to {MAX_ENTRIES} entries, not {len(items)}")
+        if not self.service.member_view(caller.address).active:
+            raise RuleViolation("ConsignmentLedgerInactiveActor", "only active members submit entries")
+        domain = self.service.client.domain
+        members: dict[str, MemberView] = {}
+        views: dict[str, ConsignmentView] = {}
+        heads: dict[str, tuple[int, Hash32]] = {}
+        ids: dict[str, str] = {}
+
+        def member(address: str) -> MemberView:
+            if address not in members:
+                members[address] = self.service.member_view(address)
+            return members[address]
+
+        with self._lock:
+            rows = []
+            for n, item in enumerate(items):
+                cid = ids.get(item.reference)
+                if cid is None:
+                    cid = ids[item.reference] = self.service._consignment_row(item.reference)["id"]
+                if cid not in views:
+                    info = self.service.client.consignment(_bytes(cid))
+                    views[cid] = self.service._view(info, cid)
+                    heads[cid] = self._head(cid, info.count, info.head)
+                payload_bytes = canonical_json(item.payload)
+                entry = Entry(
+                    _bytes(cid),
+                    item.seq,
+                    _bytes(item.prev_hash),
+                    Hash32(item.event_type.type_id),
+                    payload_hash(payload_bytes),
+                    payload_cid(payload_bytes),
+                    Address(item.next_carrier or ZERO_ADDRESS),
+                    Address(item.actor),
+                )
+                count, head = heads[cid]
+                if item.seq != count or bytes(entry.prev_hash) != bytes(head):
+                    raise Conflict(
+                        f"entry {n}: stale head (ConsignmentLedgerStaleHead): {item.reference} continues at seq "
+                        f"{count} after {_hex(head)}; nothing was stored"
+                    )
+                signer = recover_signer(entry, domain, item.signature)
+                if signer.lower() != item.actor.lower():
+                    raise RuleViolation(
+                        "ConsignmentLedgerInvalidSigner",
+                        f"entry {n}: the signature recovers {signer}, not {item.actor}",
+                    )
+                view = views[cid]
+                next_view = member(item.next_carrier) if item.next_carrier else None
+                try:
+                    check_append(item.event_type, member(item.actor), view, next_view)
+                except RuleViolation as violation:
+                    raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
+                if item.event_type is EventType.HANDOVER and item.next_carrier:
+                    carrier = Address(item.next_carrier)
+                    views[cid] = replace(view, carrier=carrier, parties=view.parties | {carrier})
+                digest = entry_hash(entry, domain)
+                heads[cid] = (count + 1, digest)
+                rows.append((cid, item, entry, digest, payload_bytes))
+
+            leaves = self._all_leaves()
+            first = len(leaves)
+            now = time.time()
+            with self.service.engine.begin() as conn:
+                for offset, (cid, item, entry, digest, payload_bytes) in enumerate(rows):
+                    conn.execute(
+                        insert(db.batch_entries).values(
+                            leaf_index=first + offset,
+                            consignment=cid,
+                            seq=entry.seq,
+                            event_type=item.event_type.value,
+                            prev_hash=item.prev_hash,
+                            payload_hash=_hex(entry.payload_hash),
+                            cid=entry.cid,
+                            next_carrier=entry.next_carrier,
+                            actor=entry.actor,
+                            signature=item.signature,
+                            entry_hash=_hex(digest),
+                            payload=payload_bytes.decode(),
+                            accepted_at=now,
+                        )
+                    )
+                for cid, (count, head) in heads.items():
+                    updated = conn.execute(
+                        update(db.batch_heads)
+                        .where(db.batch_heads.c.consignment == cid)
+                        .values(count=count, head=_hex(head))
+                    )
+                    if updated.rowcount == 0:
+                        conn.execute(insert(db.batch_heads).values(consignment=cid, count=count, head=_hex(head)))
+            leaves.extend(leaf_hash(bytes(digest)) for _, _, _, digest, _ in rows)
+        return {
+            "accepted": len(rows),
+            "log_size": first + len(rows),
+            "entries": [
+                {"reference": item.reference, "seq": entry.seq, "entry_hash": _hex(digest), "leaf_index": first + i}
+                for i, (_, item, entry, digest, _) in enumerate(rows)
+            ],
+        }
+
+    def _head(self, cid: str, ledger_count: int, ledger_head: Hash32) -> tuple[int, Hash32]:
+        with self.service.engine.connect() as conn:
+            row = conn.execute(select(db.batch_heads).where(db.batch_heads.c.consignment == cid)).first()
+        if row is None:
+            return ledger_count, ledger_head
+        return int(row._mapping["count"]), _bytes(row._mapping["head"])
+
+    def _all_leaves(self) -> list[bytes]:
+        if self._leaves is None:
+            with self.service.engine.connect() as conn:
+                hashes = conn.execute(select(db.batch_entries.c.entry_hash).order_by(db.batch_entries.c.leaf_index))
+                self._leaves = [leaf_hash(bytes(_bytes(h))) for (h,) in hashes]
+        return self._leaves
+
+    # --- checkpoints ------------------------------------------------------------------
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        """The latest anchored tree head."""
+        with self.service.engine.connect() as conn:
+            row = conn.execute(select(db.log_checkpoints).order_by(db.log_checkpoints.c.size.desc()).limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        """Anchor the current tree head if it grew since the last checkpoint."""
+        with self._lock:
+            leaves = list(self._all_leaves())
+        latest = self.latest_checkpoint()
+        size = len(leaves)
+        if size == 0 or (latest and latest["size"] >= size):
+            return None
+        tree_root = root(leaves)
+        receipt = self.service.client.sender.transact(
+            self.service.relayer, self.checkpoints.functions.submitCheckpoint(size, tree_root)
+        )
+        row = {
+            "size": size,
+            "root": _hex(tree_root),
+            "tx_hash": receipt.tx_hash,
+            "block_number": receipt.block_number,
+            "gas_used": receipt.gas_used,
+            "anchored_at": time.time(),
+        }
+        with self.service.engine.begin() as conn:
+            conn.execute(insert(db.log_checkpoints).values(**row))
+        return row
+
+    def _due(self) -> bool:
+        latest = self.latest_checkpoint()
+        anchored = latest["size"] if latest else 0
+        with self.service.engine.connect() as conn:
+            waiting, oldest = conn.execute(
+                select(func.count(), func.min(db.batch_entries.c.accepted_at)).where(
+                    db.batch_entries.c.leaf_index >= anchored
+                )
+            ).one()
+        return bool(waiting) and (waiting >= self.batch_size or time.time() - oldest >= self.max_delay)
+
+    def start(self) -> BatchLog:
+        """Start the checkpoint thread."""
+
+        def loop() -> None:
+            while not self._stop.wait(0.1):
+                try:
+                    if self._due():
+                        self.checkpoint()
+                except Exception:
+                    log.warning("checkpoint failed; retrying", exc_info=True)
+
+        self._thread = threading.Thread(target=loop, name="checkpoints", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the checkpoint thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    # --- proofs -----------------------------------------------------------------------
+
+    def proof(self, entry_hash_hex: str) -> dict[str, Any]:
+        """The inclusion proof of an entry in the latest anchored tree."""
+        with self.service.engine.connect() as conn:
+            row = conn.execute(select(db.batch_entries).where(db.batch_entries.c.entry_hash == entry_hash_hex)).first()
+        if row is None:
+            raise NotFound(f"no batched entry {entry_hash_hex}")
+        latest = self.latest_checkpoint()
+        if latest is None or latest["size"] <= row.leaf_index:
+            raise Conflict(f"entry {entry_hash_hex} is accepted but not yet anchored; retry after the next checkpoint")
+        with self._lock:
+            leaves = self._all_leaves()[: latest["size"]]
+        return {
+            "entry_hash": entry_hash_hex,
+            "leaf_index": row.leaf_index,
+            "tree_size": latest["size"],
+            "proof": [_hex(p) for p in inclusion_proof(leaves, row.leaf_index)],
+            "root": latest["root"],
+            "checkpoint": {k: latest[k] for k in ("size", "root", "tx_hash", "block_number")},
+            "contract": self.checkpoints.address,
+        }
