@@ -102,10 +102,12 @@ def test_one_bad_entry_refuses_the_whole_request(client, carrier):
     assert accepted.status_code == 201 and accepted.json()["accepted"] == 5
 
 
-def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(client, carrier):
+def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(client, keys, carrier):
     _, headers = carrier
     assert client.get("/v1/consignments/BATCH-0001/head", headers=headers).json()["seq"] == 50
     response = client.post(
-        "/v1/consignments/BATCH-0001/events", json={"event_type": "ARRIVING", "payload": EVENT}, headers=headers
+        "/v1/consignments/BATCH-0001/events",
+        json={"event_type": "DECLARATION", "payload": EVENT},
+        headers=auth(keys, "importer"),
     )
     assert response.status_code == 409 and "batches" in response.json()["message"]
