@@ -12,7 +12,7 @@ ANVIL_BIN_DIR = $(abspath $(dir $(firstword $(wildcard node_modules/@foundry-rs/
 BROWNIE = PATH="$(ANVIL_BIN_DIR):$$PATH" HOME="$(CURDIR)/.tools/brownie-home" \
 	SOLCX_BINARY_PATH="$(CURDIR)/build/solcx" $(BROWNIE_VENV)/bin/brownie
 
-.PHONY: setup run demo test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
+.PHONY: setup run demo bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/brownie $(STAMPS)/compiled
 
@@ -38,6 +38,10 @@ $(STAMPS)/compiled: $(STAMPS)/venv $(STAMPS)/npm $(wildcard contracts/*.sol cont
 
 run: setup
 	$(VENV)/bin/borderledger serve
+
+# A benchmark, not a test: starts its own chain and service and prints a JSON summary.
+bench: setup
+	$(PY) tools/bench.py
 
 demo: setup
 	$(VENV)/bin/borderledger demo

@@ -26,7 +26,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Entry, entry_hash, recover_signer
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
-from evidence.merkle import inclusion_proof, leaf_hash, root
+from evidence.merkle import Tree, leaf_hash
 from evidence.rules import ConsignmentView, MemberView, check_append
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
@@ -67,6 +67,7 @@ class BatchLog:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._leaves: list[bytes] | None = None  # leaf hashes in log order (loaded lazily)
+        self._tree: Tree | None = None  # the latest anchored tree, with its subtree roots
         self._thread: threading.Thread | None = None
 
     # --- ingestion --------------------------------------------------------------------
@@ -205,7 +206,7 @@ class BatchLog:
         size = len(leaves)
         if size == 0 or (latest and latest["size"] >= size):
             return None
-        tree_root = root(leaves)
+        tree_root = Tree(leaves).root
         receipt = self.service.client.sender.transact(
             self.service.relayer, self.checkpoints.functions.submitCheckpoint(size, tree_root)
         )
@@ -265,12 +266,14 @@ class BatchLog:
         if latest is None or latest["size"] <= row.leaf_index:
             raise Conflict(f"entry {entry_hash_hex} is accepted but not yet anchored; retry after the next checkpoint")
         with self._lock:
-            leaves = self._all_leaves()[: latest["size"]]
+            if self._tree is None or len(self._tree.leaves) != latest["size"]:
+                self._tree = Tree(self._all_leaves()[: latest["size"]])
+            tree = self._tree
         return {
             "entry_hash": entry_hash_hex,
             "leaf_index": row.leaf_index,
             "tree_size": latest["size"],
-            "proof": [_hex(p) for p in inclusion_proof(leaves, row.leaf_index)],
+            "proof": [_hex(p) for p in tree.inclusion_proof(row.leaf_index)],
             "root": latest["root"],
             "checkpoint": {k: latest[k] for k in ("size", "root", "tx_hash", "block_number")},
             "contract": self.checkpoints.address,

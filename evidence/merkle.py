@@ -85,6 +85,52 @@ def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
     return [*_subproof(m - k, leaves[k:], False), root(leaves[:k])]
 
 
+class Tree:
+    """A tree over fixed leaf hashes that remembers subtree roots, so each proof costs
+    O(log n) hashes after the first (the free functions above recompute from the leaves)."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.leaves = list(leaves)
+        self._roots: dict[tuple[int, int], bytes] = {}
+
+    def _root(self, start: int, end: int) -> bytes:
+        key = (start, end)
+        cached = self._roots.get(key)
+        if cached is not None:
+            return cached
+        n = end - start
+        if n == 1:
+            value = self.leaves[start]
+        else:
+            k = _split(n)
+            value = node_hash(self._root(start, start + k), self._root(start + k, end))
+        self._roots[key] = value
+        return value
+
+    @property
+    def root(self) -> bytes:
+        """MTH of all leaves."""
+        return root(self.leaves) if not self.leaves else self._root(0, len(self.leaves))
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        """PATH(index, D[n]), as :func:`inclusion_proof`."""
+        n = len(self.leaves)
+        if not 0 <= index < n:
+            raise ProofError(f"leaf {index} is not in a tree of size {n}")
+        proof: list[bytes] = []
+        start, end = 0, n
+        while end - start > 1:
+            k = _split(end - start)
+            if index < start + k:
+                proof.append(self._root(start + k, end))
+                end = start + k
+            else:
+                proof.append(self._root(start, start + k))
+                start = start + k
+        proof.reverse()
+        return proof
+
+
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> None:
     """Check that ``leaf`` (a leaf hash) is at ``index`` in the tree of ``size`` with ``expected_root``.
 

@@ -78,3 +78,13 @@ def test_forked_history_fails_consistency():
         verify_consistency(7, 20, root(old), root(forked), proof)
     with pytest.raises(ProofError):
         verify_consistency(7, 20, root(old), root(LEAVES[:20]), [])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 9, 33, 64])
+def test_tree_with_cached_subtrees_gives_the_same_proofs(size: int):
+    from evidence.merkle import Tree
+
+    tree = Tree(LEAVES[:size])
+    assert tree.root == root(LEAVES[:size])
+    for index in range(size):
+        assert tree.inclusion_proof(index) == inclusion_proof(LEAVES[:size], index)
