@@ -32,7 +32,7 @@ from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, recover_signer, sign_entry
 from evidence.event_types import EventType
-from evidence.merkle import leaf_hash, verify_inclusion
+from evidence.merkle import Tree, leaf_hash, verify_inclusion
 from evidence.roles import Role
 from tests.support import LiveServer
 
