@@ -1,5 +1,6 @@
 """RFC 8785 canonical JSON and payload hashes."""
 
+import hashlib
 import json
 
 import pytest
@@ -69,3 +70,14 @@ def test_payload_hash_is_keccak_of_canonical_bytes():
 def test_payload_cid_matches_ipfs_raw_leaf_cid():
     # `ipfs add --cid-version=1 --raw-leaves` of the five bytes "hello".
     assert payload_cid(b"hello") == "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
+
+
+def test_payload_cid_equals_the_multiformats_library():
+    import os
+
+    from multiformats import CID, multihash
+
+    for size in (0, 1, 31, 32, 33, 1000, 262_144):
+        data = os.urandom(size)
+        expected = CID("base32", 1, "raw", multihash.wrap(hashlib.sha256(data).digest(), "sha2-256"))
+        assert payload_cid(data) == str(expected)
