@@ -113,29 +113,23 @@ def install_error_handlers(app: FastAPI) -> None:
         response.headers["WWW-Authenticate"] = "ApiKey"
         return response
 
-    @app.exception_handler(PayloadTooLarge)
-    async def _too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:
-        return _body(413, "too_large", str(exc))
+    # Errors that map to a status, an error code and a message suffix, and nothing else.
+    plain: list[tuple[type[Exception], int, str, str]] = [
+        (PayloadTooLarge, 413, "too_large", ""),
+        (ContentIntegrityError, 500, "integrity_error", "; the document is not served"),
+        (ContentNotFound, 404, "not_found", ""),
+        (ContentUnavailable, 503, "content_store_unavailable", "; nothing was recorded, retry later"),
+        (NotFound, 404, "not_found", ""),
+        (Conflict, 409, "conflict", ""),
+    ]
+    for exc_class, status, error, suffix in plain:
 
-    @app.exception_handler(ContentIntegrityError)
-    async def _integrity(_: Request, exc: ContentIntegrityError) -> JSONResponse:
-        return _body(500, "integrity_error", f"{exc}; the document is not served")
+        async def _plain(
+            _: Request, exc: Exception, status: int = status, error: str = error, suffix: str = suffix
+        ) -> JSONResponse:
+            return _body(status, error, f"{exc}{suffix}")
 
-    @app.exception_handler(ContentNotFound)
-    async def _content_missing(_: Request, exc: ContentNotFound) -> JSONResponse:
-        return _body(404, "not_found", str(exc))
-
-    @app.exception_handler(ContentUnavailable)
-    async def _content_down(_: Request, exc: ContentUnavailable) -> JSONResponse:
-        return _body(503, "content_store_unavailable", f"{exc}; nothing was recorded, retry later")
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return _body(404, "not_found", str(exc))
-
-    @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return _body(409, "conflict", str(exc))
+        app.add_exception_handler(exc_class, _plain)
 
     @app.exception_handler(EpcisInvalid)
     async def _epcis(_: Request, exc: EpcisInvalid) -> JSONResponse:

@@ -23,7 +23,7 @@ from api.keys import Keyring, hash_api_key, new_api_key
 from chain.errors import ContractRevert
 from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
 from content.store import ContentIntegrityError, ContentNotFound, ContentStore
-from evidence.bundle import bundle_json, parse_bundle, verify_bundle
+from evidence.bundle import Bundle, build_bundle, verify_bundle
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.documents import DocumentRef, DocumentType, document_event, document_in
@@ -759,11 +759,9 @@ class LedgerService:
     def bundle(self, caller: Participant, reference: str, include_documents: bool = True) -> dict[str, Any]:
         """The evidence bundle of a consignment (see docs/evidence-bundle.md)."""
         bundle, _ = self._bundle(caller, reference, include_documents)
-        return bundle
+        return bundle.model_dump(mode="json")
 
-    def _bundle(
-        self, caller: Participant, reference: str, include_documents: bool
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+    def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, _, _ = self._readable(caller, reference)
         cid = row["id"]
         created = self.client.logs.consignments(_bytes(cid))
@@ -814,7 +812,7 @@ class LedgerService:
                     document_errors[ref.cid] = f"missing from the content store: {exc}"
             documents.append({"cid": ref.cid, "sha256": ref.sha256, "content_base64": content})
         manifest = self.client.manifest
-        bundle = bundle_json(
+        bundle = build_bundle(
             chain_id=manifest.chain_id,
             contracts={name: (c.address, c.block) for name, c in manifest.contracts.items()},
             consignment={
@@ -838,6 +836,5 @@ class LedgerService:
 
     def verify(self, caller: Participant, reference: str) -> Report:
         """Verify a consignment: its bundle, checked against this node's chain and content store."""
-        data, document_errors = self._bundle(caller, reference, include_documents=True)
-        bundle = parse_bundle(data)
+        bundle, document_errors = self._bundle(caller, reference, include_documents=True)
         return verify_bundle(bundle, self.client.online_facts(bundle), document_errors)

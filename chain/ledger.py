@@ -254,4 +254,6 @@ class LedgerClient:
 
 
 def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:
+    if receipt.raw is not None:
+        return receipt.raw
     return w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ class Receipt:
     status: int
     gas_used: int
     logs: list[Any]
+    raw: Any = None  # the node's receipt, for decoding events without fetching it again
 
 
 def _revert_data(exc: Exception) -> bytes | None:
@@ -139,6 +140,7 @@ class TransactionSender:
             status=int(r["status"]),
             gas_used=int(r["gasUsed"]),
             logs=list(r["logs"]),
+            raw=r,
         )
 
     def _explain_failure(self, account: LocalAccount, call: Any, receipt: Receipt) -> Exception:

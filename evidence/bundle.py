@@ -256,7 +256,7 @@ def _document(
         return None, "the bundle's copy of the document is not valid base64"
 
 
-def bundle_json(
+def build_bundle(
     chain_id: int,
     contracts: dict[str, tuple[str, int]],
     consignment: dict[str, Any],
@@ -264,8 +264,8 @@ def bundle_json(
     entries: list[dict[str, Any]],
     documents: list[dict[str, Any]],
     created_at: str,
-) -> dict[str, Any]:
-    """Assemble bundle JSON from its parts (validated on the way out)."""
+) -> Bundle:
+    """Assemble a bundle from its parts (validated as it is built)."""
     data = {
         "format": FORMAT,
         "version": VERSION,
@@ -291,4 +291,4 @@ def bundle_json(
         "entries": entries,
         "documents": documents,
     }
-    return parse_bundle(data).model_dump(mode="json")
+    return parse_bundle(data)

@@ -22,9 +22,11 @@ from typing import Any
 
 import requests
 from eth_account import Account
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from api import db
 from api.runtime import start_runtime
 from api.settings import Settings
 from client.http import build_entry
@@ -190,10 +192,6 @@ def main() -> None:
             anchored_wall = time.perf_counter() - start
             checkpoint = runtime.batch.latest_checkpoint()
             with service.engine.connect() as conn:
-                from sqlalchemy import select
-
-                from api import db
-
                 gas_b = sum(
                     r.gas_used
                     for r in conn.execute(
@@ -229,10 +227,6 @@ def main() -> None:
 
     # Verification, offline and pure: everything a verifier recomputes for each entry.
     with service.engine.connect() as conn:
-        from sqlalchemy import select
-
-        from api import db
-
         rows = conn.execute(select(db.batch_entries).order_by(db.batch_entries.c.leaf_index)).all()
         checkpoint = conn.execute(select(db.log_checkpoints).order_by(db.log_checkpoints.c.size.desc())).first()
     leaves = [leaf_hash(bytes.fromhex(r.entry_hash[2:])) for r in rows[: checkpoint.size]]
