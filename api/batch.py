@@ -20,10 +20,11 @@ from web3.contract import Contract
 
 from api import db
 from api.errors import Conflict, NotFound
+from api.schemas import MAX_BATCH_ENTRIES
 from api.service import LedgerService, Participant
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
-from evidence.eip712 import Entry, entry_hash, recover_signer
+from evidence.eip712 import Entry, entry_hash, recover_digest_signer
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
 from evidence.merkle import Tree, leaf_hash
@@ -31,7 +32,6 @@ from evidence.rules import ConsignmentView, MemberView, check_append
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
 log = logging.getLogger("borderledger.batch")
-MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ class BatchLog:
     def ingest(self, caller: Participant, items: list[SignedItem]) -> dict[str, Any]:
         """Validate every entry (signature, chain position, role rules), then store all in one
         transaction; nothing is stored if any entry is refused."""
-        if not 1 <= len(items) <= MAX_ENTRIES:
-            raise LedgerValueError(f"a bulk request carries 1 to {MAX_ENTRIES} entries, not {len(items)}")
+        if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
+            raise LedgerValueError(f"a bulk request carries 1 to {MAX_BATCH_ENTRIES} entries, not {len(items)}")
         if not self.service.member_view(caller.address).active:
             raise RuleViolation("ConsignmentLedgerInactiveActor", "only active members submit entries")
         domain = self.service.client.domain
@@ -117,7 +117,8 @@ class BatchLog:
                         f"entry {n}: stale head (ConsignmentLedgerStaleHead): {item.reference} continues at seq "
                         f"{count} after {_hex(head)}; nothing was stored"
                     )
-                signer = recover_signer(entry, domain, item.signature)
+                digest = entry_hash(entry, domain)
+                signer = recover_digest_signer(digest, item.signature)
                 if signer.lower() != item.actor.lower():
                     raise RuleViolation(
                         "ConsignmentLedgerInvalidSigner",
@@ -132,7 +133,6 @@ class BatchLog:
                 if item.event_type is EventType.HANDOVER and item.next_carrier:
                     carrier = Address(item.next_carrier)
                     views[cid] = replace(view, carrier=carrier, parties=view.parties | {carrier})
-                digest = entry_hash(entry, domain)
                 heads[cid] = (count + 1, digest)
                 rows.append((cid, item, entry, digest, payload_bytes))
 
@@ -140,24 +140,27 @@ class BatchLog:
             first = len(leaves)
             now = time.time()
             with self.service.engine.begin() as conn:
-                for offset, (cid, item, entry, digest, payload_bytes) in enumerate(rows):
-                    conn.execute(
-                        insert(db.batch_entries).values(
-                            leaf_index=first + offset,
-                            consignment=cid,
-                            seq=entry.seq,
-                            event_type=item.event_type.value,
-                            prev_hash=item.prev_hash,
-                            payload_hash=_hex(entry.payload_hash),
-                            cid=entry.cid,
-                            next_carrier=entry.next_carrier,
-                            actor=entry.actor,
-                            signature=item.signature,
-                            entry_hash=_hex(digest),
-                            payload=payload_bytes.decode(),
-                            accepted_at=now,
-                        )
-                    )
+                conn.execute(
+                    insert(db.batch_entries),
+                    [
+                        {
+                            "leaf_index": first + offset,
+                            "consignment": cid,
+                            "seq": entry.seq,
+                            "event_type": item.event_type.value,
+                            "prev_hash": item.prev_hash,
+                            "payload_hash": _hex(entry.payload_hash),
+                            "cid": entry.cid,
+                            "next_carrier": entry.next_carrier,
+                            "actor": entry.actor,
+                            "signature": item.signature,
+                            "entry_hash": _hex(digest),
+                            "payload": payload_bytes.decode(),
+                            "accepted_at": now,
+                        }
+                        for offset, (cid, item, entry, digest, payload_bytes) in enumerate(rows)
+                    ],
+                )
                 for cid, (count, head) in heads.items():
                     updated = conn.execute(
                         update(db.batch_heads)

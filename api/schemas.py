@@ -14,6 +14,7 @@ from evidence.models import EventPayload
 from evidence.roles import Role
 
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
 
 
 class _Input(BaseModel):
@@ -153,6 +154,20 @@ class SignedEventCreate(_Input):
     def _epcis_event(cls, value: dict[str, Any]) -> dict[str, Any]:
         EventPayload.model_validate(value)
         return value
+
+
+class BulkEntry(SignedEventCreate):
+    """One entry of a bulk request for the Merkle log: a signed event, with the consignment it
+    extends and its author (who need not be the caller: a gateway may submit for many)."""
+
+    reference: str = Field(min_length=3, max_length=128)
+    actor: str = Field(pattern=_ADDRESS, description="the author, whom the signature must recover")
+
+
+class BulkRequest(_Input):
+    """Up to 10,000 signed entries (see POST /v1/batch/entries)."""
+
+    entries: list[BulkEntry] = Field(min_length=1, max_length=MAX_BATCH_ENTRIES)
 
 
 class HeadPublic(BaseModel):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import rfc8785
-from eth_utils import keccak
 
 from evidence.errors import LedgerValueError
+from evidence.keccak import keccak256
 from evidence.types import Hash32
 
 
@@ -25,4 +25,4 @@ def canonical_json(value: Any) -> bytes:
 
 def payload_hash(payload_bytes: bytes) -> Hash32:
     """keccak256 of canonical payload bytes: the ``payloadHash`` an entry records."""
-    return Hash32(keccak(payload_bytes))
+    return Hash32(keccak256(payload_bytes))

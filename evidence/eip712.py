@@ -16,6 +16,7 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
 from evidence.errors import LedgerValueError
+from evidence.keccak import keccak256
 from evidence.types import Address, Hash32
 
 DOMAIN_NAME = "BorderLedger"
@@ -118,20 +119,20 @@ def entry_hash(entry: Entry, domain: Domain) -> Hash32:
     Encoded directly (every field is one 32-byte word; the string is hashed): the same bytes
     eth-account's typed-data encoder produces, which a test checks, at a fraction of the cost.
     """
-    struct_hash = keccak(
+    struct_hash = keccak256(
         _ENTRY_TYPEHASH
         + bytes(entry.consignment)
         + entry.seq.to_bytes(32, "big")
         + bytes(entry.prev_hash)
         + bytes(entry.event_type)
         + bytes(entry.payload_hash)
-        + keccak(text=entry.cid)
+        + keccak256(entry.cid.encode())
         + bytes(12)
         + bytes.fromhex(entry.next_carrier[2:])
         + bytes(12)
         + bytes.fromhex(entry.actor[2:])
     )
-    return Hash32(keccak(b"\x19\x01" + domain_separator(domain) + struct_hash))
+    return Hash32(keccak256(b"\x19\x01" + domain_separator(domain) + struct_hash))
 
 
 def sign_entry(entry: Entry, domain: Domain, private_key: bytes | str) -> bytes:
@@ -146,6 +147,12 @@ def recover_signer(entry: Entry, domain: Domain, signature: bytes) -> Address:
     Raises LedgerValueError for malformed or malleable (high-s) signatures, which the
     contract refuses too.
     """
+    return recover_digest_signer(entry_hash(entry, domain), signature)
+
+
+def recover_digest_signer(digest: bytes, signature: bytes) -> Address:
+    """The address that produced ``signature`` over an entry whose hash is ``digest``
+    (for callers that computed the entry hash already). Same refusals as :func:`recover_signer`."""
     if len(signature) != 65:
         raise LedgerValueError(f"signature must be 65 bytes (r, s, v), got {len(signature)}")
     s = int.from_bytes(signature[32:64], "big")
@@ -155,9 +162,13 @@ def recover_signer(entry: Entry, domain: Domain, signature: bytes) -> Address:
     if v not in (0, 1):
         raise LedgerValueError(f"signature recovery id must be 27 or 28, got {signature[64]}")
     try:
-        public_key = PublicKey.from_signature_and_message(
-            signature[:64] + bytes([v]), entry_hash(entry, domain), hasher=None
-        )
+        public_key = PublicKey.from_signature_and_message(signature[:64] + bytes([v]), digest, hasher=None)
     except ValueError as exc:
         raise LedgerValueError(f"signature does not recover a signer: {exc}") from exc
-    return Address(to_checksum_address(keccak(public_key.format(compressed=False)[1:])[-20:]))
+    return _address_of(public_key.format(compressed=False)[1:])
+
+
+@lru_cache(maxsize=4096)
+def _address_of(public_key: bytes) -> Address:
+    # Cached: one signer signs many entries, and the checksum costs two more hashes.
+    return Address(to_checksum_address(keccak256(public_key)[-20:]))

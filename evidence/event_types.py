@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from eth_utils import keccak
 
@@ -36,7 +37,7 @@ class EventType(StrEnum):
     @property
     def type_id(self) -> bytes:
         """The bytes32 id on chain: keccak256 of the name."""
-        return keccak(text=self.value)
+        return _type_id(self.value)
 
     @property
     def category(self) -> Category:
@@ -84,3 +85,8 @@ BIZ_STEPS: dict[EventType, str] = {
     EventType.DOCUMENT_ATTACHED: "other",
     EventType.OBSERVED: "other",
 }
+
+
+@cache
+def _type_id(name: str) -> bytes:
+    return keccak(text=name)

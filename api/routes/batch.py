@@ -5,38 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.batch import MAX_ENTRIES, BatchLog, SignedItem
+from api.batch import BatchLog, SignedItem
 from api.deps import CurrentParticipant
 from api.errors import NotFound
-from evidence.event_types import EventType
+from api.schemas import BulkRequest
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
-
-
-class BulkEntry(BaseModel):
-    """One entry its author signed (EIP-712), for the Merkle log."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reference: str = Field(min_length=3, max_length=128)
-    event_type: EventType
-    payload: dict[str, Any]
-    next_carrier: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
-    seq: int = Field(ge=0)
-    prev_hash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
-    actor: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
-
-
-class BulkRequest(BaseModel):
-    """Up to 10,000 signed entries."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    entries: list[BulkEntry] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 def _batch(request: Request) -> BatchLog:

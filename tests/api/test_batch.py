@@ -98,6 +98,10 @@ def test_one_bad_entry_refuses_the_whole_request(client, carrier):
     release = signed_chain(client, headers, account, "BATCH-0002", 1, EventType.RELEASED)
     ruled = client.post("/v1/batch/entries", json={"entries": release}, headers=headers)
     assert ruled.status_code == 403 and ruled.json()["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
+    not_epcis = [dict(i) for i in items]
+    not_epcis[2]["payload"] = {"type": "ObjectEvent", "action": "TELEPORT"}
+    invalid = client.post("/v1/batch/entries", json={"entries": not_epcis}, headers=headers)
+    assert invalid.status_code == 422 and "entries.2.payload" in str(invalid.json())
     accepted = client.post("/v1/batch/entries", json={"entries": items}, headers=headers)
     assert accepted.status_code == 201 and accepted.json()["accepted"] == 5
 
