@@ -20,7 +20,17 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         address[] approvers;
     }
 
+    /// @dev A member's standing from `fromBlock` on: active or not, holding the roles of its
+    /// `admission`-th admission (a removed member re-admitted starts from new roles).
+    struct Standing {
+        uint64 fromBlock;
+        uint32 admission;
+        bool active;
+    }
+
     mapping(address account => Member) private _members;
+    mapping(address account => Standing[]) private _standings;
+    mapping(address account => mapping(uint32 admission => mapping(bytes32 role => bool))) private _heldIn;
     mapping(address account => bytes32[]) private _roles;
     mapping(address account => mapping(bytes32 role => bool)) private _hasRole;
     mapping(uint256 proposalId => Proposal) private _proposals;
@@ -107,6 +117,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
             revert ConsortiumRegistryWrongStatus(account, uint8(_members[account].status));
         }
         _members[account].status = Status.Suspended;
+        _recordStanding(account, false);
         emit MemberSuspended(account, msg.sender);
     }
 
@@ -117,12 +128,30 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
             revert ConsortiumRegistryWrongStatus(account, uint8(_members[account].status));
         }
         _members[account].status = Status.Active;
+        _recordStanding(account, true);
         emit MemberReinstated(account, msg.sender);
     }
 
     /// @inheritdoc IConsortiumRegistry
     function hasActiveRole(bytes32 role, address account) public view returns (bool) {
         return _members[account].status == Status.Active && _hasRole[account][role];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function hadActiveRoleAt(bytes32 role, address account, uint256 blockNumber) external view returns (bool) {
+        if (blockNumber > block.number) revert ConsortiumRegistryFutureLookup(blockNumber, block.number);
+        Standing[] storage history = _standings[account];
+        // Binary search for the last standing that took effect at or before the block.
+        uint256 low = 0;
+        uint256 high = history.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (history[mid].fromBlock > blockNumber) high = mid;
+            else low = mid + 1;
+        }
+        if (low == 0) return false;
+        Standing storage standing = history[low - 1];
+        return standing.active && _heldIn[account][standing.admission][role];
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -206,6 +235,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
                 --_activeCustoms;
             }
             m.status = Status.Removed;
+            _recordStanding(p.account, false);
             emit MemberRemoved(p.account, proposalId);
         }
         emit CustomsProposalExecuted(proposalId);
@@ -235,12 +265,29 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         }
         delete _roles[account];
         _members[account] = Member(jurisdiction, Status.Active, legalId, name, by);
+        Standing[] storage history = _standings[account];
+        uint32 admission = history.length == 0 ? 1 : history[history.length - 1].admission + 1;
+        _pushStanding(history, Standing(uint64(block.number), admission, true));
+    }
+
+    function _recordStanding(address account, bool active) private {
+        Standing[] storage history = _standings[account];
+        _pushStanding(history, Standing(uint64(block.number), history[history.length - 1].admission, active));
+    }
+
+    /// @dev Several changes in one block leave one standing: the state at the end of the block.
+    function _pushStanding(Standing[] storage history, Standing memory standing) private {
+        uint256 n = history.length;
+        if (n > 0 && history[n - 1].fromBlock == standing.fromBlock) history[n - 1] = standing;
+        else history.push(standing);
     }
 
     function _grant(address account, bytes32 role) private {
         if (!_hasRole[account][role]) {
             _hasRole[account][role] = true;
             _roles[account].push(role);
+            Standing[] storage history = _standings[account];
+            _heldIn[account][history[history.length - 1].admission][role] = true;
         }
     }
 

@@ -130,6 +130,35 @@ class Tree:
         proof.reverse()
         return proof
 
+    def root_at(self, size: int) -> bytes:
+        """MTH of the first ``size`` leaves: the root the log had at that size."""
+        if not 0 <= size <= len(self.leaves):
+            raise ProofError(f"size {size} is not within a tree of size {len(self.leaves)}")
+        return root([]) if size == 0 else self._root(0, size)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """PROOF(old_size, D[new_size]), as :func:`consistency_proof` (``new_size``: all leaves)."""
+        n = len(self.leaves) if new_size is None else new_size
+        if not 0 <= old_size <= n <= len(self.leaves):
+            raise ProofError(f"sizes {old_size} and {n} are not within a tree of size {len(self.leaves)}")
+        if old_size in (0, n):
+            return []
+        # SUBPROOF(m, D[start:end], complete), unrolled from the root down.
+        proof: list[bytes] = []
+        m, start, end, complete = old_size, 0, n, True
+        while m != end - start:
+            k = _split(end - start)
+            if m <= k:
+                proof.append(self._root(start + k, end))
+                end = start + k
+            else:
+                proof.append(self._root(start, start + k))
+                m, start, complete = m - k, start + k, False
+        if not complete:
+            proof.append(self._root(start, end))
+        proof.reverse()
+        return proof
+
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> None:
     """Check that ``leaf`` (a leaf hash) is at ``index`` in the tree of ``size`` with ``expected_root``.

@@ -89,6 +89,11 @@ interface IConsortiumRegistry {
     /// @notice True when `account` is an active member holding `role`.
     function hasActiveRole(bytes32 role, address account) external view returns (bool);
 
+    /// @notice True when `account` was an active member holding `role` at the end of block
+    /// `blockNumber`: what a verifier asks of an entry's signer at the block that anchored it.
+    /// @dev Reverts with {ConsortiumRegistryFutureLookup} for a block not yet mined.
+    function hadActiveRoleAt(bytes32 role, address account, uint256 blockNumber) external view returns (bool);
+
     /// @notice True when `account` is an active member.
     function isActive(address account) external view returns (bool);
 

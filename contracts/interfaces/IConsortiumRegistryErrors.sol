@@ -33,4 +33,6 @@ interface IConsortiumRegistryErrors {
     error ConsortiumRegistryLastCustoms(address account);
     /// @notice Constructor arrays differ in length or are empty.
     error ConsortiumRegistryBadBootstrap();
+    /// @notice A role was asked about at a block not yet mined.
+    error ConsortiumRegistryFutureLookup(uint256 blockNumber, uint256 currentBlock);
 }

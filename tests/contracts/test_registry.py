@@ -7,6 +7,7 @@ from evidence.roles import Role
 
 CUSTOMS = Role.CUSTOMS.role_id
 EXPORTER = Role.EXPORTER.role_id
+CARRIER = Role.CARRIER.role_id
 
 
 def test_bootstrap_admits_active_customs(registry, people):
@@ -107,3 +108,29 @@ def test_customs_removal_by_majority(registry, people):
     assert not registry.hasActiveRole(CUSTOMS, people["kz"])
     assert registry.member(people["kz"])[1] == 3  # Removed
     assert registry.activeCustomsCount() == 2
+
+
+def test_roles_are_answered_at_past_blocks(registry, people, chain):
+    carrier = people["outsider"]
+    admitted = registry.admitOperator(carrier, [CARRIER], b"CN", "CN-HIST", "History Rail", {"from": people["cn"]})
+    suspended = registry.suspendMember(carrier, {"from": people["cn"]})
+    reinstated = registry.reinstateMember(carrier, {"from": people["cn"]})
+    before, at_admission = admitted.block_number - 1, admitted.block_number
+    assert not registry.hadActiveRoleAt(CARRIER, carrier, before)
+    assert registry.hadActiveRoleAt(CARRIER, carrier, at_admission)
+    assert not registry.hadActiveRoleAt(EXPORTER, carrier, at_admission)  # a role never granted
+    assert not registry.hadActiveRoleAt(CARRIER, carrier, suspended.block_number)
+    assert registry.hadActiveRoleAt(CARRIER, carrier, reinstated.block_number)
+    assert registry.hadActiveRoleAt(CARRIER, carrier, chain.height)
+    with reverts("ConsortiumRegistryFutureLookup"):
+        registry.hadActiveRoleAt(CARRIER, carrier, chain.height + 1)
+
+
+def test_removed_customs_lose_the_role_from_the_removal_block_on(registry, people):
+    bootstrapped_at = registry.tx.block_number
+    proposal = registry.proposeCustomsRemoval(people["kz"], {"from": people["cn"]})
+    removed = registry.approveProposal(proposal.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})
+    assert registry.hadActiveRoleAt(CUSTOMS, people["kz"], removed.block_number - 1)
+    assert not registry.hadActiveRoleAt(CUSTOMS, people["kz"], removed.block_number)
+    assert registry.hadActiveRoleAt(CUSTOMS, people["kz"], bootstrapped_at)
+    assert not registry.hadActiveRoleAt(CUSTOMS, people["kz"], bootstrapped_at - 1)

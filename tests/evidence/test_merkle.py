@@ -88,3 +88,15 @@ def test_tree_with_cached_subtrees_gives_the_same_proofs(size: int):
     assert tree.root == root(LEAVES[:size])
     for index in range(size):
         assert tree.inclusion_proof(index) == inclusion_proof(LEAVES[:size], index)
+
+
+@pytest.mark.parametrize("size", range(1, 65))
+def test_tree_consistency_proofs_between_every_pair_of_sizes(size: int):
+    from evidence.merkle import Tree
+
+    tree = Tree(LEAVES[:64])
+    assert tree.root_at(size) == reference_root(ENTRIES[:size])
+    for old in range(0, size + 1):
+        proof = tree.consistency_proof(old, size)
+        assert proof == consistency_proof(LEAVES[:size], old)
+        verify_consistency(old, size, reference_root(ENTRIES[:old]), reference_root(ENTRIES[:size]), proof)
