@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from api import db
 from api.errors import Conflict, NotFound
@@ -27,7 +29,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Entry, entry_hash, recover_digest_signer
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
-from evidence.merkle import Tree, leaf_hash
+from evidence.merkle import Tree, leaf_hash, verify_consistency
 from evidence.rules import ConsignmentView, MemberView, check_append
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
@@ -66,8 +68,9 @@ class BatchLog:
         self.max_delay = max_delay
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._leaves: list[bytes] | None = None  # leaf hashes in log order (loaded lazily)
-        self._tree: Tree | None = None  # the latest anchored tree, with its subtree roots
+        # The whole log's tree, loaded lazily; it grows by appending leaves, and its cached
+        # subtree roots stay valid because the log only grows.
+        self._tree: Tree | None = None
         self._thread: threading.Thread | None = None
 
     # --- ingestion --------------------------------------------------------------------
@@ -136,7 +139,7 @@ class BatchLog:
                 heads[cid] = (count + 1, digest)
                 rows.append((cid, item, entry, digest, payload_bytes))
 
-            leaves = self._all_leaves()
+            leaves = self._log().leaves
             first = len(leaves)
             now = time.time()
             with self.service.engine.begin() as conn:
@@ -186,12 +189,12 @@ class BatchLog:
             return ledger_count, ledger_head
         return int(row._mapping["count"]), _bytes(row._mapping["head"])
 
-    def _all_leaves(self) -> list[bytes]:
-        if self._leaves is None:
+    def _log(self) -> Tree:
+        if self._tree is None:
             with self.service.engine.connect() as conn:
                 hashes = conn.execute(select(db.batch_entries.c.entry_hash).order_by(db.batch_entries.c.leaf_index))
-                self._leaves = [leaf_hash(bytes(_bytes(h))) for (h,) in hashes]
-        return self._leaves
+                self._tree = Tree([leaf_hash(bytes(_bytes(h))) for (h,) in hashes])
+        return self._tree
 
     # --- checkpoints ------------------------------------------------------------------
 
@@ -201,29 +204,98 @@ class BatchLog:
             row = conn.execute(select(db.log_checkpoints).order_by(db.log_checkpoints.c.size.desc()).limit(1)).first()
         return dict(row._mapping) if row else None
 
+    def anchored_checkpoints(self) -> list[dict[str, Any]]:
+        """Every anchored tree head, oldest first."""
+        with self.service.engine.connect() as conn:
+            rows = conn.execute(select(db.log_checkpoints).order_by(db.log_checkpoints.c.size)).all()
+        return [self._complete(dict(r._mapping)) for r in rows]
+
+    def _complete(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Fill in where the checkpoint's event sits, for rows written before that was kept."""
+        if row["log_index"] is not None and row["block_time"] is not None:
+            return row
+        receipt = self.service.client.w3.eth.get_transaction_receipt(row["tx_hash"])
+        (event,) = self.checkpoints.events.CheckpointAnchored().process_receipt(receipt, errors=DISCARD)
+        row["log_index"] = int(event["logIndex"])
+        row["block_time"] = self.service.client.logs.block_time(row["block_number"])
+        with self.service.engine.begin() as conn:
+            conn.execute(
+                update(db.log_checkpoints)
+                .where(db.log_checkpoints.c.size == row["size"])
+                .values(log_index=row["log_index"], block_time=row["block_time"])
+            )
+        return row
+
     def checkpoint(self) -> dict[str, Any] | None:
-        """Anchor the current tree head if it grew since the last checkpoint."""
+        """Anchor the current tree head if it grew since the last checkpoint.
+
+        Refuses to anchor a log that no longer extends the last anchored root (a rewritten
+        or lost database): that would be a fork, which every verifier's consistency check
+        would catch, so it is stopped here with a clear error instead.
+        """
+        self._recover_lost_checkpoint()
         with self._lock:
-            leaves = list(self._all_leaves())
-        latest = self.latest_checkpoint()
-        size = len(leaves)
-        if size == 0 or (latest and latest["size"] >= size):
-            return None
-        tree_root = Tree(leaves).root
+            tree = self._log()
+            size = len(tree.leaves)
+            latest = self.latest_checkpoint()
+            if size == 0 or (latest and latest["size"] >= size):
+                return None
+            tree_root = tree.root_at(size)
+            if latest is not None:
+                verify_consistency(
+                    latest["size"],
+                    size,
+                    _bytes(latest["root"]),
+                    tree_root,
+                    tree.consistency_proof(latest["size"], size),
+                )
         receipt = self.service.client.sender.transact(
             self.service.relayer, self.checkpoints.functions.submitCheckpoint(size, tree_root)
         )
+        anchored = self.checkpoints.events.CheckpointAnchored().process_receipt(receipt.raw, errors=DISCARD)
         row = {
             "size": size,
             "root": _hex(tree_root),
             "tx_hash": receipt.tx_hash,
             "block_number": receipt.block_number,
+            "log_index": int(anchored[0]["logIndex"]),
+            "block_time": self.service.client.logs.block_time(receipt.block_number),
             "gas_used": receipt.gas_used,
             "anchored_at": time.time(),
         }
         with self.service.engine.begin() as conn:
             conn.execute(insert(db.log_checkpoints).values(**row))
         return row
+
+    def _recover_lost_checkpoint(self) -> None:
+        """Record a checkpoint the chain has but the database lost (a crash between the
+        transaction and its row): otherwise every later submission would revert."""
+        on_chain = self.checkpoints.functions.latest().call()
+        size = int(on_chain[0])
+        latest = self.latest_checkpoint()
+        if size == 0 or (latest is not None and latest["size"] >= size):
+            return
+        block = int(on_chain[2])
+        (event,) = [
+            e
+            for e in self.checkpoints.events.CheckpointAnchored().get_logs(from_block=block, to_block=block)
+            if int(e["args"]["size"]) == size
+        ]
+        receipt = self.service.client.w3.eth.get_transaction_receipt(event["transactionHash"])
+        with self.service.engine.begin() as conn:
+            conn.execute(
+                insert(db.log_checkpoints).values(
+                    size=size,
+                    root=_hex(on_chain[4]),
+                    tx_hash=_hex(event["transactionHash"]),
+                    block_number=block,
+                    log_index=int(event["logIndex"]),
+                    block_time=int(on_chain[1]),
+                    gas_used=int(receipt["gasUsed"]),
+                    anchored_at=time.time(),
+                )
+            )
+        log.warning("recorded checkpoint of size %d from the chain (its row was lost)", size)
 
     def _due(self) -> bool:
         latest = self.latest_checkpoint()
@@ -259,25 +331,114 @@ class BatchLog:
 
     # --- proofs -----------------------------------------------------------------------
 
-    def proof(self, entry_hash_hex: str) -> dict[str, Any]:
-        """The inclusion proof of an entry in the latest anchored tree."""
+    def _anchored(self, size: int | None) -> dict[str, Any]:
+        """The anchored checkpoint of ``size`` (None: the latest)."""
+        if size is None:
+            checkpoint = self.latest_checkpoint()
+            if checkpoint is None:
+                raise NotFound("nothing is anchored yet")
+            return self._complete(checkpoint)
+        with self.service.engine.connect() as conn:
+            row = conn.execute(select(db.log_checkpoints).where(db.log_checkpoints.c.size == size)).first()
+        if row is None:
+            raise NotFound(f"no checkpoint of tree size {size} is anchored")
+        return self._complete(dict(row._mapping))
+
+    def proof(self, entry_hash_hex: str, tree_size: int | None = None) -> dict[str, Any]:
+        """The inclusion proof of an entry in an anchored tree (default: the latest)."""
         with self.service.engine.connect() as conn:
             row = conn.execute(select(db.batch_entries).where(db.batch_entries.c.entry_hash == entry_hash_hex)).first()
         if row is None:
             raise NotFound(f"no batched entry {entry_hash_hex}")
-        latest = self.latest_checkpoint()
-        if latest is None or latest["size"] <= row.leaf_index:
-            raise Conflict(f"entry {entry_hash_hex} is accepted but not yet anchored; retry after the next checkpoint")
+        if tree_size is None:
+            latest = self.latest_checkpoint()
+            if latest is None or latest["size"] <= row.leaf_index:
+                raise Conflict(
+                    f"entry {entry_hash_hex} is accepted but not yet anchored; retry after the next checkpoint"
+                )
+        checkpoint = self._anchored(tree_size)
+        if checkpoint["size"] <= row.leaf_index:
+            raise Conflict(f"entry {entry_hash_hex} (leaf {row.leaf_index}) is not in the tree of size {tree_size}")
         with self._lock:
-            if self._tree is None or len(self._tree.leaves) != latest["size"]:
-                self._tree = Tree(self._all_leaves()[: latest["size"]])
-            tree = self._tree
+            path = self._log().inclusion_proof(row.leaf_index, checkpoint["size"])
         return {
             "entry_hash": entry_hash_hex,
             "leaf_index": row.leaf_index,
-            "tree_size": latest["size"],
-            "proof": [_hex(p) for p in tree.inclusion_proof(row.leaf_index)],
-            "root": latest["root"],
-            "checkpoint": {k: latest[k] for k in ("size", "root", "tx_hash", "block_number")},
+            "tree_size": checkpoint["size"],
+            "proof": [_hex(p) for p in path],
+            "root": checkpoint["root"],
+            "checkpoint": _public(checkpoint),
             "contract": self.checkpoints.address,
         }
+
+    def consistency(self, first: int, second: int | None = None) -> dict[str, Any]:
+        """The consistency proof between two anchored tree sizes (default second: the latest)."""
+        old = self._anchored(first)
+        new = self._anchored(second)
+        if old["size"] > new["size"]:
+            raise LedgerValueError(f"tree size {first} is larger than {new['size']}: a proof runs from old to new")
+        with self._lock:
+            path = self._log().consistency_proof(old["size"], new["size"])
+        return {
+            "first": _public(old),
+            "second": _public(new),
+            "proof": [_hex(p) for p in path],
+            "contract": self.checkpoints.address,
+        }
+
+    def entries_of(self, cid: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """A consignment's batched entries in order, each with the checkpoint that anchored it
+        (None while it waits for one)."""
+        return self._entries_and_checkpoints(cid)[0]
+
+    def _entries_and_checkpoints(
+        self, cid: str
+    ) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[dict[str, Any]]]:
+        with self.service.engine.connect() as conn:
+            rows = conn.execute(
+                select(db.batch_entries).where(db.batch_entries.c.consignment == cid).order_by(db.batch_entries.c.seq)
+            ).all()
+        if not rows:
+            return [], []
+        anchored = self.anchored_checkpoints()
+        sizes = [c["size"] for c in anchored]
+        out: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for r in rows:
+            i = bisect_right(sizes, r.leaf_index)  # the first checkpoint whose tree holds the leaf
+            out.append((dict(r._mapping), anchored[i] if i < len(anchored) else None))
+        return out, anchored
+
+    def evidence(self, cid: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A consignment's anchored batched entries, each with its inclusion proof in the latest
+        checkpoint and the checkpoint that anchored it; and those checkpoints and the latest
+        (oldest first), each with its consistency proof from the one before it."""
+        all_rows, anchored = self._entries_and_checkpoints(cid)
+        rows = [(r, c) for r, c in all_rows if c is not None]
+        if not rows:
+            return [], []
+        latest = anchored[-1]
+        chosen = sorted({c["size"]: c for c in [*(c for _, c in rows), latest]}.values(), key=lambda c: c["size"])
+        with self._lock:
+            tree = self._log()
+            paths = [tree.inclusion_proof(r["leaf_index"], latest["size"]) for r, _ in rows]
+            consistency = [
+                tree.consistency_proof(previous["size"], c["size"]) if previous else []
+                for previous, c in zip([None, *chosen[:-1]], chosen, strict=True)
+            ]
+        checkpoints = [
+            {**_public(c), "consistency": [_hex(p) for p in path]} for c, path in zip(chosen, consistency, strict=True)
+        ]
+        entries = [
+            {
+                "row": r,
+                "checkpoint": c,
+                "merkle": {"leaf_index": r["leaf_index"], "proof": [_hex(p) for p in path]},
+            }
+            for (r, c), path in zip(rows, paths, strict=True)
+        ]
+        return entries, checkpoints
+
+
+def _public(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    keys = ("size", "root", "tx_hash", "block_number", "log_index", "block_time")
+    return {k: checkpoint[k] for k in keys}

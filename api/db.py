@@ -189,6 +189,8 @@ log_checkpoints = Table(
     Column("block_number", Integer, nullable=False),
     Column("gas_used", Integer, nullable=False),
     Column("anchored_at", Float, nullable=False),
+    Column("log_index", Integer, nullable=True),  # of CheckpointAnchored, for ordering against registry events
+    Column("block_time", Integer, nullable=True),
 )
 
 idempotency_keys = Table(

@@ -146,6 +146,7 @@ def start_runtime(settings: Settings) -> Runtime:
         address = Web3.to_checksum_address(service.client.manifest.contracts["CheckpointLog"].address)
         contract = service.client.w3.eth.contract(address=address, abi=service.client.abi("CheckpointLog"))
         batch = BatchLog(service, contract, settings.batch_size, settings.batch_max_delay).start()
+        service.batch_log = batch
     return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created, outbox, batch)
 
 

@@ -199,7 +199,9 @@ class DocumentAttached(BaseModel):
 
 
 class EntryPublic(BaseModel):
-    """An anchored ledger entry."""
+    """An entry: on the ledger (status pending, anchored…), or in the Merkle log (status
+    ``batched`` until a checkpoint anchors it, then ``anchored`` with that checkpoint's
+    transaction and block, and its ``leaf_index``)."""
 
     seq: int
     event_type: str
@@ -216,6 +218,7 @@ class EntryPublic(BaseModel):
     block_number: int | None
     log_index: int | None
     block_time: int | None
+    leaf_index: int | None = None
 
 
 class CheckPublic(BaseModel):

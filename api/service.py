@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
@@ -34,6 +34,9 @@ from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, may_read
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 from evidence.verify import Report
+
+if TYPE_CHECKING:
+    from api.batch import BatchLog
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class LedgerService:
         self.relayer = relayer
         self._consignment_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # The Merkle log of batched entries, when this deployment has a CheckpointLog; its
+        # entries join those of the ledger in lists, bundles and verification.
+        self.batch_log: BatchLog | None = None
 
     # --- participants and keys ------------------------------------------------------
 
@@ -738,7 +744,13 @@ class LedgerService:
     def list_events(self, caller: Participant, reference: str) -> list[dict[str, Any]]:
         """The entries of a consignment the caller may see."""
         row, _, _ = self._readable(caller, reference)
-        return [self._entry_out(r) for r in self._entry_rows(row["id"])]
+        out = [self._entry_out(r) for r in self._entry_rows(row["id"])]
+        if self.batch_log is not None:
+            for r, checkpoint in self.batch_log.entries_of(row["id"]):
+                where = checkpoint or {"tx_hash": None, "block_number": None, "log_index": None, "block_time": None}
+                status = "anchored" if checkpoint else "batched"
+                out.append({**self._entry_out({**r, **where, "status": status}), "leaf_index": r["leaf_index"]})
+        return out
 
     # --- verification ---------------------------------------------------------------
 
@@ -772,9 +784,12 @@ class LedgerService:
         documents: list[dict[str, Any]] = []
         document_errors: dict[str, str] = {}
         accounts = {opened.exporter, opened.importer, opened.carrier}
-        for r in self._entry_rows(cid):
-            if r["status"] != "anchored":
-                continue
+        rows = [(r, r, None) for r in self._entry_rows(cid) if r["status"] == "anchored"]
+        checkpoints: list[dict[str, Any]] = []
+        if self.batch_log is not None:
+            batched, checkpoints = self.batch_log.evidence(cid)
+            rows += [(b["row"], b["checkpoint"], b["merkle"]) for b in batched]
+        for r, where, merkle in rows:
             accounts.add(r["actor"])
             if r["next_carrier"] != ZERO_ADDRESS:
                 accounts.add(r["next_carrier"])
@@ -790,10 +805,11 @@ class LedgerService:
                     "signature": "0x" + bytes(r["signature"]).hex(),
                     "entry_hash": r["entry_hash"],
                     "payload": r["payload"],
-                    "tx_hash": r["tx_hash"],
-                    "block_number": r["block_number"],
-                    "log_index": r["log_index"],
-                    "block_time": r["block_time"],
+                    "tx_hash": where["tx_hash"],
+                    "block_number": where["block_number"],
+                    "log_index": where["log_index"],
+                    "block_time": where["block_time"],
+                    "merkle": merkle,
                 }
             )
             try:
@@ -831,6 +847,7 @@ class LedgerService:
             entries=entries,
             documents=documents,
             created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            checkpoints=checkpoints,
         )
         return bundle, document_errors
 

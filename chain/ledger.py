@@ -17,7 +17,7 @@ from chain.deploy import DeployedContract, Manifest
 from chain.errors import ChainError, ContractRevert
 from chain.indexer import LogReader
 from chain.sender import Receipt, TransactionSender
-from evidence.bundle import Bundle, OnlineFacts
+from evidence.bundle import Bundle, OnlineFacts, role_questions
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
@@ -235,10 +235,33 @@ class LedgerClient:
         return Hash32(bytes(call_view(self.ledger.functions.hashEntry(entry.as_tuple()))))
 
     def online_facts(self, bundle: Bundle) -> OnlineFacts:
-        """What this chain says about a bundle's consignment: records, head, membership history."""
+        """What this chain says about a bundle's consignment: ledger records, head, membership
+        history and, for entries anchored in batches, the checkpoints and the signers' roles
+        at the anchoring blocks."""
         consignment = Hash32(bytes.fromhex(bundle.consignment.id[2:]))
-        records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries}
-        return OnlineFacts(records, self.head(consignment), self.logs.membership(list(bundle.members)))
+        records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries if e.merkle is None}
+        checkpoints: dict[int, tuple[bytes, int]] = {}
+        if bundle.checkpoints:
+            log = self.w3.eth.contract(
+                address=Web3.to_checksum_address(bundle.chain.contracts["CheckpointLog"].address),
+                abi=load_artifact("CheckpointLog")["abi"],
+            )
+            for c in bundle.checkpoints:
+                size, _time, block, _by, root = call_view(log.functions.checkpointOfSize(c.size))
+                if size:
+                    checkpoints[c.size] = (bytes(root), int(block))
+        roles_at = {
+            (role, actor, block): self.had_active_role_at(Role(role), actor, block)
+            for role, actor, block in role_questions(bundle)
+        }
+        return OnlineFacts(
+            records, self.head(consignment), self.logs.membership(list(bundle.members)), checkpoints, roles_at
+        )
+
+    def had_active_role_at(self, role: Role, account: str, block: int) -> bool:
+        """Whether ``account`` was an active member holding ``role`` at the end of ``block``."""
+        call = self.registry.functions.hadActiveRoleAt(role.role_id, Web3.to_checksum_address(account), block)
+        return bool(call_view(call))
 
     def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""

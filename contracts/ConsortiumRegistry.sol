@@ -141,7 +141,8 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     function hadActiveRoleAt(bytes32 role, address account, uint256 blockNumber) external view returns (bool) {
         if (blockNumber > block.number) revert ConsortiumRegistryFutureLookup(blockNumber, block.number);
         Standing[] storage history = _standings[account];
-        // Binary search for the last standing that took effect at or before the block.
+        // Binary search for the last standing recorded at or before the block: with several
+        // changes in one block, the last is the state at the end of that block.
         uint256 low = 0;
         uint256 high = history.length;
         while (low < high) {
@@ -267,20 +268,14 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         _members[account] = Member(jurisdiction, Status.Active, legalId, name, by);
         Standing[] storage history = _standings[account];
         uint32 admission = history.length == 0 ? 1 : history[history.length - 1].admission + 1;
-        _pushStanding(history, Standing(uint64(block.number), admission, true));
+        history.push(Standing(uint64(block.number), admission, true));
     }
 
     function _recordStanding(address account, bool active) private {
         Standing[] storage history = _standings[account];
-        _pushStanding(history, Standing(uint64(block.number), history[history.length - 1].admission, active));
+        history.push(Standing(uint64(block.number), history[history.length - 1].admission, active));
     }
 
-    /// @dev Several changes in one block leave one standing: the state at the end of the block.
-    function _pushStanding(Standing[] storage history, Standing memory standing) private {
-        uint256 n = history.length;
-        if (n > 0 && history[n - 1].fromBlock == standing.fromBlock) history[n - 1] = standing;
-        else history.push(standing);
-    }
 
     function _grant(address account, bytes32 role) private {
         if (!_hasRole[account][role]) {

@@ -11,23 +11,32 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from evidence.anchoring import (
+    CheckpointClaim,
+    MerkleAnchor,
+    check_checkpoints_on_chain,
+    check_consistency,
+    check_signer_role,
+)
+from evidence.checks import Check
 from evidence.custody import ConsignmentFacts, MemberEvent, WrittenEntry, replay
 from evidence.documents import document_in
 from evidence.eip712 import Domain, Entry
 from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
 from evidence.roles import Role
+from evidence.rules import ConsignmentView, signing_roles
 from evidence.types import Address, Hash32, Jurisdiction
-from evidence.verify import Check, EntryEvidence, OnChainRecord, Report, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
-VERSION = 1
+VERSION = 2  # 2 added entries anchored in batches (``merkle``) and ``checkpoints``; 1 still verifies
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 HexAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -76,8 +85,30 @@ class BundleMemberEvent(_Strict):
     jurisdiction: str = ""
 
 
+class BundleInclusion(_Strict):
+    """A batched entry's place in the Merkle log: its leaf index and inclusion proof in the
+    tree of the bundle's last checkpoint."""
+
+    leaf_index: int = Field(ge=0)
+    proof: list[Hex32]
+
+
+class BundleCheckpoint(_Strict):
+    """A tree head CheckpointLog anchored, with the consistency proof from the checkpoint
+    before it in the bundle (empty for the first)."""
+
+    size: int = Field(ge=1)
+    root: Hex32
+    tx_hash: Hex32
+    block_number: int
+    log_index: int
+    block_time: int | None
+    consistency: list[Hex32]
+
+
 class BundleEntry(_Strict):
-    """One entry: its signed fields, signature, payload and where it landed."""
+    """One entry: its signed fields, signature, payload and where it landed (for a batched
+    entry: the checkpoint that anchored it, and ``merkle``)."""
 
     seq: int
     event_type: EventType
@@ -93,6 +124,7 @@ class BundleEntry(_Strict):
     block_number: int
     log_index: int
     block_time: int | None
+    merkle: BundleInclusion | None = None
 
 
 class BundleDocument(_Strict):
@@ -107,13 +139,14 @@ class Bundle(_Strict):
     """An evidence bundle."""
 
     format: Literal["borderledger-evidence-bundle"]
-    version: Literal[1]
+    version: Literal[1, 2]
     created_at: str
     chain: BundleChain
     consignment: BundleConsignment
     members: dict[str, list[BundleMemberEvent]]
     entries: list[BundleEntry]
     documents: list[BundleDocument]
+    checkpoints: list[BundleCheckpoint] = []
 
     @property
     def domain(self) -> Domain:
@@ -128,6 +161,56 @@ class OnlineFacts:
     records: dict[int, OnChainRecord]
     head: tuple[int, Hash32]
     membership: dict[str, list[MemberEvent]]
+    checkpoints: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # size → (root, block)
+    roles_at: dict[tuple[str, str, int], bool] = field(default_factory=dict)  # (role, actor, block) → held
+
+
+def role_questions(bundle: Bundle) -> set[tuple[str, str, int]]:
+    """The (role, actor, block) a node must answer with ``hadActiveRoleAt`` for the bundle's
+    batched entries."""
+    view = _consignment_view(bundle)
+    return {
+        (role.value, e.actor.lower(), e.block_number)
+        for e in bundle.entries
+        if e.merkle is not None
+        for role in signing_roles(e.event_type, Address(e.actor), view)
+    }
+
+
+def _consignment_view(bundle: Bundle) -> ConsignmentView:
+    c = bundle.consignment
+    return ConsignmentView(
+        Address(c.exporter),
+        Address(c.importer),
+        Address(c.carrier),
+        frozenset(),
+        frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)),
+    )
+
+
+def _claims(bundle: Bundle) -> list[CheckpointClaim]:
+    return [
+        CheckpointClaim(c.size, _bytes(c.root), c.block_number, tuple(_bytes(p) for p in c.consistency))
+        for c in bundle.checkpoints
+    ]
+
+
+def _anchor(
+    e: BundleEntry,
+    merkle: BundleInclusion,
+    checkpoints: dict[tuple[int, int], BundleCheckpoint],
+    last: BundleCheckpoint | None,
+) -> MerkleAnchor:
+    anchoring = checkpoints.get((e.block_number, e.log_index))
+    return MerkleAnchor(
+        leaf_index=merkle.leaf_index,
+        proof=tuple(_bytes(p) for p in merkle.proof),
+        tree_size=last.size if last else 0,
+        root=_bytes(last.root) if last else b"",
+        anchored_size=anchoring.size if anchoring else 0,
+        block_number=e.block_number,
+        tx_hash=e.tx_hash or "",
+    )
 
 
 def parse_bundle(data: Any) -> Bundle:
@@ -175,11 +258,13 @@ def verify_bundle(
     c = bundle.consignment
     consignment = _bytes(c.id)
     documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
+    by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
+    last = bundle.checkpoints[-1] if bundle.checkpoints else None
     evidence: list[EntryEvidence] = []
     for e in bundle.entries:
         payload = e.payload.encode()
         document, document_error = _document(payload, documents, document_errors or {})
-        record = online.records.get(e.seq) if online else None
+        record = online.records.get(e.seq) if online and e.merkle is None else None
         if record is not None:
             record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
         evidence.append(
@@ -191,9 +276,23 @@ def verify_bundle(
                 record,
                 document,
                 document_error,
+                _anchor(e, e.merkle, by_event, last) if e.merkle is not None else None,
             )
         )
     report = verify_chain(c.reference, bundle.domain, evidence, online.head if online else None)
+    if bundle.checkpoints:
+        claims = _claims(bundle)
+        report.checks.append(check_consistency(claims))
+        report.checks.append(check_checkpoints_on_chain(claims, online.checkpoints if online else None))
+        view = _consignment_view(bundle)
+        for entry_report, e in zip(report.entries, bundle.entries, strict=True):
+            if e.merkle is None:
+                continue
+            if online is None:
+                entry_report.checks.append(Check("signer_role", None, "not asked of the registry (offline)"))
+            else:
+                roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
+                entry_report.checks.append(check_signer_role(e.actor, roles, e.block_number, online.roles_at))
 
     expected_id = "0x" + keccak(text=c.reference).hex()
     report.checks.insert(
@@ -264,6 +363,7 @@ def build_bundle(
     entries: list[dict[str, Any]],
     documents: list[dict[str, Any]],
     created_at: str,
+    checkpoints: list[dict[str, Any]] | None = None,
 ) -> Bundle:
     """Assemble a bundle from its parts (validated as it is built)."""
     data = {
@@ -290,5 +390,6 @@ def build_bundle(
         },
         "entries": entries,
         "documents": documents,
+        "checkpoints": checkpoints or [],
     }
     return parse_bundle(data)

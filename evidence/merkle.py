@@ -112,11 +112,11 @@ class Tree:
         """MTH of all leaves."""
         return root(self.leaves) if not self.leaves else self._root(0, len(self.leaves))
 
-    def inclusion_proof(self, index: int) -> list[bytes]:
-        """PATH(index, D[n]), as :func:`inclusion_proof`."""
-        n = len(self.leaves)
-        if not 0 <= index < n:
-            raise ProofError(f"leaf {index} is not in a tree of size {n}")
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """PATH(index, D[size]), as :func:`inclusion_proof` (``size``: all leaves)."""
+        n = len(self.leaves) if size is None else size
+        if not 0 <= index < n <= len(self.leaves):
+            raise ProofError(f"leaf {index} is not in a tree of size {n} (the log has {len(self.leaves)})")
         proof: list[bytes] = []
         start, end = 0, n
         while end - start > 1:

@@ -106,3 +106,21 @@ def may_read(member: MemberView, consignment: ConsignmentView) -> bool:
         or is_jurisdiction_customs(member, consignment)
         or member.holds(Role.AUDITOR)
     )
+
+
+def signing_roles(event_type: EventType, actor: Address, consignment: ConsignmentView) -> tuple[Role, ...]:
+    """The roles of which ``actor`` must hold one to append ``event_type``: what a verifier asks
+    the registry about the signer at the block that anchored a batched entry. (Whether the
+    actor is the right exporter, carrier or customs is checked against the consignment.)"""
+    category = event_type.category
+    if category is Category.CUSTODY:
+        return (Role.CARRIER,)
+    if category is Category.CONTROL:
+        return (Role.CUSTOMS,)
+    if actor == consignment.exporter:
+        return (Role.EXPORTER,)
+    if actor == consignment.importer:
+        return (Role.IMPORTER,)
+    if category is Category.DECLARATION:
+        return (Role.EXPORTER, Role.IMPORTER)
+    return (Role.CARRIER, Role.CUSTOMS)

@@ -11,10 +11,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evidence.anchoring import MerkleAnchor, check_merkle_inclusion
 from evidence.canonical import canonical_json, payload_hash
+from evidence.checks import Check
 from evidence.cid import payload_cid
 from evidence.documents import check_document_bytes, document_in
-from evidence.eip712 import Domain, Entry, entry_hash, recover_signer
+from evidence.eip712 import Domain, Entry, entry_hash, recover_digest_signer
 from evidence.errors import LedgerValueError, VerificationError
 from evidence.event_types import EventType
 from evidence.types import ZERO_HASH, Hash32
@@ -47,15 +49,7 @@ class EntryEvidence:
     on_chain: OnChainRecord | None = None
     document: bytes | None = None  # the bytes of the document the payload references, if any
     document_error: str | None = None  # why the document could not be read, if it could not
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check: ``passed`` is None when it was skipped (e.g. offline)."""
-
-    name: str
-    passed: bool | None
-    detail: str
+    anchor: MerkleAnchor | None = None  # for an entry anchored in a batch, instead of ``on_chain``
 
 
 @dataclass
@@ -163,9 +157,8 @@ def check_document(evidence: EntryEvidence) -> Check | None:
     return Check("document", True, f"{ref.document_type.value} {ref.filename}: {ref.cid}, sha-256 {ref.sha256}")
 
 
-def check_entry_hash(evidence: EntryEvidence, domain: Domain) -> Check:
-    """The EIP-712 entry hash recomputes from the entry's fields."""
-    computed = entry_hash(evidence.entry, domain)
+def check_entry_hash(evidence: EntryEvidence, computed: Hash32) -> Check:
+    """The EIP-712 entry hash recomputed from the entry's fields (``computed``) is the recorded one."""
     if computed != evidence.recorded_hash:
         return Check(
             "entry_hash",
@@ -175,10 +168,10 @@ def check_entry_hash(evidence: EntryEvidence, domain: Domain) -> Check:
     return Check("entry_hash", True, f"0x{computed.hex()}")
 
 
-def check_signature(evidence: EntryEvidence, domain: Domain) -> Check:
-    """The signature recovers the entry's actor."""
+def check_signature(evidence: EntryEvidence, computed: Hash32) -> Check:
+    """The signature over the entry (whose hash is ``computed``) recovers the entry's actor."""
     try:
-        signer = recover_signer(evidence.entry, domain, evidence.signature)
+        signer = recover_digest_signer(computed, evidence.signature)
     except LedgerValueError as exc:
         return Check("signature", False, str(exc))
     if signer.lower() != evidence.entry.actor.lower():
@@ -200,12 +193,11 @@ def check_link(evidence: EntryEvidence, position: int, previous_hash: Hash32) ->
     return Check("chain_link", True, "first entry" if position == 0 else f"links to 0x{bytes(previous_hash).hex()}")
 
 
-def check_on_chain(evidence: EntryEvidence, domain: Domain) -> Check:
-    """The ledger contract recorded this entry hash, from this actor."""
+def check_on_chain(evidence: EntryEvidence, computed: Hash32, domain: Domain) -> Check:
+    """The ledger contract recorded this entry hash (``computed``), from this actor."""
     record = evidence.on_chain
     if record is None:
         return Check("on_chain", None, "not checked (offline)")
-    computed = entry_hash(evidence.entry, domain)
     if bytes(record.entry_hash) != bytes(computed):
         return Check("on_chain", False, f"ledger records 0x{bytes(record.entry_hash).hex()} at this seq")
     if record.actor.lower() != evidence.entry.actor.lower():
@@ -225,16 +217,21 @@ def verify_chain(
     chain_head: tuple[int, Hash32] | None = None,
 ) -> Report:
     """Verify a consignment's entries in order; ``chain_head`` is (count, head hash) read from
-    the ledger, or None offline. Never raises for bad evidence: failures are in the report."""
+    the ledger, or None offline. Entries anchored in batches follow those the ledger holds.
+    Never raises for bad evidence: failures are in the report."""
     reports: list[EntryReport] = []
     previous = ZERO_HASH
+    ledger_count, ledger_head = 0, ZERO_HASH
     for position, item in enumerate(evidence):
+        computed = entry_hash(item.entry, domain)
         checks = [
             check_payload(item),
-            check_entry_hash(item, domain),
-            check_signature(item, domain),
+            check_entry_hash(item, computed),
+            check_signature(item, computed),
             check_link(item, position, previous),
-            check_on_chain(item, domain),
+            check_merkle_inclusion(computed, item.anchor)
+            if item.anchor is not None
+            else check_on_chain(item, computed, domain),
         ]
         document = check_document(item)
         if document is not None:
@@ -249,22 +246,26 @@ def verify_chain(
             )
         )
         previous = item.recorded_hash
+        if item.anchor is None:
+            ledger_count, ledger_head = position + 1, item.recorded_hash
+    batched = len(evidence) - ledger_count
+    then = f"; then {batched} entries anchored in the Merkle log" if batched else ""
     chain_checks: list[Check] = []
     if chain_head is None:
         chain_checks.append(Check("chain_head", None, "not checked (offline)"))
     else:
         count, head = chain_head
-        if count != len(evidence) or bytes(head) != bytes(previous):
+        if count != ledger_count or bytes(head) != bytes(ledger_head):
             chain_checks.append(
                 Check(
                     "chain_head",
                     False,
-                    f"ledger head is entry {count} 0x{bytes(head).hex()}; evidence ends at entry "
-                    f"{len(evidence)} 0x{bytes(previous).hex()}",
+                    f"ledger head is entry {count} 0x{bytes(head).hex()}; the evidence's ledger entries end at entry "
+                    f"{ledger_count} 0x{bytes(ledger_head).hex()}",
                 )
             )
         else:
-            chain_checks.append(Check("chain_head", True, f"{count} entries, head 0x{bytes(head).hex()}"))
+            chain_checks.append(Check("chain_head", True, f"{count} ledger entries, head 0x{bytes(head).hex()}{then}"))
     return Report(consignment, domain.chain_id, domain.verifying_contract, reports, chain_checks)
 
 

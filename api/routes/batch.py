@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from api.batch import BatchLog, SignedItem
@@ -44,10 +44,31 @@ async def ingest(body: BulkRequest, request: Request, caller: CurrentParticipant
 
 @router.get("/proof/{entry_hash}")
 def proof(
-    request: Request, _caller: CurrentParticipant, entry_hash: Annotated[str, Path(pattern=r"^0x[0-9a-f]{64}$")]
+    request: Request,
+    _caller: CurrentParticipant,
+    entry_hash: Annotated[str, Path(pattern=r"^0x[0-9a-f]{64}$")],
+    tree_size: Annotated[int | None, Query(ge=1, description="an anchored tree size; default the latest")] = None,
 ) -> dict[str, Any]:
-    """The entry's inclusion proof in the latest anchored tree, and that checkpoint."""
-    return _batch(request).proof(entry_hash)
+    """The entry's inclusion proof in an anchored tree (RFC 9162 §2.1.3), and that checkpoint."""
+    return _batch(request).proof(entry_hash, tree_size)
+
+
+@router.get("/consistency")
+def consistency(
+    request: Request,
+    _caller: CurrentParticipant,
+    first: Annotated[int, Query(ge=1, description="the older anchored tree size")],
+    second: Annotated[int | None, Query(ge=1, description="the newer anchored tree size; default the latest")] = None,
+) -> dict[str, Any]:
+    """The consistency proof (RFC 9162 §2.1.4) that the tree of size ``second`` extends the one
+    of size ``first``: what a verifier checks between each anchored checkpoint and the next."""
+    return _batch(request).consistency(first, second)
+
+
+@router.get("/checkpoints")
+def checkpoints(request: Request, _caller: CurrentParticipant) -> list[dict[str, Any]]:
+    """Every anchored tree head, oldest first."""
+    return _batch(request).anchored_checkpoints()
 
 
 @router.get("/checkpoint")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
 from eth_account import Account
+from sqlalchemy import delete
 
+from api import db
+from api.batch import BatchLog
 from client.http import build_entry
+from evidence.bundle import parse_bundle, verify_bundle
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import entry_hash, sign_entry
 from evidence.event_types import EventType
-from evidence.merkle import leaf_hash, verify_inclusion
+from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
+from evidence.roles import Role
 from tests.api.conftest import EVENT, auth
 
 
@@ -115,3 +121,146 @@ def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(cli
         headers=auth(keys, "importer"),
     )
     assert response.status_code == 409 and "batches" in response.json()["message"]
+
+
+def _anchor(demo_runtime):
+    return demo_runtime.batch.checkpoint() or demo_runtime.batch.latest_checkpoint()
+
+
+def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blocks(
+    client, keys, carrier, demo_runtime
+):
+    account, headers = carrier
+    client.post(
+        "/v1/consignments",
+        json={
+            "reference": "BATCH-0003",
+            "origin": "CN",
+            "destination": "DE",
+            "importer": keys["importer"]["address"],
+            "carrier": account.address,
+        },
+        headers=auth(keys, "exporter"),
+    )
+    first = signed_chain(client, headers, account, "BATCH-0003", 6)
+    assert client.post("/v1/batch/entries", json={"entries": first}, headers=headers).status_code == 201
+    _anchor(demo_runtime)
+    second = signed_chain(client, headers, account, "BATCH-0003", 4)
+    assert client.post("/v1/batch/entries", json={"entries": second}, headers=headers).status_code == 201
+    _anchor(demo_runtime)
+
+    events = client.get("/v1/consignments/BATCH-0003/events", headers=headers).json()
+    assert [e["seq"] for e in events] == list(range(10))
+    assert {e["status"] for e in events} == {"anchored"} and all(e["leaf_index"] is not None for e in events)
+
+    report = client.get("/v1/consignments/BATCH-0003/verify", headers=auth(keys, "auditor")).json()
+    assert report["verdict"] == "passed", report["failures"]
+    chain_checks = {c["name"]: c for c in report["checks"]}
+    assert chain_checks["checkpoint_consistency"]["passed"] is True
+    assert chain_checks["checkpoints_on_chain"]["passed"] is True
+    for entry in report["entries"]:
+        names = {c["name"]: c["passed"] for c in entry["checks"]}
+        assert names["merkle_inclusion"] and names["signer_role"] and names["authorised"], entry
+
+    bundle = client.get("/v1/consignments/BATCH-0003/bundle", headers=auth(keys, "auditor")).json()
+    assert bundle["version"] == 2 and len(bundle["checkpoints"]) >= 2
+    offline = verify_bundle(parse_bundle(bundle))
+    assert offline.passed, offline.failures()
+
+    forged_path = json.loads(json.dumps(bundle))
+    forged_path["entries"][3]["merkle"]["proof"][0] = "0x" + "ab" * 32
+    assert "seq 3: merkle_inclusion" in verify_bundle(parse_bundle(forged_path)).failures()
+    forked = json.loads(json.dumps(bundle))
+    forked["checkpoints"][0]["root"] = "0x" + "cd" * 32
+    failures = verify_bundle(parse_bundle(forked)).failures()
+    assert "chain: checkpoint_consistency" in failures
+    online = verify_bundle(parse_bundle(forked), demo_runtime.service.client.online_facts(parse_bundle(forked)))
+    assert "chain: checkpoints_on_chain" in online.failures()
+
+
+def test_signer_role_is_judged_at_the_anchoring_block(client, keys, demo_runtime):
+    account = Account.create()
+    registered = client.post(
+        "/v1/participants",
+        json={
+            "name": "Brief Rail",
+            "legal_id": "CN-BRIEF",
+            "jurisdiction": "CN",
+            "roles": ["CARRIER"],
+            "address": account.address,
+        },
+        headers=auth(keys, "customs-CN"),
+    ).json()
+    headers = {"X-API-Key": registered["api_key"]}
+    client.post(
+        "/v1/consignments",
+        json={
+            "reference": "BATCH-0004",
+            "origin": "CN",
+            "destination": "DE",
+            "importer": keys["importer"]["address"],
+            "carrier": account.address,
+        },
+        headers=auth(keys, "exporter"),
+    )
+    items = signed_chain(client, headers, account, "BATCH-0004", 3)
+    assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
+    checkpoint = _anchor(demo_runtime)
+    suspend = client.post(f"/v1/participants/{account.address}/suspend", headers=auth(keys, "customs-CN"))
+    assert suspend.status_code == 200, suspend.json()
+
+    client_ = demo_runtime.service.client
+    assert client_.had_active_role_at(Role.CARRIER, account.address, checkpoint["block_number"])
+    assert not client_.had_active_role_at(Role.CARRIER, account.address, client_.w3.eth.block_number)
+    # Allowed when anchored, so still verified; refused now, at both layers.
+    report = client.get("/v1/consignments/BATCH-0004/verify", headers=auth(keys, "auditor")).json()
+    assert report["verdict"] == "passed", report["failures"]
+    more = signed_chain(client, headers, account, "BATCH-0004", 1)
+    refused = client.post("/v1/batch/entries", json={"entries": more}, headers=headers)
+    assert refused.status_code == 403, refused.json()
+    assert refused.json()["rule"] == "ConsignmentLedgerInactiveActor"
+
+
+def test_consistency_proofs_between_anchored_sizes(client, keys, demo_runtime):
+    sizes = [c["size"] for c in client.get("/v1/batch/checkpoints", headers=auth(keys, "auditor")).json()]
+    assert len(sizes) >= 2
+    roots = {c["size"]: c["root"] for c in demo_runtime.batch.anchored_checkpoints()}
+    for first, second in [(sizes[0], sizes[-1]), (sizes[-2], sizes[-1]), (sizes[0], sizes[1])]:
+        answer = client.get(
+            f"/v1/batch/consistency?first={first}&second={second}", headers=auth(keys, "auditor")
+        ).json()
+        verify_consistency(
+            first,
+            second,
+            bytes.fromhex(roots[first][2:]),
+            bytes.fromhex(roots[second][2:]),
+            [bytes.fromhex(p[2:]) for p in answer["proof"]],
+        )
+    missing = client.get(f"/v1/batch/consistency?first={sizes[-1] + 1}", headers=auth(keys, "auditor"))
+    assert missing.status_code == 404
+    backwards = client.get(f"/v1/batch/consistency?first={sizes[-1]}&second={sizes[0]}", headers=auth(keys, "auditor"))
+    assert backwards.status_code == 422
+
+
+def test_a_checkpoint_lost_from_the_database_is_recovered_from_the_chain(demo_runtime):
+    batch = demo_runtime.batch
+    latest = batch.latest_checkpoint()
+    with demo_runtime.service.engine.begin() as conn:
+        conn.execute(delete(db.log_checkpoints).where(db.log_checkpoints.c.size == latest["size"]))
+    assert batch.checkpoint() is None  # nothing new to anchor once the lost row is back
+    recovered = batch.latest_checkpoint()
+    for key in ("size", "root", "tx_hash", "block_number", "log_index", "block_time", "gas_used"):
+        assert recovered[key] == latest[key], key
+
+
+def test_a_rewritten_log_is_never_anchored(demo_runtime):
+    batch = demo_runtime.batch
+    contract = batch.checkpoints
+    rewritten = BatchLog(demo_runtime.service, contract, batch.batch_size, batch.max_delay)
+    leaves = list(batch._log().leaves)
+    leaves[1] = leaf_hash(b"rewritten history")
+    rewritten._tree = Tree([*leaves, leaf_hash(b"one more")])
+    before = contract.functions.latest().call()
+    with pytest.raises(RootMismatchError):
+        rewritten.checkpoint()
+    assert contract.functions.latest().call() == before

@@ -35,13 +35,19 @@ def verify_file(tmp_path: Path, data: dict, *args: str) -> subprocess.CompletedP
 
 
 def test_bundle_round_trip_offline(bundle, tmp_path: Path):
-    assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 1
+    assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 2
     assert len(bundle["entries"]) == 6 and bundle["chain"]["chain_id"] == 31337
     result = verify_file(tmp_path, bundle)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every check passed" in result.stdout
     report = verify_bundle(parse_bundle(bundle))
     assert report.passed and {c.name for c in report.entries[0].checks} >= {"authorised", "signature"}
+    # A bundle of format version 1 (before batched entries) still verifies.
+    version_1 = {k: v for k, v in copy.deepcopy(bundle).items() if k != "checkpoints"}
+    version_1["version"] = 1
+    for entry in version_1["entries"]:
+        del entry["merkle"]
+    assert verify_bundle(parse_bundle(version_1)).passed
 
 
 def test_bundle_verifies_against_a_node(bundle, tmp_path: Path, demo_runtime):

@@ -1,0 +1,118 @@
+"""Checks of entries anchored in batches: Merkle inclusion, checkpoint consistency, and the
+signer's role at the block that anchored the entry. Pure functions: no I/O.
+
+A batched entry is proven by (1) its inclusion proof in a tree whose root a checkpoint
+anchored on chain, (2) consistency proofs linking each anchored checkpoint to the next, so
+the log never forked, and (3) the registry's answer that its signer held the role the rules
+require at the checkpoint's block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from evidence.checks import Check
+from evidence.errors import VerificationError
+from evidence.merkle import leaf_hash, verify_consistency, verify_inclusion
+
+
+@dataclass(frozen=True)
+class MerkleAnchor:
+    """Where a batched entry sits in the log, and how to prove it.
+
+    ``proof`` runs from the entry's leaf to the root of the tree of ``tree_size`` (the latest
+    checkpoint the evidence carries); ``anchored_size`` and ``block_number`` are those of the
+    first checkpoint that covered the leaf: when the entry was anchored.
+    """
+
+    leaf_index: int
+    proof: tuple[bytes, ...]
+    tree_size: int
+    root: bytes
+    anchored_size: int
+    block_number: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class CheckpointClaim:
+    """An anchored tree head as evidence states it, with its consistency proof from the
+    checkpoint before it in the evidence (empty for the first)."""
+
+    size: int
+    root: bytes
+    block_number: int
+    consistency: tuple[bytes, ...]
+
+
+def check_merkle_inclusion(digest: bytes, anchor: MerkleAnchor) -> Check:
+    """The entry hash is leaf ``leaf_index`` of the tree the proof leads to, within the
+    checkpoint said to have anchored it."""
+    if not anchor.leaf_index < anchor.anchored_size <= anchor.tree_size:
+        return Check(
+            "merkle_inclusion",
+            False,
+            f"leaf {anchor.leaf_index} is not within the anchoring checkpoint of size {anchor.anchored_size} "
+            f"and the proven tree of size {anchor.tree_size}",
+        )
+    try:
+        verify_inclusion(leaf_hash(digest), anchor.leaf_index, anchor.tree_size, anchor.proof, anchor.root)
+    except VerificationError as exc:
+        return Check("merkle_inclusion", False, f"leaf {anchor.leaf_index}: {exc}")
+    return Check(
+        "merkle_inclusion",
+        True,
+        f"leaf {anchor.leaf_index} of the tree of size {anchor.tree_size} (root 0x{anchor.root.hex()}); "
+        f"anchored by the checkpoint of size {anchor.anchored_size}, block {anchor.block_number}, tx {anchor.tx_hash}",
+    )
+
+
+def check_consistency(claims: Sequence[CheckpointClaim]) -> Check:
+    """Each checkpoint extends the one before it (RFC 9162 consistency): the log never forked."""
+    for previous, current in pairwise(claims):
+        if current.size <= previous.size:
+            return Check("checkpoint_consistency", False, f"tree size {current.size} follows {previous.size}")
+        try:
+            verify_consistency(previous.size, current.size, previous.root, current.root, current.consistency)
+        except VerificationError as exc:
+            return Check("checkpoint_consistency", False, f"from size {previous.size} to {current.size}: {exc}")
+    sizes = ", ".join(str(c.size) for c in claims)
+    return Check("checkpoint_consistency", True, f"tree sizes {sizes}: each extends the one before")
+
+
+def check_checkpoints_on_chain(
+    claims: Sequence[CheckpointClaim], on_chain: Mapping[int, tuple[bytes, int]] | None
+) -> Check:
+    """Each checkpoint's (size, root) is what CheckpointLog recorded, at the stated block;
+    ``on_chain`` maps size to (root, block) as a node read them, None offline."""
+    if on_chain is None:
+        return Check("checkpoints_on_chain", None, "not checked (offline)")
+    for claim in claims:
+        recorded = on_chain.get(claim.size)
+        if recorded is None:
+            return Check("checkpoints_on_chain", False, f"CheckpointLog has no checkpoint of tree size {claim.size}")
+        root, block = recorded
+        if root != claim.root or block != claim.block_number:
+            return Check(
+                "checkpoints_on_chain",
+                False,
+                f"CheckpointLog records size {claim.size} with root 0x{root.hex()} at block {block}; the evidence "
+                f"states 0x{claim.root.hex()} at block {claim.block_number}",
+            )
+    return Check("checkpoints_on_chain", True, f"{len(claims)} checkpoints recorded by CheckpointLog as stated")
+
+
+def check_signer_role(actor: str, roles: Sequence[str], block: int, held: Mapping[tuple[str, str, int], bool]) -> Check:
+    """The signer held one of ``roles`` at ``block``, as the registry answers
+    ``hadActiveRoleAt``; ``held`` maps (role, actor lowercased, block) to that answer."""
+    holding = [r for r in roles if held.get((r, actor.lower(), block))]
+    if not holding:
+        return Check(
+            "signer_role",
+            False,
+            f"{actor} held none of {', '.join(roles)} at block {block} (ConsortiumRegistry.hadActiveRoleAt)",
+        )
+    detail = f"{actor} held {holding[0]} at block {block} (ConsortiumRegistry.hadActiveRoleAt)"
+    return Check("signer_role", True, detail)
