@@ -159,6 +159,7 @@ def verify_bundle_command(
 ) -> None:
     """Verify an evidence bundle offline (everything but on-chain presence), or with --rpc
     against any node of the network. Exits 1 naming the failing checks."""
+    from api.verify_pool import VerifyPool, default_workers
     from chain.ledger import client_for_bundle
     from chain.rpc import connect
     from evidence.bundle import parse_bundle, verify_bundle
@@ -169,7 +170,11 @@ def verify_bundle_command(
         console.print(f"[red]{file}: {exc}[/]")
         raise typer.Exit(2) from exc
     online = client_for_bundle(connect(rpc), bundle).online_facts(bundle) if rpc else None
-    report = verify_bundle(bundle, online)
+    pool = VerifyPool(default_workers())
+    try:
+        report = verify_bundle(bundle, online, executor=pool.for_entries(len(bundle.entries)))
+    finally:
+        pool.close()
     _print_report(report, as_json)
     raise typer.Exit(0 if report.passed else 1)
 

@@ -20,6 +20,7 @@ from api.keys import Keyring
 from api.outbox import OutboxWorker
 from api.service import LedgerService
 from api.settings import Settings
+from api.verify_pool import VerifyPool
 from chain.aeo import AEOClient
 from chain.deploy import CustomsBootstrap, deploy, deploy_missing, load_manifest, write_manifest
 from chain.errors import DeploymentNotFound
@@ -53,6 +54,7 @@ class Runtime:
             self.outbox.stop()
         if self.batch is not None:
             self.batch.stop()
+        self.service.verify_pool.close()
         self.engine.dispose()
         if self.node is not None:
             self.node.stop()
@@ -101,6 +103,7 @@ def start_runtime(settings: Settings) -> Runtime:
         store = open_store(settings.data_dir, settings.ipfs_api)
         # Relays entries that clients signed themselves; on Besu it must be allowlisted.
         relayer = _node_account(settings, keyring, "relayer")
+        pool = VerifyPool(settings.verify_workers)
         created: dict[str, dict[str, str]] = {}
         try:
             manifest = load_manifest(settings.manifest_path, w3)
@@ -109,14 +112,14 @@ def start_runtime(settings: Settings) -> Runtime:
                 write_manifest(upgraded, settings.manifest_path)
                 manifest = upgraded
             client = LedgerClient(w3, manifest, sender)
-            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes)
+            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes, pool)
         except DeploymentNotFound as missing:
             log.info("deploying: %s", missing)
             customs_accounts = [(keyring.create(), j, name, legal) for j, name, legal in settings.bootstrap_list()]
             bootstrap = [CustomsBootstrap(acc.address, j, legal, name) for (acc, _), j, name, legal in customs_accounts]
             manifest = deploy(w3, _deployer(settings, keyring), bootstrap, sender)
             client = LedgerClient(w3, manifest, sender)
-            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes)
+            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes, pool)
             for (account, keystore), j, name, legal in customs_accounts:
                 service.add_participant(account.address, keystore, name, legal, j, [Role.CUSTOMS])
                 created[f"customs-{j}"] = {

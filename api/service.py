@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, updat
 from api import db
 from api.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from api.keys import Keyring, hash_api_key, new_api_key
+from api.verify_pool import VerifyPool
 from chain.errors import ContractRevert
 from chain.ledger import ConsignmentInfo, LedgerClient, consignment_id
 from content.store import ContentIntegrityError, ContentNotFound, ContentStore
@@ -77,8 +78,10 @@ class LedgerService:
         store: ContentStore,
         relayer: LocalAccount,
         max_document_bytes: int = 50 * 1024 * 1024,
+        verify_pool: VerifyPool | None = None,
     ) -> None:
         self.max_document_bytes = max_document_bytes
+        self.verify_pool = verify_pool or VerifyPool(1)
         self.engine = engine
         self.client = client
         self.keyring = keyring
@@ -854,4 +857,5 @@ class LedgerService:
     def verify(self, caller: Participant, reference: str) -> Report:
         """Verify a consignment: its bundle, checked against this node's chain and content store."""
         bundle, document_errors = self._bundle(caller, reference, include_documents=True)
-        return verify_bundle(bundle, self.client.online_facts(bundle), document_errors)
+        executor = self.verify_pool.for_entries(len(bundle.entries))
+        return verify_bundle(bundle, self.client.online_facts(bundle), document_errors, executor)

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.verify_pool import default_workers
+
 DEV_KEYSTORE_PASSWORD = "development-only-keystore-password"
 
 
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=1000, description="anchor the Merkle log when this many entries wait")
     batch_max_delay: float = Field(default=2.0, description="... or when the oldest has waited this many seconds")
     max_batch_request_bytes: int = Field(default=64 * 1024 * 1024, description="size limit of a bulk request")
+    verify_workers: int = Field(
+        default_factory=default_workers,
+        description="processes that share out the checks of long evidence chains (1: verify in the server)",
+    )
     outbox_interval: float = Field(default=0.5, description="seconds between outbox passes; 0 disables the worker")
     rate_limit_per_second: float = Field(default=100.0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(default=300, description="requests an API key may make at once")

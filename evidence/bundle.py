@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,7 @@ from evidence.anchoring import (
     check_signer_role,
 )
 from evidence.checks import Check
-from evidence.custody import ConsignmentFacts, MemberEvent, WrittenEntry, replay
+from evidence.custody import ConsignmentFacts, MemberEvent, WrittenEntry, event_time, replay
 from evidence.documents import document_in
 from evidence.eip712 import Domain, Entry
 from evidence.errors import LedgerValueError
@@ -248,12 +249,16 @@ def _membership(bundle: Bundle) -> dict[str, list[MemberEvent]]:
 
 
 def verify_bundle(
-    bundle: Bundle, online: OnlineFacts | None = None, document_errors: dict[str, str] | None = None
+    bundle: Bundle,
+    online: OnlineFacts | None = None,
+    document_errors: dict[str, str] | None = None,
+    executor: Executor | None = None,
 ) -> Report:
     """Verify every entry of the bundle (and, with ``online``, its presence on chain).
 
     ``document_errors`` lets a node report documents its content store could not serve
-    intact (CID → why); they fail that entry's document check.
+    intact (CID → why); they fail that entry's document check. ``executor`` shares out the
+    per-entry checks of long chains (see :func:`evidence.verify.verify_chain`).
     """
     c = bundle.consignment
     consignment = _bytes(c.id)
@@ -261,9 +266,15 @@ def verify_bundle(
     by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
     last = bundle.checkpoints[-1] if bundle.checkpoints else None
     evidence: list[EntryEvidence] = []
+    event_times: list[str | None] = []
     for e in bundle.entries:
         payload = e.payload.encode()
-        document, document_error = _document(payload, documents, document_errors or {})
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = None
+        event_times.append(event_time(data))
+        document, document_error = _document(data, documents, document_errors or {})
         record = online.records.get(e.seq) if online and e.merkle is None else None
         if record is not None:
             record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
@@ -279,7 +290,7 @@ def verify_bundle(
                 _anchor(e, e.merkle, by_event, last) if e.merkle is not None else None,
             )
         )
-    report = verify_chain(c.reference, bundle.domain, evidence, online.head if online else None)
+    report = verify_chain(c.reference, bundle.domain, evidence, online.head if online else None, executor)
     if bundle.checkpoints:
         claims = _claims(bundle)
         report.checks.append(check_consistency(claims))
@@ -321,9 +332,9 @@ def verify_bundle(
             e.block_number,
             e.log_index,
             e.block_time,
-            e.payload.encode(),
+            when,
         )
-        for e in bundle.entries
+        for e, when in zip(bundle.entries, event_times, strict=True)
     ]
     checks, custody = replay(facts, written, online.membership if online else _membership(bundle))
     for entry_report, check in zip(report.entries, checks, strict=True):
@@ -333,12 +344,8 @@ def verify_bundle(
 
 
 def _document(
-    payload: bytes, documents: dict[str, BundleDocument], errors: dict[str, str]
+    data: Any, documents: dict[str, BundleDocument], errors: dict[str, str]
 ) -> tuple[bytes | None, str | None]:
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None, None
     ref = document_in(data) if isinstance(data, dict) else None
     if ref is None:
         return None, None

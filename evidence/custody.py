@@ -3,7 +3,6 @@ time it was written, and the chain of custody read from it. Pure functions."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +65,7 @@ class WrittenEntry:
     block: int
     log_index: int
     block_time: int | None
-    payload: bytes
+    event_time: str | None  # the EPCIS eventTime its payload states, if any
 
 
 @dataclass
@@ -90,11 +89,9 @@ class Custody:
         }
 
 
-def _event_time(payload: bytes) -> str | None:
-    try:
-        value = json.loads(payload).get("eventTime")
-    except (ValueError, AttributeError):
-        return None
+def event_time(payload: Any) -> str | None:
+    """The ``eventTime`` of a parsed payload, if it states one."""
+    value = payload.get("eventTime") if isinstance(payload, dict) else None
     return value if isinstance(value, str) else None
 
 
@@ -124,7 +121,7 @@ def replay(
         except RuleViolation as violation:
             checks.append(Check("authorised", False, f"{violation.rule}: {violation} — actor was {roles} ({state})"))
 
-        when = _event_time(entry.payload)
+        when = entry.event_time
         step = {
             "seq": entry.seq,
             "event_type": entry.event_type.value,

@@ -5,6 +5,7 @@ from dataclasses import replace
 from eth_account import Account
 from eth_utils import keccak
 
+from api.verify_pool import PARALLEL_FROM, VerifyPool
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
@@ -114,3 +115,19 @@ def test_entry_missing_on_chain_fails_on_chain_check():
     report = verify_chain("C-1", DOMAIN, evidence, (2, evidence[1].recorded_hash))
     assert "seq 2: on_chain" in failed(report)
     assert "chain: chain_head" in failed(report)
+
+
+def test_a_process_pool_gives_the_same_report():
+    evidence = build_chain(12)
+    tampered = replace(evidence[7], signature=evidence[6].signature)
+    evidence[7] = tampered
+    alone = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash))
+    pool = VerifyPool(2)
+    try:
+        shared = verify_chain(
+            "C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash), pool.for_entries(PARALLEL_FROM)
+        )
+    finally:
+        pool.close()
+    assert shared.to_dict() == alone.to_dict()
+    assert "seq 7: signature" in shared.failures()
