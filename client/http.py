@@ -18,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.documents import DocumentRef, DocumentType, document_event
-from evidence.eip712 import Domain, Entry, sign_entry
+from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.errors import LedgerError
 from evidence.event_types import EventType
 from evidence.types import ZERO_ADDRESS, Address, Hash32
@@ -51,6 +51,29 @@ def build_entry(
         actor=Address(actor),
     )
     return entry, domain
+
+
+def sign_chain(
+    head: dict[str, Any], account: LocalAccount, reference: str, events: list[tuple[EventType, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Items of a bulk request (POST /v1/batch/entries): ``events`` signed by ``account`` in
+    order, the first extending ``head`` (as GET …/head returns it), each the one before."""
+    items = []
+    for event_type, payload in events:
+        entry, domain = build_entry(head, account.address, event_type, payload, None)
+        items.append(
+            {
+                "reference": reference,
+                "event_type": event_type.value,
+                "payload": payload,
+                "seq": entry.seq,
+                "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
+                "actor": account.address,
+                "signature": "0x" + sign_entry(entry, domain, account.key).hex(),
+            }
+        )
+        head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain).hex()}
+    return items
 
 
 class LedgerClientHTTP:
@@ -101,6 +124,16 @@ class LedgerClientHTTP:
     ) -> dict[str, Any]:
         """Sign an event with our key and have the node anchor it; returns the entry."""
         return self.submit(reference, self.sign(reference, EventType(event_type), payload, next_carrier))
+
+    def sign_batch(
+        self, reference: str, events: list[tuple[EventType, dict[str, Any]]], head: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Bulk-request items for ``events`` signed with our key (see :func:`sign_chain`)."""
+        return sign_chain(head or self.head(reference), self.account, reference, events)
+
+    def submit_batch(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """Send up to 10,000 signed items to the Merkle log; durable when this returns."""
+        return dict(self._request("POST", "/v1/batch/entries", json={"entries": items}))
 
     def attach_document(
         self, reference: str, path: Path, document_type: DocumentType | str, media_type: str | None = None

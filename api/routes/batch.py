@@ -13,6 +13,7 @@ from api.errors import NotFound
 from api.schemas import BulkRequest
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
+_MAX_SIZE = 2**63 - 1  # tree sizes are uint64 on chain; SQLite integers are signed 64-bit
 
 
 def _batch(request: Request) -> BatchLog:
@@ -47,7 +48,9 @@ def proof(
     request: Request,
     _caller: CurrentParticipant,
     entry_hash: Annotated[str, Path(pattern=r"^0x[0-9a-f]{64}$")],
-    tree_size: Annotated[int | None, Query(ge=1, description="an anchored tree size; default the latest")] = None,
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=_MAX_SIZE, description="an anchored tree size; default the latest")
+    ] = None,
 ) -> dict[str, Any]:
     """The entry's inclusion proof in an anchored tree (RFC 9162 §2.1.3), and that checkpoint."""
     return _batch(request).proof(entry_hash, tree_size)
@@ -57,8 +60,10 @@ def proof(
 def consistency(
     request: Request,
     _caller: CurrentParticipant,
-    first: Annotated[int, Query(ge=1, description="the older anchored tree size")],
-    second: Annotated[int | None, Query(ge=1, description="the newer anchored tree size; default the latest")] = None,
+    first: Annotated[int, Query(ge=1, le=_MAX_SIZE, description="the older anchored tree size")],
+    second: Annotated[
+        int | None, Query(ge=1, le=_MAX_SIZE, description="the newer anchored tree size; default the latest")
+    ] = None,
 ) -> dict[str, Any]:
     """The consistency proof (RFC 9162 §2.1.4) that the tree of size ``second`` extends the one
     of size ``first``: what a verifier checks between each anchored checkpoint and the next."""

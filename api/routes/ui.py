@@ -132,6 +132,7 @@ def _timeline(events: list[dict[str, Any]], report: Any) -> list[dict[str, Any]]
                 "label": LABELS.get(event["event_type"], event["event_type"]),
                 "event_time": payload.get("eventTime"),
                 "block_number": event["block_number"],
+                "leaf_index": event.get("leaf_index"),
                 "actor": event["actor"],
                 "actor_roles": actor_roles,
                 "location": (payload.get("readPoint") or {}).get("id"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 from eth_account import Account
@@ -11,11 +10,8 @@ from sqlalchemy import delete
 
 from api import db
 from api.batch import BatchLog
-from client.http import build_entry
+from client.http import sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
-from evidence.canonical import canonical_json, payload_hash
-from evidence.cid import payload_cid
-from evidence.eip712 import entry_hash, sign_entry
 from evidence.event_types import EventType
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
@@ -51,27 +47,10 @@ def carrier(client, keys):
     return account, {"X-API-Key": registered["api_key"]}
 
 
-def signed_chain(client, headers, account, reference, count, event_type=EventType.ARRIVING, start=None):
-    head = start or client.get(f"/v1/consignments/{reference}/head", headers=headers).json()
-    items = []
-    entry, domain = build_entry(head, account.address, event_type, EVENT, None)
-    for n in range(count):
-        payload = {**EVENT, "readPoint": {"id": f"urn:x:batch:{n}"}}
-        data = canonical_json(payload)
-        entry = replace(entry, payload_hash=payload_hash(data), cid=payload_cid(data))
-        items.append(
-            {
-                "reference": reference,
-                "event_type": event_type.value,
-                "payload": payload,
-                "seq": entry.seq,
-                "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
-                "actor": account.address,
-                "signature": "0x" + sign_entry(entry, domain, account.key).hex(),
-            }
-        )
-        entry = replace(entry, seq=entry.seq + 1, prev_hash=entry_hash(entry, domain))
-    return items
+def signed_chain(client, headers, account, reference, count, event_type=EventType.ARRIVING):
+    head = client.get(f"/v1/consignments/{reference}/head", headers=headers).json()
+    events = [(event_type, {**EVENT, "readPoint": {"id": f"urn:x:batch:{n}"}}) for n in range(count)]
+    return sign_chain(head, account, reference, events)
 
 
 def test_bulk_entries_are_anchored_and_provable(client, keys, carrier, demo_runtime):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -17,6 +18,9 @@ from sqlalchemy import update
 
 from api.db import entries
 from api.runtime import Runtime
+from client.http import LedgerClientHTTP
+from evidence.event_types import EventType
+from evidence.roles import Role
 from tests.support import LiveServer, demo_runtime
 
 __all__ = ["demo_runtime"]
@@ -139,3 +143,43 @@ def test_signed_out_pages_redirect_to_sign_in(browser, server):
     submit_and_wait(browser, By.CSS_SELECTOR, "header form button")
     browser.get(f"{server.url}/ui/consignments/{DEMO}")
     assert browser.current_url.endswith("/ui/signin")
+
+
+def test_batched_entries_show_their_log_leaf_and_verify(browser, server, demo_runtime):
+    service, keys = demo_runtime.service, demo_runtime.created_keys
+    account = Account.create()
+    registered = service.register_participant(
+        service.participant(keys["customs-CN"]["address"]),
+        "UI Rail",
+        "CN-UI-RAIL",
+        "CN",
+        [Role.CARRIER],
+        account.address,
+    )
+    service.create_consignment(
+        service.participant(keys["exporter"]["address"]),
+        "UI-BATCH-1",
+        "CN",
+        "DE",
+        [],
+        keys["importer"]["address"],
+        account.address,
+    )
+    carrier = LedgerClientHTTP(server.url, registered["api_key"], account.key)
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-11-28T09:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "readPoint": {"id": "urn:epc:id:sgln:4012345.00001.0"},
+    }
+    carrier.submit_batch(carrier.sign_batch("UI-BATCH-1", [(EventType.ARRIVING, event)] * 3))
+    demo_runtime.batch.checkpoint()
+
+    sign_in(browser, server, keys["customs-DE"]["api_key"])
+    browser.get(f"{server.url}/ui/consignments/UI-BATCH-1")
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.entry")
+    assert len(rows) == 3
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.entry .badge.ok")) == 3
+    assert "log leaf" in rows[0].text
+    assert "Verified" in browser.find_element(By.ID, "verdict").text
