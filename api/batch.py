@@ -29,7 +29,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Entry, entry_hash, recover_digest_signer
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
-from evidence.merkle import Tree, leaf_hash, verify_consistency
+from evidence.merkle import Tree, leaf_hash, multi_inclusion_proof, verify_consistency
 from evidence.rules import ConsignmentView, MemberView, check_append
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
@@ -408,19 +408,19 @@ class BatchLog:
             out.append((dict(r._mapping), anchored[i] if i < len(anchored) else None))
         return out, anchored
 
-    def evidence(self, cid: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """A consignment's anchored batched entries, each with its inclusion proof in the latest
-        checkpoint and the checkpoint that anchored it; and those checkpoints and the latest
-        (oldest first), each with its consistency proof from the one before it."""
+    def evidence(self, cid: str) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[str]]:
+        """A consignment's anchored batched entries, each with the checkpoint that anchored it;
+        those checkpoints and the latest (oldest first), each with its consistency proof from
+        the one before it; and one multi-leaf inclusion proof of the entries in the latest."""
         all_rows, anchored = self._entries_and_checkpoints(cid)
         rows = [(r, c) for r, c in all_rows if c is not None]
         if not rows:
-            return [], []
+            return [], [], []
         latest = anchored[-1]
         chosen = sorted({c["size"]: c for c in [*(c for _, c in rows), latest]}.values(), key=lambda c: c["size"])
         with self._lock:
             tree = self._log()
-            paths = [tree.inclusion_proof(r["leaf_index"], latest["size"]) for r, _ in rows]
+            inclusion = multi_inclusion_proof(tree, [r["leaf_index"] for r, _ in rows], latest["size"])
             consistency = [
                 tree.consistency_proof(previous["size"], c["size"]) if previous else []
                 for previous, c in zip([None, *chosen[:-1]], chosen, strict=True)
@@ -428,15 +428,7 @@ class BatchLog:
         checkpoints = [
             {**_public(c), "consistency": [_hex(p) for p in path]} for c, path in zip(chosen, consistency, strict=True)
         ]
-        entries = [
-            {
-                "row": r,
-                "checkpoint": c,
-                "merkle": {"leaf_index": r["leaf_index"], "proof": [_hex(p) for p in path]},
-            }
-            for (r, c), path in zip(rows, paths, strict=True)
-        ]
-        return entries, checkpoints
+        return rows, checkpoints, [_hex(p) for p in inclusion]
 
 
 def _public(checkpoint: dict[str, Any]) -> dict[str, Any]:

@@ -787,12 +787,13 @@ class LedgerService:
         documents: list[dict[str, Any]] = []
         document_errors: dict[str, str] = {}
         accounts = {opened.exporter, opened.importer, opened.carrier}
-        rows = [(r, r, None) for r in self._entry_rows(cid) if r["status"] == "anchored"]
+        rows = [(r, r) for r in self._entry_rows(cid) if r["status"] == "anchored"]
         checkpoints: list[dict[str, Any]] = []
+        inclusion_proof: list[str] = []
         if self.batch_log is not None:
-            batched, checkpoints = self.batch_log.evidence(cid)
-            rows += [(b["row"], b["checkpoint"], b["merkle"]) for b in batched]
-        for r, where, merkle in rows:
+            batched, checkpoints, inclusion_proof = self.batch_log.evidence(cid)
+            rows += batched
+        for r, where in rows:
             accounts.add(r["actor"])
             if r["next_carrier"] != ZERO_ADDRESS:
                 accounts.add(r["next_carrier"])
@@ -812,7 +813,7 @@ class LedgerService:
                     "block_number": where["block_number"],
                     "log_index": where["log_index"],
                     "block_time": where["block_time"],
-                    "merkle": merkle,
+                    "leaf_index": r.get("leaf_index"),
                 }
             )
             try:
@@ -851,6 +852,7 @@ class LedgerService:
             documents=documents,
             created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             checkpoints=checkpoints,
+            inclusion_proof=inclusion_proof,
         )
         return bundle, document_errors
 

@@ -239,7 +239,7 @@ class LedgerClient:
         history and, for entries anchored in batches, the checkpoints and the signers' roles
         at the anchoring blocks."""
         consignment = Hash32(bytes.fromhex(bundle.consignment.id[2:]))
-        records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries if e.merkle is None}
+        records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries if e.leaf_index is None}
         checkpoints: dict[int, tuple[bytes, int]] = {}
         if bundle.checkpoints:
             log = self.w3.eth.contract(

@@ -1,10 +1,10 @@
 """Checks of entries anchored in batches: Merkle inclusion, checkpoint consistency, and the
 signer's role at the block that anchored the entry. Pure functions: no I/O.
 
-A batched entry is proven by (1) its inclusion proof in a tree whose root a checkpoint
-anchored on chain, (2) consistency proofs linking each anchored checkpoint to the next, so
-the log never forked, and (3) the registry's answer that its signer held the role the rules
-require at the checkpoint's block.
+A batched entry is proven by (1) its inclusion in a tree whose root a checkpoint anchored
+on chain (one multi-leaf proof for all of a consignment's batched entries), (2) consistency
+proofs linking each anchored checkpoint to the next, so the log never forked, and (3) the
+registry's answer that its signer held the role the rules require at the checkpoint's block.
 """
 
 from __future__ import annotations
@@ -15,25 +15,39 @@ from itertools import pairwise
 
 from evidence.checks import Check
 from evidence.errors import VerificationError
-from evidence.merkle import leaf_hash, verify_consistency, verify_inclusion
+from evidence.merkle import verify_consistency, verify_multi_inclusion
 
 
 @dataclass(frozen=True)
 class MerkleAnchor:
-    """Where a batched entry sits in the log, and how to prove it.
-
-    ``proof`` runs from the entry's leaf to the root of the tree of ``tree_size`` (the latest
-    checkpoint the evidence carries); ``anchored_size`` and ``block_number`` are those of the
-    first checkpoint that covered the leaf: when the entry was anchored.
-    """
+    """Where a batched entry sits in the log: its leaf, and the first checkpoint that
+    covered it (``anchored_size``, ``block_number``, ``tx_hash``): when it was anchored."""
 
     leaf_index: int
-    proof: tuple[bytes, ...]
-    tree_size: int
-    root: bytes
     anchored_size: int
     block_number: int
     tx_hash: str
+
+
+@dataclass(frozen=True)
+class BatchProof:
+    """One multi-leaf inclusion proof (:func:`evidence.merkle.multi_inclusion_proof`) of all
+    of a consignment's batched entries in the tree of ``tree_size``, whose root is ``root``."""
+
+    tree_size: int
+    root: bytes
+    proof: tuple[bytes, ...]
+
+
+def batch_inclusion_problem(leaves: Mapping[int, bytes], batch: BatchProof | None) -> str | None:
+    """Why the leaves (index → leaf hash) are not proven in the batch proof's tree; None if they are."""
+    if batch is None:
+        return "the evidence carries no inclusion proof"
+    try:
+        verify_multi_inclusion(leaves, batch.tree_size, batch.proof, batch.root)
+    except VerificationError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,24 +61,22 @@ class CheckpointClaim:
     consistency: tuple[bytes, ...]
 
 
-def check_merkle_inclusion(digest: bytes, anchor: MerkleAnchor) -> Check:
-    """The entry hash is leaf ``leaf_index`` of the tree the proof leads to, within the
-    checkpoint said to have anchored it."""
-    if not anchor.leaf_index < anchor.anchored_size <= anchor.tree_size:
+def check_merkle_inclusion(anchor: MerkleAnchor, batch: BatchProof | None, problem: str | None) -> Check:
+    """The entry is leaf ``leaf_index`` of the proven tree (``problem``: why the consignment's
+    batch proof failed, if it did), within the checkpoint said to have anchored it."""
+    if problem is not None or batch is None:
+        return Check("merkle_inclusion", False, f"leaf {anchor.leaf_index}: {problem}")
+    if not anchor.leaf_index < anchor.anchored_size <= batch.tree_size:
         return Check(
             "merkle_inclusion",
             False,
             f"leaf {anchor.leaf_index} is not within the anchoring checkpoint of size {anchor.anchored_size} "
-            f"and the proven tree of size {anchor.tree_size}",
+            f"and the proven tree of size {batch.tree_size}",
         )
-    try:
-        verify_inclusion(leaf_hash(digest), anchor.leaf_index, anchor.tree_size, anchor.proof, anchor.root)
-    except VerificationError as exc:
-        return Check("merkle_inclusion", False, f"leaf {anchor.leaf_index}: {exc}")
     return Check(
         "merkle_inclusion",
         True,
-        f"leaf {anchor.leaf_index} of the tree of size {anchor.tree_size} (root 0x{anchor.root.hex()}); "
+        f"leaf {anchor.leaf_index} of the tree of size {batch.tree_size} (root 0x{batch.root.hex()}); "
         f"anchored by the checkpoint of size {anchor.anchored_size}, block {anchor.block_number}, tx {anchor.tx_hash}",
     )
 

@@ -19,6 +19,7 @@ from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evidence.anchoring import (
+    BatchProof,
     CheckpointClaim,
     MerkleAnchor,
     check_checkpoints_on_chain,
@@ -37,7 +38,7 @@ from evidence.types import Address, Hash32, Jurisdiction
 from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
-VERSION = 2  # 2 added entries anchored in batches (``merkle``) and ``checkpoints``; 1 still verifies
+VERSION = 2  # 2 added batched entries (``leaf_index``), ``checkpoints``, ``inclusion_proof``; 1 still verifies
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 HexAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -86,14 +87,6 @@ class BundleMemberEvent(_Strict):
     jurisdiction: str = ""
 
 
-class BundleInclusion(_Strict):
-    """A batched entry's place in the Merkle log: its leaf index and inclusion proof in the
-    tree of the bundle's last checkpoint."""
-
-    leaf_index: int = Field(ge=0)
-    proof: list[Hex32]
-
-
 class BundleCheckpoint(_Strict):
     """A tree head CheckpointLog anchored, with the consistency proof from the checkpoint
     before it in the bundle (empty for the first)."""
@@ -109,7 +102,7 @@ class BundleCheckpoint(_Strict):
 
 class BundleEntry(_Strict):
     """One entry: its signed fields, signature, payload and where it landed (for a batched
-    entry: the checkpoint that anchored it, and ``merkle``)."""
+    entry: the checkpoint that anchored it, and its ``leaf_index``)."""
 
     seq: int
     event_type: EventType
@@ -125,7 +118,7 @@ class BundleEntry(_Strict):
     block_number: int
     log_index: int
     block_time: int | None
-    merkle: BundleInclusion | None = None
+    leaf_index: int | None = Field(default=None, ge=0)  # batched entries: the leaf in the Merkle log
 
 
 class BundleDocument(_Strict):
@@ -148,6 +141,7 @@ class Bundle(_Strict):
     entries: list[BundleEntry]
     documents: list[BundleDocument]
     checkpoints: list[BundleCheckpoint] = []
+    inclusion_proof: list[Hex32] = []  # one multi-leaf proof of the batched entries in the last checkpoint
 
     @property
     def domain(self) -> Domain:
@@ -173,7 +167,7 @@ def role_questions(bundle: Bundle) -> set[tuple[str, str, int]]:
     return {
         (role.value, e.actor.lower(), e.block_number)
         for e in bundle.entries
-        if e.merkle is not None
+        if e.leaf_index is not None
         for role in signing_roles(e.event_type, Address(e.actor), view)
     }
 
@@ -196,22 +190,16 @@ def _claims(bundle: Bundle) -> list[CheckpointClaim]:
     ]
 
 
-def _anchor(
-    e: BundleEntry,
-    merkle: BundleInclusion,
-    checkpoints: dict[tuple[int, int], BundleCheckpoint],
-    last: BundleCheckpoint | None,
-) -> MerkleAnchor:
+def _anchor(e: BundleEntry, leaf_index: int, checkpoints: dict[tuple[int, int], BundleCheckpoint]) -> MerkleAnchor:
     anchoring = checkpoints.get((e.block_number, e.log_index))
-    return MerkleAnchor(
-        leaf_index=merkle.leaf_index,
-        proof=tuple(_bytes(p) for p in merkle.proof),
-        tree_size=last.size if last else 0,
-        root=_bytes(last.root) if last else b"",
-        anchored_size=anchoring.size if anchoring else 0,
-        block_number=e.block_number,
-        tx_hash=e.tx_hash or "",
-    )
+    return MerkleAnchor(leaf_index, anchoring.size if anchoring else 0, e.block_number, e.tx_hash or "")
+
+
+def _batch_proof(bundle: Bundle) -> BatchProof | None:
+    if not bundle.checkpoints:
+        return None
+    last = bundle.checkpoints[-1]
+    return BatchProof(last.size, _bytes(last.root), tuple(_bytes(p) for p in bundle.inclusion_proof))
 
 
 def parse_bundle(data: Any) -> Bundle:
@@ -264,7 +252,6 @@ def verify_bundle(
     consignment = _bytes(c.id)
     documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
     by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
-    last = bundle.checkpoints[-1] if bundle.checkpoints else None
     evidence: list[EntryEvidence] = []
     event_times: list[str | None] = []
     for e in bundle.entries:
@@ -275,7 +262,7 @@ def verify_bundle(
             data = None
         event_times.append(event_time(data))
         document, document_error = _document(data, documents, document_errors or {})
-        record = online.records.get(e.seq) if online and e.merkle is None else None
+        record = online.records.get(e.seq) if online and e.leaf_index is None else None
         if record is not None:
             record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
         evidence.append(
@@ -287,17 +274,19 @@ def verify_bundle(
                 record,
                 document,
                 document_error,
-                _anchor(e, e.merkle, by_event, last) if e.merkle is not None else None,
+                _anchor(e, e.leaf_index, by_event) if e.leaf_index is not None else None,
             )
         )
-    report = verify_chain(c.reference, bundle.domain, evidence, online.head if online else None, executor)
+    report = verify_chain(
+        c.reference, bundle.domain, evidence, online.head if online else None, executor, _batch_proof(bundle)
+    )
     if bundle.checkpoints:
         claims = _claims(bundle)
         report.checks.append(check_consistency(claims))
         report.checks.append(check_checkpoints_on_chain(claims, online.checkpoints if online else None))
         view = _consignment_view(bundle)
         for entry_report, e in zip(report.entries, bundle.entries, strict=True):
-            if e.merkle is None:
+            if e.leaf_index is None:
                 continue
             if online is None:
                 entry_report.checks.append(Check("signer_role", None, "not asked of the registry (offline)"))
@@ -371,6 +360,7 @@ def build_bundle(
     documents: list[dict[str, Any]],
     created_at: str,
     checkpoints: list[dict[str, Any]] | None = None,
+    inclusion_proof: list[str] | None = None,
 ) -> Bundle:
     """Assemble a bundle from its parts (validated as it is built)."""
     data = {
@@ -398,5 +388,6 @@ def build_bundle(
         "entries": entries,
         "documents": documents,
         "checkpoints": checkpoints or [],
+        "inclusion_proof": inclusion_proof or [],
     }
     return parse_bundle(data)

@@ -8,7 +8,8 @@ the algorithms of RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 
 from evidence.errors import VerificationError
 
@@ -158,6 +159,59 @@ class Tree:
             proof.append(self._root(start, end))
         proof.reverse()
         return proof
+
+
+def multi_inclusion_proof(tree: Tree, indices: Sequence[int], size: int) -> list[bytes]:
+    """One proof for many leaves of D[size]: the root of every maximal subtree that holds none
+    of ``indices``, left to right. With the leaves themselves it recomputes the root (see
+    :func:`verify_multi_inclusion`); for runs of neighbouring leaves it is far shorter than
+    their separate inclusion proofs, and checked with one hash per tree node."""
+    wanted = sorted(set(indices))
+    if not wanted or wanted[0] < 0 or wanted[-1] >= size or size > len(tree.leaves):
+        raise ProofError(f"leaves {wanted[:1]}…{wanted[-1:]} are not all within a tree of size {size}")
+    proof: list[bytes] = []
+
+    def walk(start: int, end: int) -> None:
+        if bisect_left(wanted, end) == bisect_left(wanted, start):
+            proof.append(tree._root(start, end))
+        elif end - start > 1:
+            k = _split(end - start)
+            walk(start, start + k)
+            walk(start + k, end)
+
+    walk(0, size)
+    return proof
+
+
+def verify_multi_inclusion(
+    leaves: Mapping[int, bytes], size: int, proof: Sequence[bytes], expected_root: bytes
+) -> None:
+    """Check that each ``leaves[index]`` (a leaf hash) is at ``index`` in the tree of ``size``
+    with ``expected_root``, given the proof :func:`multi_inclusion_proof` makes.
+
+    Raises ProofError for a malformed proof and RootMismatchError for a wrong root.
+    """
+    wanted = sorted(leaves)
+    if not wanted or wanted[0] < 0 or wanted[-1] >= size:
+        raise ProofError(f"leaf indices must lie within the tree size {size}")
+    supplied = iter(proof)
+
+    def walk(start: int, end: int) -> bytes:
+        if bisect_left(wanted, end) == bisect_left(wanted, start):
+            node = next(supplied, None)
+            if node is None:
+                raise ProofError("multi-leaf inclusion proof is shorter than the tree needs")
+            return node
+        if end - start == 1:
+            return leaves[start]
+        k = _split(end - start)
+        return node_hash(walk(start, start + k), walk(start + k, end))
+
+    computed = walk(0, size)
+    if next(supplied, None) is not None:
+        raise ProofError("multi-leaf inclusion proof is longer than the tree needs")
+    if computed != expected_root:
+        raise RootMismatchError(f"the leaves and proof give root {computed.hex()}, expected {expected_root.hex()}")
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> None:

@@ -3,6 +3,7 @@ runtime (chain + SQLite + keys) on it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,3 +70,13 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+def epcis_example_files() -> list[Path]:
+    """GS1's EPCIS 2.0 examples, from the project's shared/ folder beside the checkout (as in CI)."""
+    default = Path(__file__).resolve().parents[2] / "shared/data/epcis/JSON"
+    examples = Path(os.environ.get("BORDERLEDGER_EPCIS_EXAMPLES", default))
+    files = sorted(examples.rglob("*.jsonld"))
+    if not files:
+        pytest.fail(f"GS1's EPCIS examples are missing at {examples} (set BORDERLEDGER_EPCIS_EXAMPLES)", pytrace=False)
+    return files

@@ -147,8 +147,14 @@ def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blo
     assert offline.passed, offline.failures()
 
     forged_path = json.loads(json.dumps(bundle))
-    forged_path["entries"][3]["merkle"]["proof"][0] = "0x" + "ab" * 32
+    forged_path["inclusion_proof"][0] = "0x" + "ab" * 32
     assert "seq 3: merkle_inclusion" in verify_bundle(parse_bundle(forged_path)).failures()
+    moved = json.loads(json.dumps(bundle))
+    moved["entries"][2]["leaf_index"], moved["entries"][3]["leaf_index"] = (
+        bundle["entries"][3]["leaf_index"],
+        bundle["entries"][2]["leaf_index"],
+    )
+    assert "seq 2: merkle_inclusion" in verify_bundle(parse_bundle(moved)).failures()
     forked = json.loads(json.dumps(bundle))
     forked["checkpoints"][0]["root"] = "0x" + "cd" * 32
     failures = verify_bundle(parse_bundle(forked)).failures()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,15 @@ from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from api.epcis.service import events_of
 from api.epcis.validate import problems_of
 from tests.api.conftest import auth
+from tests.support import epcis_example_files
 
-# GS1's examples live in the project's shared/ folder, beside the checkout (as in CI).
-EXAMPLES = Path(
-    os.environ.get("BORDERLEDGER_EPCIS_EXAMPLES", Path(__file__).resolve().parents[3] / "shared/data/epcis/JSON")
-)
-FILES = sorted(EXAMPLES.rglob("*.jsonld"))
-if not FILES:
-    pytest.fail(f"GS1's EPCIS examples are missing at {EXAMPLES} (set BORDERLEDGER_EPCIS_EXAMPLES)", pytrace=False)
+FILES = epcis_example_files()
+
+
+def example(name: str) -> Path:
+    return next(f for f in FILES if f.name == name)
+
+
 ADDED = ("bl:anchoring",)
 
 
@@ -123,7 +123,7 @@ def test_same_events_again_are_duplicates(client, keys, captured):
 
 def test_one_invalid_event_rejects_the_whole_document(client, keys):
     open_consignment(client, keys, "EPCIS-INVALID")
-    document = json.loads((EXAMPLES / "Example_9.6.1-ObjectEvent.jsonld").read_text())
+    document = json.loads(example("Example_9.6.1-ObjectEvent.jsonld").read_text())
     document["epcisBody"]["eventList"][1]["action"] = "TELEPORT"
     response = capture(client, keys, document, consignment="EPCIS-INVALID")
     assert response.status_code == 422
@@ -183,7 +183,7 @@ def test_query_filters(client, keys):
 
 
 def test_auditor_cannot_capture_and_nothing_is_appended(client, keys):
-    document = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())
+    document = json.loads(example("Example_9.6.2-ObjectEvent.jsonld").read_text())
     open_consignment(client, keys, "EPCIS-AUDITOR")
     response = capture(client, keys, document, who="auditor", consignment="EPCIS-AUDITOR")
     assert response.status_code == 403 and response.json()["rule"] == "ConsignmentLedgerNotParty"

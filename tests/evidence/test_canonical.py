@@ -81,3 +81,72 @@ def test_payload_cid_equals_the_multiformats_library():
         data = os.urandom(size)
         expected = CID("base32", 1, "raw", multihash.wrap(hashlib.sha256(data).digest(), "sha2-256"))
         assert payload_cid(data) == str(expected)
+
+
+def _rfc8785_says(data: bytes) -> bool:
+    try:
+        return canonical_json(json.loads(data)) == data
+    except (ValueError, LedgerValueError):
+        return False
+
+
+EDGE_CASES = [
+    rb'{"a":1,"b":[true,false,null],"c":{"d":"e"}}',
+    rb'{"b":1,"a":2}',  # keys out of order
+    rb'{"a": 1}',  # whitespace
+    rb'{"a":"\u0041"}',  # an escape JCS does not use
+    rb'{"a":"\/"}',
+    rb'{"a":"\u001f\n\t\"\\"}',
+    rb'{"a":"\u000A"}',  # upper-case hex escape
+    rb'{"a":"\u007f"}',  # DEL escaped: JCS leaves it raw
+    b'{"a":"\x7f"}',  # DEL raw
+    rb'{"a":1.0}',
+    rb'{"a":1}',
+    rb'{"a":1e21}',
+    rb'{"a":100.5}',
+    rb'{"a":-0}',
+    rb'{"a":9007199254740991}',
+    rb'{"a":9007199254740992}',  # beyond 2**53 - 1
+    rb'{"a":-9007199254740991}',
+    rb'{"a":1,"a":2}',  # duplicate keys
+    '{"é":1,"e":2}'.encode(),
+    '{"e":2,"é":1}'.encode(),
+    rb'{"\ud83d\ude00":1,"\ufb01":2}',  # the RFC's UTF-16 order example, escaped
+    '{"\U0001f600":1,"\ufb01":2}'.encode(),
+    '{"\ufb01":2,"\U0001f600":1}'.encode(),
+    rb'[1,2,{"x":[]}]',
+    rb'"just a string"',
+    rb"{}",
+]
+
+
+@pytest.mark.parametrize("data", EDGE_CASES)
+def test_is_canonical_agrees_with_rfc8785(data: bytes):
+    from evidence.canonical import is_canonical
+
+    assert is_canonical(data, json.loads(data)) == _rfc8785_says(data)
+
+
+def test_is_canonical_agrees_with_rfc8785_on_every_gs1_example_event():
+    from evidence.canonical import is_canonical
+    from tests.support import epcis_example_files
+
+    checked = 0
+    for path in epcis_example_files():
+        document = json.loads(path.read_text())
+        events = (document.get("epcisBody") or {}).get("eventList") or [document]
+        for event in events:
+            for data in (canonical_json(event), json.dumps(event).encode(), json.dumps(event, sort_keys=True).encode()):
+                assert is_canonical(data, json.loads(data)) == _rfc8785_says(data), path.name
+                checked += 1
+    assert checked > 100
+
+
+def test_keccak256_is_ethereums():
+    import os
+
+    from evidence.keccak import keccak256
+
+    for size in (0, 1, 135, 136, 137, 1000):
+        data = os.urandom(size)
+        assert keccak256(data) == keccak(data)

@@ -100,3 +100,25 @@ def test_tree_consistency_proofs_between_every_pair_of_sizes(size: int):
         proof = tree.consistency_proof(old, size)
         assert proof == consistency_proof(LEAVES[:size], old)
         verify_consistency(old, size, reference_root(ENTRIES[:old]), reference_root(ENTRIES[:size]), proof)
+
+
+@pytest.mark.parametrize("size", range(1, 65))
+def test_multi_leaf_inclusion_proofs(size: int):
+    from evidence.merkle import Tree, multi_inclusion_proof, verify_multi_inclusion
+
+    tree = Tree(LEAVES[:64])
+    expected = reference_root(ENTRIES[:size])
+    subsets = [range(size), [0], [size - 1], range(0, size, 3), range(size // 2, size), [size // 3, size - 1]]
+    for subset in subsets:
+        leaves = {i: LEAVES[i] for i in subset}
+        proof = multi_inclusion_proof(tree, list(leaves), size)
+        verify_multi_inclusion(leaves, size, proof, expected)
+        if size > 1:
+            moved = {**leaves, min(leaves): leaf_hash(b"not in the log")}
+            with pytest.raises(RootMismatchError):
+                verify_multi_inclusion(moved, size, proof, expected)
+        if proof:
+            with pytest.raises(ProofError):
+                verify_multi_inclusion(leaves, size, proof[:-1], expected)
+            with pytest.raises(ProofError):
+                verify_multi_inclusion(leaves, size, [*proof, proof[0]], expected)
