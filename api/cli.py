@@ -57,6 +57,7 @@ def serve(
 
     settings = _settings(data_dir, host=host, port=port, seed_demo=demo)
     runtime = start_runtime(settings)
+    runtime.service.verify_pool.warm()
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into an exception so
     # the `finally` below still stops the embedded chain (which then saves its state).
     signal.signal(signal.SIGTERM, _raise_system_exit)

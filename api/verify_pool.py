@@ -33,12 +33,23 @@ class VerifyPool:
         """The pool, for a chain of ``count`` entries worth sharing out; otherwise None."""
         if self.workers < 2 or count < PARALLEL_FROM:
             return None
+        return self._started()
+
+    def _started(self) -> ProcessPoolExecutor:
         with self._guard:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["evidence.bundle"])
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             return self._pool
+
+    def warm(self) -> None:
+        """Start the workers now, in the background (a running service does this, so the first
+        long verification does not also pay for starting them)."""
+        if self.workers >= 2:
+            pool = self._started()
+            for _ in range(self.workers):
+                pool.submit(default_workers)
 
     def close(self) -> None:
         """Stop the workers."""

@@ -73,11 +73,12 @@ def check_merkle_inclusion(anchor: MerkleAnchor, batch: BatchProof | None, probl
             f"leaf {anchor.leaf_index} is not within the anchoring checkpoint of size {anchor.anchored_size} "
             f"and the proven tree of size {batch.tree_size}",
         )
+    # Roots and transactions are in the report's checkpoint checks; an entry names its own.
     return Check(
         "merkle_inclusion",
         True,
-        f"leaf {anchor.leaf_index} of the tree of size {batch.tree_size} (root 0x{batch.root.hex()}); "
-        f"anchored by the checkpoint of size {anchor.anchored_size}, block {anchor.block_number}, tx {anchor.tx_hash}",
+        f"leaf {anchor.leaf_index} of tree size {batch.tree_size}; anchored by checkpoint {anchor.anchored_size} "
+        f"in block {anchor.block_number}",
     )
 
 
@@ -90,8 +91,8 @@ def check_consistency(claims: Sequence[CheckpointClaim]) -> Check:
             verify_consistency(previous.size, current.size, previous.root, current.root, current.consistency)
         except VerificationError as exc:
             return Check("checkpoint_consistency", False, f"from size {previous.size} to {current.size}: {exc}")
-    sizes = ", ".join(str(c.size) for c in claims)
-    return Check("checkpoint_consistency", True, f"tree sizes {sizes}: each extends the one before")
+    heads = ", ".join(f"{c.size} (root 0x{c.root.hex()}, block {c.block_number})" for c in claims)
+    return Check("checkpoint_consistency", True, f"tree sizes {heads}: each extends the one before")
 
 
 def check_checkpoints_on_chain(

@@ -35,7 +35,7 @@ from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, signing_roles
 from evidence.types import Address, Hash32, Jurisdiction
-from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, Report, SharedChecks, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
 VERSION = 2  # 2 added batched entries (``leaf_index``), ``checkpoints``, ``inclusion_proof``; 1 still verifies
@@ -254,6 +254,7 @@ def verify_bundle(
     by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
     evidence: list[EntryEvidence] = []
     event_times: list[str | None] = []
+    shared = SharedChecks(executor, bundle.domain) if executor is not None else None
     for e in bundle.entries:
         payload = e.payload.encode()
         try:
@@ -277,8 +278,36 @@ def verify_bundle(
                 _anchor(e, e.leaf_index, by_event) if e.leaf_index is not None else None,
             )
         )
+        if shared is not None:
+            shared.add(evidence[-1])
+    # While workers (if any) check the entries, replay the rules against the membership history.
+    facts = ConsignmentFacts(
+        Address(c.exporter),
+        Address(c.importer),
+        Address(c.carrier),
+        frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)),
+    )
+    written = [
+        WrittenEntry(
+            e.seq,
+            e.event_type,
+            Address(e.actor),
+            Address(e.next_carrier),
+            e.block_number,
+            e.log_index,
+            e.block_time,
+            when,
+        )
+        for e, when in zip(bundle.entries, event_times, strict=True)
+    ]
+    authorised, custody = replay(facts, written, online.membership if online else _membership(bundle))
     report = verify_chain(
-        c.reference, bundle.domain, evidence, online.head if online else None, executor, _batch_proof(bundle)
+        c.reference,
+        bundle.domain,
+        evidence,
+        online.head if online else None,
+        _batch_proof(bundle),
+        shared.results() if shared is not None else None,
     )
     if bundle.checkpoints:
         claims = _claims(bundle)
@@ -306,27 +335,7 @@ def verify_bundle(
     else:
         report.checks.append(Check("membership", True, "roles re-read from the registry's logs on the node"))
 
-    facts = ConsignmentFacts(
-        Address(c.exporter),
-        Address(c.importer),
-        Address(c.carrier),
-        frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)),
-    )
-    written = [
-        WrittenEntry(
-            e.seq,
-            e.event_type,
-            Address(e.actor),
-            Address(e.next_carrier),
-            e.block_number,
-            e.log_index,
-            e.block_time,
-            when,
-        )
-        for e, when in zip(bundle.entries, event_times, strict=True)
-    ]
-    checks, custody = replay(facts, written, online.membership if online else _membership(bundle))
-    for entry_report, check in zip(report.entries, checks, strict=True):
+    for entry_report, check in zip(report.entries, authorised, strict=True):
         entry_report.checks.append(check)
     report.custody = custody.to_dict()
     return report

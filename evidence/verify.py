@@ -8,9 +8,8 @@ every check with its result and evidence. Nothing here does I/O.
 from __future__ import annotations
 
 import json
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 from evidence.anchoring import BatchProof, MerkleAnchor, batch_inclusion_problem, check_merkle_inclusion
@@ -236,24 +235,54 @@ def entry_checks(item: EntryEvidence, domain: Domain) -> tuple[Hash32, list[Chec
     return computed, checks
 
 
+EntryResult = tuple[Hash32, list[Check]]
+
+
+def checks_of(items: list[EntryEvidence], domain: Domain) -> list[EntryResult]:
+    """:func:`entry_checks` of each item: the unit of work a worker process takes."""
+    return [entry_checks(item, domain) for item in items]
+
+
+class SharedChecks:
+    """Entry checks sent to an executor (a process pool: they are CPU-bound) a chunk at a
+    time as the evidence is assembled, so the workers start before the caller has finished."""
+
+    def __init__(self, executor: Executor, domain: Domain, chunk: int = 500) -> None:
+        self._executor, self._domain, self._chunk = executor, domain, chunk
+        self._waiting: list[EntryEvidence] = []
+        self._futures: list[Future[list[EntryResult]]] = []
+
+    def add(self, item: EntryEvidence) -> None:
+        """Queue one entry's checks."""
+        self._waiting.append(item)
+        if len(self._waiting) == self._chunk:
+            self._send()
+
+    def _send(self) -> None:
+        if self._waiting:
+            self._futures.append(self._executor.submit(checks_of, self._waiting, self._domain))
+            self._waiting = []
+
+    def results(self) -> list[EntryResult]:
+        """Every queued entry's results, in order."""
+        self._send()
+        return [result for future in self._futures for result in future.result()]
+
+
 def verify_chain(
     consignment: str,
     domain: Domain,
     evidence: list[EntryEvidence],
     chain_head: tuple[int, Hash32] | None = None,
-    executor: Executor | None = None,
     batch_proof: BatchProof | None = None,
+    results: list[EntryResult] | None = None,
 ) -> Report:
     """Verify a consignment's entries in order; ``chain_head`` is (count, head hash) read from
-    the ledger, or None offline. Entries anchored in batches follow those the ledger holds.
-    ``executor`` (a process pool: the checks are CPU-bound) shares out the checks each entry
-    needs alone; ``batch_proof`` proves the batched entries' leaves in an anchored tree.
+    the ledger, or None offline. Entries anchored in batches follow those the ledger holds;
+    ``batch_proof`` proves their leaves in an anchored tree. ``results`` are the entries'
+    :func:`entry_checks` if already computed (e.g. by :class:`SharedChecks`).
     Never raises for bad evidence: failures are in the report."""
-    if executor is None:
-        independent = [entry_checks(item, domain) for item in evidence]
-    else:
-        chunk = max(1, len(evidence) // 16)
-        independent = list(executor.map(entry_checks, evidence, repeat(domain, len(evidence)), chunksize=chunk))
+    independent = results if results is not None else checks_of(evidence, domain)
     # The batched entries' leaves, from their recomputed hashes, are proven together.
     leaves = {
         item.anchor.leaf_index: leaf_hash(computed)

@@ -10,7 +10,7 @@ from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.types import ZERO_ADDRESS, ZERO_HASH
-from evidence.verify import EntryEvidence, OnChainRecord, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, SharedChecks, verify_chain
 
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 CARRIER = Account.from_key("0x" + "07" * 32)
@@ -124,10 +124,12 @@ def test_a_process_pool_gives_the_same_report():
     alone = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash))
     pool = VerifyPool(2)
     try:
-        shared = verify_chain(
-            "C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash), pool.for_entries(PARALLEL_FROM)
-        )
+        shared = SharedChecks(pool.for_entries(PARALLEL_FROM), DOMAIN, chunk=5)
+        for item in evidence:
+            shared.add(item)
+        results = shared.results()
     finally:
         pool.close()
-    assert shared.to_dict() == alone.to_dict()
-    assert "seq 7: signature" in shared.failures()
+    pooled = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash), results=results)
+    assert pooled.to_dict() == alone.to_dict()
+    assert "seq 7: signature" in pooled.failures()
