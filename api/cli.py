@@ -180,6 +180,45 @@ def verify_bundle_command(
     raise typer.Exit(0 if report.passed else 1)
 
 
+@app.command(name="verify-log")
+def verify_log_command(
+    url: Annotated[str, typer.Option(envvar="BORDERLEDGER_URL", help="a node's API, to serve consistency proofs")],
+    api_key: Annotated[str, typer.Option(envvar="BORDERLEDGER_API_KEY", help="an API key on that node")],
+    rpc: Annotated[str, typer.Option(help="a JSON-RPC node of the network: where the checkpoints are read")],
+    contract: Annotated[str, typer.Option(help="the CheckpointLog address (from the deployment manifest)")],
+) -> None:
+    """Monitor the Merkle log: read every checkpoint anchored on chain and check, with the
+    node's consistency proofs, that each tree extends the one before it (the log never
+    forked or rewrote history). Exits 1 naming the first pair that is not consistent."""
+    from chain.ledger import anchored_checkpoints
+    from chain.rpc import connect
+    from client.http import ClientError, NodeReader
+    from evidence.anchoring import CheckpointClaim, check_consistency
+
+    heads = anchored_checkpoints(connect(rpc), contract)
+    if not heads:
+        console.print("no checkpoint anchored yet")
+        raise typer.Exit(0)
+    node = NodeReader(url, api_key)
+    claims = []
+    for previous, (size, root, block) in zip([None, *heads[:-1]], heads, strict=True):
+        try:
+            proof = node.consistency(previous[0], size) if previous else []
+        except ClientError as exc:
+            console.print(f"[red]the node gives no consistency proof from {previous} to size {size}: {exc}[/]")
+            raise typer.Exit(1) from exc
+        claims.append(CheckpointClaim(size, root, block, tuple(proof)))
+    check = check_consistency(claims)
+    if check.passed:
+        console.print(
+            f"[green]{len(claims)} checkpoints, tree sizes {claims[0].size}..{claims[-1].size}: "
+            "each extends the one before[/]"
+        )
+    else:
+        console.print(f"[red]log NOT consistent: {check.detail}[/]")
+    raise typer.Exit(0 if check.passed else 1)
+
+
 @app.command()
 def reindex(data_dir: DataDir = None) -> None:
     """Rebuild the index (consignments, entries, documents, member directory) from the chain's

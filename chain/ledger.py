@@ -280,3 +280,11 @@ def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:
     if receipt.raw is not None:
         return receipt.raw
     return w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]
+
+
+def anchored_checkpoints(w3: Web3, address: str, from_block: int = 0) -> list[tuple[int, bytes, int]]:
+    """Every tree head CheckpointLog at ``address`` anchored: (size, root, block), oldest first,
+    read from its CheckpointAnchored logs."""
+    log = w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact("CheckpointLog")["abi"])
+    events = log.events.CheckpointAnchored().get_logs(from_block=from_block)
+    return [(int(e["args"]["size"]), bytes(e["args"]["root"]), int(e["blockNumber"])) for e in events]

@@ -76,12 +76,11 @@ def sign_chain(
     return items
 
 
-class LedgerClientHTTP:
-    """Talks to one node as one participant, signing with the participant's own key."""
+class NodeReader:
+    """Reads from one node's API with an API key (no signing key needed)."""
 
-    def __init__(self, base_url: str, api_key: str, private_key: str | bytes, timeout: float = 120.0) -> None:
+    def __init__(self, base_url: str, api_key: str, timeout: float = 120.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.account: LocalAccount = Account.from_key(private_key)
         self.timeout = timeout
         self._session = requests.Session()
         self._session.headers["X-API-Key"] = api_key
@@ -99,6 +98,19 @@ class LedgerClientHTTP:
     def head(self, reference: str) -> dict[str, Any]:
         """The next entry's position and signing domain."""
         return dict(self._request("GET", f"/v1/consignments/{reference}/head"))
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """The node's consistency proof between two anchored tree sizes."""
+        answer = self._request("GET", "/v1/batch/consistency", params={"first": first, "second": second})
+        return [bytes.fromhex(p[2:]) for p in answer["proof"]]
+
+
+class LedgerClientHTTP(NodeReader):
+    """Talks to one node as one participant, signing with the participant's own key."""
+
+    def __init__(self, base_url: str, api_key: str, private_key: str | bytes, timeout: float = 120.0) -> None:
+        super().__init__(base_url, api_key, timeout)
+        self.account: LocalAccount = Account.from_key(private_key)
 
     def sign(
         self, reference: str, event_type: EventType, payload: dict[str, Any], next_carrier: str | None = None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -16,6 +19,9 @@ from evidence.event_types import EventType
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
 from tests.api.conftest import EVENT, auth
+from tests.support import LiveServer
+
+BIN = Path(sys.executable).parent / "borderledger"
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +255,28 @@ def test_a_rewritten_log_is_never_anchored(demo_runtime):
     with pytest.raises(RootMismatchError):
         rewritten.checkpoint()
     assert contract.functions.latest().call() == before
+
+
+def test_the_log_monitor_checks_every_anchored_checkpoint(keys, demo_runtime):
+    contract = demo_runtime.batch.checkpoints.address
+    with LiveServer(demo_runtime) as server:
+        result = subprocess.run(
+            [
+                str(BIN),
+                "verify-log",
+                "--url",
+                server.url,
+                "--api-key",
+                keys["auditor"]["api_key"],
+                "--rpc",
+                demo_runtime.node.url,
+                "--contract",
+                contract,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    sizes = [c["size"] for c in demo_runtime.batch.anchored_checkpoints()]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(sizes)} checkpoints, tree sizes {sizes[0]}..{sizes[-1]}" in result.stdout
