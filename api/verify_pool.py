@@ -2,23 +2,57 @@
 
 The per-entry checks are CPU-bound (secp256k1 recovery, keccak, RFC 8785) and Python runs
 them on one core at a time, so chains of ``PARALLEL_FROM`` entries or more are shared out
-to a process pool, started on first use. Workers come from a forkserver that has already
-imported the verification code, not forked from the threaded server.
+to a process pool. Workers come from a forkserver that has already imported the
+verification code (``api.verify_worker``), not forked from the threaded server, and the
+kernel kills the forkserver and every worker when the service dies, even by SIGKILL.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import ctypes
 import os
+import signal
+import sys
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing import forkserver, get_context
 
 PARALLEL_FROM = 2_000  # entries; below this, sharing out costs more than it saves
+
+_keeper_guard = threading.Lock()
+_keeper: threading.Thread | None = None
 
 
 def default_workers() -> int:
     """One worker per core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def exit_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _start_forkserver() -> None:
+    # The parent-death signal follows the *thread* that started the child, so the forkserver
+    # is started from a thread that lives as long as this process, not from a request's.
+    global _keeper
+    with _keeper_guard:
+        if _keeper is not None:
+            return
+        started = threading.Event()
+
+        def keep() -> None:
+            forkserver.set_forkserver_preload(["api.verify_worker"])
+            forkserver.ensure_running()
+            started.set()
+            threading.Event().wait()
+
+        _keeper = threading.Thread(target=keep, name="verify-forkserver", daemon=True)
+        _keeper.start()
+        started.wait()
 
 
 class VerifyPool:
@@ -38,9 +72,10 @@ class VerifyPool:
     def _started(self) -> ProcessPoolExecutor:
         with self._guard:
             if self._pool is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["evidence.bundle"])
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                _start_forkserver()
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=get_context("forkserver"), initializer=exit_with_parent
+                )
             return self._pool
 
     def warm(self) -> None:

@@ -1,0 +1,8 @@
+"""Loaded first by the verification forkserver (see ``api.verify_pool``): it dies with the
+service that started it, and it has the verification code imported before forking workers."""
+
+from api.verify_pool import exit_with_parent
+
+exit_with_parent()
+
+import evidence.bundle  # noqa: E402, F401  (what the workers run, imported once here)
