@@ -24,33 +24,44 @@ from tests.support import LiveServer
 BIN = Path(sys.executable).parent / "borderledger"
 
 
-@pytest.fixture(scope="module")
-def carrier(client, keys):
+def register_carrier(client, keys, name, legal_id):
+    """A CN carrier holding its own key, and its API key headers."""
     account = Account.create()
     registered = client.post(
         "/v1/participants",
         json={
-            "name": "Batch Rail",
-            "legal_id": "CN-BATCH",
+            "name": name,
+            "legal_id": legal_id,
             "jurisdiction": "CN",
             "roles": ["CARRIER"],
             "address": account.address,
         },
         headers=auth(keys, "customs-CN"),
     ).json()
-    for reference in ("BATCH-0001", "BATCH-0002"):
-        client.post(
-            "/v1/consignments",
-            json={
-                "reference": reference,
-                "origin": "CN",
-                "destination": "DE",
-                "importer": keys["importer"]["address"],
-                "carrier": account.address,
-            },
-            headers=auth(keys, "exporter"),
-        )
     return account, {"X-API-Key": registered["api_key"]}
+
+
+def open_consignment(client, keys, reference, carrier_address):
+    opened = client.post(
+        "/v1/consignments",
+        json={
+            "reference": reference,
+            "origin": "CN",
+            "destination": "DE",
+            "importer": keys["importer"]["address"],
+            "carrier": carrier_address,
+        },
+        headers=auth(keys, "exporter"),
+    )
+    assert opened.status_code == 201, opened.json()
+
+
+@pytest.fixture(scope="module")
+def carrier(client, keys):
+    account, headers = register_carrier(client, keys, "Batch Rail", "CN-BATCH")
+    for reference in ("BATCH-0001", "BATCH-0002"):
+        open_consignment(client, keys, reference, account.address)
+    return account, headers
 
 
 def signed_chain(client, headers, account, reference, count, event_type=EventType.ARRIVING):
@@ -116,17 +127,7 @@ def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blo
     client, keys, carrier, demo_runtime
 ):
     account, headers = carrier
-    client.post(
-        "/v1/consignments",
-        json={
-            "reference": "BATCH-0003",
-            "origin": "CN",
-            "destination": "DE",
-            "importer": keys["importer"]["address"],
-            "carrier": account.address,
-        },
-        headers=auth(keys, "exporter"),
-    )
+    open_consignment(client, keys, "BATCH-0003", account.address)
     first = signed_chain(client, headers, account, "BATCH-0003", 6)
     assert client.post("/v1/batch/entries", json={"entries": first}, headers=headers).status_code == 201
     _anchor(demo_runtime)
@@ -170,30 +171,8 @@ def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blo
 
 
 def test_signer_role_is_judged_at_the_anchoring_block(client, keys, demo_runtime):
-    account = Account.create()
-    registered = client.post(
-        "/v1/participants",
-        json={
-            "name": "Brief Rail",
-            "legal_id": "CN-BRIEF",
-            "jurisdiction": "CN",
-            "roles": ["CARRIER"],
-            "address": account.address,
-        },
-        headers=auth(keys, "customs-CN"),
-    ).json()
-    headers = {"X-API-Key": registered["api_key"]}
-    client.post(
-        "/v1/consignments",
-        json={
-            "reference": "BATCH-0004",
-            "origin": "CN",
-            "destination": "DE",
-            "importer": keys["importer"]["address"],
-            "carrier": account.address,
-        },
-        headers=auth(keys, "exporter"),
-    )
+    account, headers = register_carrier(client, keys, "Brief Rail", "CN-BRIEF")
+    open_consignment(client, keys, "BATCH-0004", account.address)
     items = signed_chain(client, headers, account, "BATCH-0004", 3)
     assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
     checkpoint = _anchor(demo_runtime)

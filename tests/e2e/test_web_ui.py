@@ -21,6 +21,7 @@ from api.runtime import Runtime
 from client.http import LedgerClientHTTP
 from evidence.event_types import EventType
 from evidence.roles import Role
+from tests.api.conftest import EVENT
 from tests.support import LiveServer, demo_runtime
 
 __all__ = ["demo_runtime"]
@@ -166,14 +167,7 @@ def test_batched_entries_show_their_log_leaf_and_verify(browser, server, demo_ru
         account.address,
     )
     carrier = LedgerClientHTTP(server.url, registered["api_key"], account.key)
-    event = {
-        "type": "ObjectEvent",
-        "eventTime": "2026-11-28T09:00:00Z",
-        "eventTimeZoneOffset": "+00:00",
-        "action": "OBSERVE",
-        "readPoint": {"id": "urn:epc:id:sgln:4012345.00001.0"},
-    }
-    carrier.submit_batch(carrier.sign_batch("UI-BATCH-1", [(EventType.ARRIVING, event)] * 3))
+    carrier.submit_batch(carrier.sign_batch("UI-BATCH-1", [(EventType.ARRIVING, EVENT)] * 3))
     demo_runtime.batch.checkpoint()
 
     sign_in(browser, server, keys["customs-DE"]["api_key"])
