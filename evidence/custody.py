@@ -106,14 +106,20 @@ def replay(
     parties = {facts.exporter, facts.importer, facts.carrier}
     custody.holders.append({"carrier": carrier, "from_seq": None, "since": None})
 
-    def view(address: str, entry: WrittenEntry) -> MemberView:
-        return member_at(address, membership.get(address, []), entry.block, entry.log_index)
+    # Entries of one batch share a block and log position: each member is looked up once there.
+    views: dict[tuple[str, int, int], tuple[MemberView, str]] = {}
 
+    def view(address: str, entry: WrittenEntry) -> tuple[MemberView, str]:
+        key = (address, entry.block, entry.log_index)
+        if key not in views:
+            member = member_at(address, membership.get(address, []), entry.block, entry.log_index)
+            views[key] = (member, ", ".join(sorted(r.value for r in member.roles)) or "no role")
+        return views[key]
+
+    consignment = ConsignmentView(facts.exporter, facts.importer, carrier, frozenset(parties), facts.jurisdictions)
     for entry in entries:
-        consignment = ConsignmentView(facts.exporter, facts.importer, carrier, frozenset(parties), facts.jurisdictions)
-        actor = view(entry.actor, entry)
-        next_view = view(entry.next_carrier, entry) if entry.next_carrier != ZERO_ADDRESS else None
-        roles = ", ".join(sorted(r.value for r in actor.roles)) or "no role"
+        actor, roles = view(entry.actor, entry)
+        next_view = view(entry.next_carrier, entry)[0] if entry.next_carrier != ZERO_ADDRESS else None
         state = "active" if actor.active else "not active"
         try:
             check_append(entry.event_type, actor, consignment, next_view)
@@ -134,6 +140,9 @@ def replay(
             custody.handovers.append({**step, "from": carrier, "to": entry.next_carrier})
             carrier = entry.next_carrier
             parties.add(carrier)
+            consignment = ConsignmentView(
+                facts.exporter, facts.importer, carrier, frozenset(parties), facts.jurisdictions
+            )
             custody.holders.append({"carrier": carrier, "from_seq": entry.seq, "since": when})
         elif category is Category.CONTROL:
             custody.controls.append({**step, "jurisdiction": str(actor.jurisdiction), "result": entry.event_type.value})

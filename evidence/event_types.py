@@ -47,10 +47,10 @@ class EventType(StrEnum):
     @classmethod
     def from_id(cls, type_id: bytes) -> EventType:
         """The event type whose on-chain id is ``type_id``."""
-        for event_type in cls:
-            if event_type.type_id == bytes(type_id):
-                return event_type
-        raise ValueError(f"unknown event type id 0x{bytes(type_id).hex()}")
+        found = _by_id().get(bytes(type_id))
+        if found is None:
+            raise ValueError(f"unknown event type id 0x{bytes(type_id).hex()}")
+        return found
 
 
 CATEGORIES: dict[EventType, Category] = {
@@ -90,3 +90,8 @@ BIZ_STEPS: dict[EventType, str] = {
 @cache
 def _type_id(name: str) -> bytes:
     return keccak(text=name)
+
+
+@cache
+def _by_id() -> dict[bytes, EventType]:
+    return {event_type.type_id: event_type for event_type in EventType}
