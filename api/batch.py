@@ -22,7 +22,7 @@ from web3.logs import DISCARD
 
 from api import db
 from api.errors import Conflict, NotFound
-from api.schemas import MAX_BATCH_ENTRIES
+from api.schemas import MAX_BATCH_ENTRIES, BulkRequest
 from api.service import LedgerService, Participant
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
@@ -48,6 +48,23 @@ class SignedItem:
     prev_hash: str
     actor: str
     signature: bytes
+
+
+def signed_items(body: BulkRequest) -> list[SignedItem]:
+    """The entries of a validated bulk request."""
+    return [
+        SignedItem(
+            e.reference,
+            e.event_type,
+            e.payload,
+            e.next_carrier,
+            e.seq,
+            e.prev_hash,
+            e.actor,
+            bytes.fromhex(e.signature[2:]),
+        )
+        for e in body.entries
+    ]
 
 
 def _bytes(value: str) -> Hash32:

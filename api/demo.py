@@ -3,11 +3,14 @@ importer and a DE auditor; one consignment Chongqing → Duisburg through Kazakh
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from api.aeo_service import AEOService
+from api.batch import BatchLog, signed_items
+from api.schemas import BulkRequest
 from api.service import LedgerService, Participant
+from client.http import sign_chain
 from evidence.aeo import MraDataElements
 from evidence.documents import DocumentType
 from evidence.event_types import EventType
@@ -15,6 +18,7 @@ from evidence.models import EventPayload
 from evidence.roles import Role
 
 DEMO_REFERENCE = "CQ-DUI-2026-0001"
+DEMO_BATCHED_REFERENCE = "CQ-DUI-2026-0002"  # its custody readings go through the Merkle log
 DEMO_CERTIFICATE = "CNAEO2026000001"
 
 _OPERATORS = [
@@ -141,3 +145,25 @@ def _seed_aeo(service: LedgerService, aeo: AEOService, customs: dict[str, Partic
     mra = aeo.propose_mra(customs["CN"], "DE", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
     aeo.accept_mra(customs["DE"], mra["id"])
     aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
+
+
+def seed_batched_demo(service: LedgerService, batch: BatchLog, keys: dict[str, dict[str, str]]) -> None:
+    """A second consignment whose carrier reports its position every six hours through the
+    Merkle log (one bulk request, then a checkpoint), as a busy corridor would."""
+    exporter = service.participant(keys["exporter"]["address"])
+    carrier = service.participant(keys["carrier"]["address"])
+    service.create_consignment(
+        exporter, DEMO_BATCHED_REFERENCE, "CN", "DE", ["KZ"], keys["importer"]["address"], carrier.address
+    )
+    start = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+    readings = []
+    for n in range(12):
+        event_type, step = (EventType.LOADING, "loading") if n == 0 else (EventType.ARRIVING, "arriving")
+        when = (start + timedelta(hours=6 * n)).isoformat().replace("+00:00", "Z")
+        location = f"urn:epc:id:sgln:0614141.00100.{n}"
+        readings.append((event_type, _event(event_type, when, "+00:00", location, biz_step=step)))
+    items = sign_chain(
+        service.head(carrier, DEMO_BATCHED_REFERENCE), service.account(carrier), DEMO_BATCHED_REFERENCE, readings
+    )
+    batch.ingest(carrier, signed_items(BulkRequest.model_validate({"entries": items})))
+    batch.checkpoint()

@@ -105,6 +105,7 @@ def start_runtime(settings: Settings) -> Runtime:
         relayer = _node_account(settings, keyring, "relayer")
         pool = VerifyPool(settings.verify_workers)
         created: dict[str, dict[str, str]] = {}
+        seeded = False
         try:
             manifest = load_manifest(settings.manifest_path, w3)
             upgraded = deploy_missing(w3, _deployer(settings, keyring), manifest, sender)
@@ -135,6 +136,7 @@ def start_runtime(settings: Settings) -> Runtime:
                 from api.demo import seed_demo
 
                 created.update(seed_demo(service, _aeo(service), created))
+                seeded = True
             _save_keys(settings.data_dir / "demo-keys.json", created)
     except BaseException:
         if node is not None:
@@ -150,6 +152,10 @@ def start_runtime(settings: Settings) -> Runtime:
         contract = service.client.w3.eth.contract(address=address, abi=service.client.abi("CheckpointLog"))
         batch = BatchLog(service, contract, settings.batch_size, settings.batch_max_delay).start()
         service.batch_log = batch
+        if seeded:
+            from api.demo import seed_batched_demo
+
+            seed_batched_demo(service, batch, created)
     return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created, outbox, batch)
 
 

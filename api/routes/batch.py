@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from api.batch import BatchLog, SignedItem
+from api.batch import BatchLog, signed_items
 from api.deps import CurrentParticipant
 from api.errors import NotFound
 from api.schemas import BulkRequest
@@ -27,20 +27,7 @@ def _batch(request: Request) -> BatchLog:
 async def ingest(body: BulkRequest, request: Request, caller: CurrentParticipant) -> dict[str, Any]:
     """Accept signed entries: each checked (signature, chain position, role rules), all stored
     durably in one transaction before the answer, anchored by the next checkpoint."""
-    items = [
-        SignedItem(
-            e.reference,
-            e.event_type,
-            e.payload,
-            e.next_carrier,
-            e.seq,
-            e.prev_hash,
-            e.actor,
-            bytes.fromhex(e.signature[2:]),
-        )
-        for e in body.entries
-    ]
-    return await run_in_threadpool(_batch(request).ingest, caller, items)
+    return await run_in_threadpool(_batch(request).ingest, caller, signed_items(body))
 
 
 @router.get("/proof/{entry_hash}")

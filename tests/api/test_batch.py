@@ -259,3 +259,10 @@ def test_the_log_monitor_checks_every_anchored_checkpoint(keys, demo_runtime):
     sizes = [c["size"] for c in demo_runtime.batch.anchored_checkpoints()]
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(sizes)} checkpoints, tree sizes {sizes[0]}..{sizes[-1]}" in result.stdout
+
+
+def test_the_demo_has_a_consignment_anchored_in_batches(client, keys):
+    events = client.get("/v1/consignments/CQ-DUI-2026-0002/events", headers=auth(keys, "importer")).json()
+    assert len(events) == 12 and all(e["status"] == "anchored" and e["leaf_index"] is not None for e in events)
+    report = client.get("/v1/consignments/CQ-DUI-2026-0002/verify", headers=auth(keys, "importer")).json()
+    assert report["verdict"] == "passed", report["failures"]
