@@ -83,7 +83,8 @@ class BatchLog:
         self.checkpoints = checkpoints
         self.batch_size = batch_size
         self.max_delay = max_delay
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the log's leaves: ingestion appends, proofs read
+        self._anchoring = threading.Lock()  # one checkpoint at a time (worker thread or a direct call)
         self._stop = threading.Event()
         # The whole log's tree, loaded lazily; it grows by appending leaves, and its cached
         # subtree roots stay valid because the log only grows.
@@ -250,6 +251,10 @@ class BatchLog:
         or lost database): that would be a fork, which every verifier's consistency check
         would catch, so it is stopped here with a clear error instead.
         """
+        with self._anchoring:
+            return self._checkpoint()
+
+    def _checkpoint(self) -> dict[str, Any] | None:
         self._recover_lost_checkpoint()
         with self._lock:
             tree = self._log()

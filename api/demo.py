@@ -18,7 +18,7 @@ from evidence.models import EventPayload
 from evidence.roles import Role
 
 DEMO_REFERENCE = "CQ-DUI-2026-0001"
-DEMO_BATCHED_REFERENCE = "CQ-DUI-2026-0002"  # its custody readings go through the Merkle log
+DEMO_BATCHED_REFERENCE = "CQ-DUI-2026-B001"  # its custody readings go through the Merkle log
 DEMO_CERTIFICATE = "CNAEO2026000001"
 
 _OPERATORS = [

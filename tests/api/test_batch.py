@@ -262,7 +262,7 @@ def test_the_log_monitor_checks_every_anchored_checkpoint(keys, demo_runtime):
 
 
 def test_the_demo_has_a_consignment_anchored_in_batches(client, keys):
-    events = client.get("/v1/consignments/CQ-DUI-2026-0002/events", headers=auth(keys, "importer")).json()
+    events = client.get("/v1/consignments/CQ-DUI-2026-B001/events", headers=auth(keys, "importer")).json()
     assert len(events) == 12 and all(e["status"] == "anchored" and e["leaf_index"] is not None for e in events)
-    report = client.get("/v1/consignments/CQ-DUI-2026-0002/verify", headers=auth(keys, "importer")).json()
+    report = client.get("/v1/consignments/CQ-DUI-2026-B001/verify", headers=auth(keys, "importer")).json()
     assert report["verdict"] == "passed", report["failures"]
