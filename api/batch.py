@@ -373,14 +373,16 @@ class BatchLog:
         if row is None:
             raise NotFound(f"no batched entry {entry_hash_hex}")
         if tree_size is None:
-            latest = self.latest_checkpoint()
-            if latest is None or latest["size"] <= row.leaf_index:
+            checkpoint = self.latest_checkpoint()
+            if checkpoint is None or checkpoint["size"] <= row.leaf_index:
                 raise Conflict(
                     f"entry {entry_hash_hex} is accepted but not yet anchored; retry after the next checkpoint"
                 )
-        checkpoint = self._anchored(tree_size)
-        if checkpoint["size"] <= row.leaf_index:
-            raise Conflict(f"entry {entry_hash_hex} (leaf {row.leaf_index}) is not in the tree of size {tree_size}")
+            checkpoint = self._complete(checkpoint)
+        else:
+            checkpoint = self._anchored(tree_size)
+            if checkpoint["size"] <= row.leaf_index:
+                raise Conflict(f"entry {entry_hash_hex} (leaf {row.leaf_index}) is not in the tree of size {tree_size}")
         with self._lock:
             path = self._log().inclusion_proof(row.leaf_index, checkpoint["size"])
         return {

@@ -61,19 +61,23 @@ def sign_chain(
     items = []
     for event_type, payload in events:
         entry, domain = build_entry(head, account.address, event_type, payload, None)
-        items.append(
-            {
-                "reference": reference,
-                "event_type": event_type.value,
-                "payload": payload,
-                "seq": entry.seq,
-                "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
-                "actor": account.address,
-                "signature": "0x" + sign_entry(entry, domain, account.key).hex(),
-            }
-        )
+        signed = _signed_body(entry, domain, account, event_type, payload)
+        items.append({"reference": reference, **signed, "actor": account.address})
         head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain).hex()}
     return items
+
+
+def _signed_body(
+    entry: Entry, domain: Domain, account: LocalAccount, event_type: EventType, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields every signed-entry request carries: the event, its position and the signature."""
+    return {
+        "event_type": event_type.value,
+        "payload": payload,
+        "seq": entry.seq,
+        "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
+        "signature": "0x" + sign_entry(entry, domain, account.key).hex(),
+    }
 
 
 class NodeReader:
@@ -117,15 +121,7 @@ class LedgerClientHTTP(NodeReader):
     ) -> dict[str, Any]:
         """The body of a signed-event request, built on the current head."""
         entry, domain = build_entry(self.head(reference), self.account.address, event_type, payload, next_carrier)
-        signature = sign_entry(entry, domain, self.account.key)
-        return {
-            "event_type": event_type.value,
-            "payload": payload,
-            "next_carrier": next_carrier,
-            "seq": entry.seq,
-            "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
-            "signature": "0x" + signature.hex(),
-        }
+        return {**_signed_body(entry, domain, self.account, event_type, payload), "next_carrier": next_carrier}
 
     def submit(self, reference: str, signed: dict[str, Any]) -> dict[str, Any]:
         """Send a signed-event body (from :meth:`sign`) for the node to relay."""

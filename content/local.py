@@ -52,12 +52,7 @@ class LocalBlockStore:
 
     def cat(self, cid: str) -> bytes:
         """The file under ``cid``, each block checked against its hash."""
-        try:
-            root = CID.decode(cid)
-        except Exception as exc:
-            raise ContentNotFound(f"'{cid}' is not a CID: {exc}") from exc
-        if root.codec.name != "dag-pb" or root.hashfun.name != "sha2-256":
-            raise ContentNotFound(f"{cid} is not a UnixFS file CID (dag-pb, sha2-256)")
+        root = _decode(cid, "dag-pb", "a UnixFS file CID (dag-pb, sha2-256)")
         out = bytearray()
         self._read(bytes(root.digest), cid, out)
         return bytes(out)
@@ -70,12 +65,7 @@ class LocalBlockStore:
 
     def get_raw(self, cid: str) -> bytes:
         """The raw block under ``cid``, checked against its hash."""
-        try:
-            parsed = CID.decode(cid)
-        except Exception as exc:
-            raise ContentNotFound(f"'{cid}' is not a CID: {exc}") from exc
-        if parsed.codec.name != "raw" or parsed.hashfun.name != "sha2-256":
-            raise ContentNotFound(f"{cid} is not a raw sha2-256 block CID")
+        parsed = _decode(cid, "raw", "a raw sha2-256 block CID")
         path = self._path(bytes(parsed.digest), "raw")
         try:
             data = path.read_bytes()
@@ -100,3 +90,14 @@ class LocalBlockStore:
             self._read(child, root_cid, out)
         if not links and leaf:
             out += leaf
+
+
+def _decode(cid: str, codec: str, kind: str) -> CID:
+    """``cid`` parsed, if it is a sha2-256 CID of ``codec``; ContentNotFound otherwise."""
+    try:
+        parsed = CID.decode(cid)
+    except Exception as exc:
+        raise ContentNotFound(f"'{cid}' is not a CID: {exc}") from exc
+    if parsed.codec.name != codec or parsed.hashfun.name != "sha2-256":
+        raise ContentNotFound(f"{cid} is not {kind}")
+    return parsed
