@@ -52,19 +52,20 @@ def serve(
     """Run the API (and, unless BORDERLEDGER_RPC_URL is set, an embedded anvil chain)."""
     import uvicorn
 
-    from api.main import create_app
+    from api.http.app import create_app
     from api.runtime import start_runtime
 
     settings = _settings(data_dir, host=host, port=port, seed_demo=demo)
     runtime = start_runtime(settings)
-    runtime.service.verify_pool.warm()
+    runtime.verify_pool.warm()
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into an exception so
     # the `finally` below still stops the embedded chain (which then saves its state).
     signal.signal(signal.SIGTERM, _raise_system_exit)
     try:
         _print_keys(_load_keys(settings), settings.data_dir / "demo-keys.json")
-        domain = runtime.service.client.domain
-        console.print(f"chain {domain.chain_id}, ledger {domain.verifying_contract}")
+        domain = runtime.services.node.chain.domain
+        where = " (embedded anvil; also in " + str(settings.data_dir / "rpc-url") + ")" if runtime.node else ""
+        console.print(f"chain {domain.chain_id} at {runtime.rpc_url}{where}, ledger {domain.verifying_contract}")
         console.print(f"API on http://{settings.host}:{settings.port}  (docs: /docs)")
         uvicorn.run(create_app(runtime=runtime), host=settings.host, port=settings.port, log_level="info")
     except (KeyboardInterrupt, SystemExit):
@@ -107,12 +108,12 @@ def verify(
     from api.runtime import start_runtime
 
     settings = _settings(data_dir, seed_demo=False)
-    runtime = start_runtime(settings)
+    runtime = start_runtime(settings, start_workers=False)
     try:
-        service = runtime.service
+        services = runtime.services
         key = api_key or next(iter(_load_keys(settings).values()), {}).get("api_key")
-        caller = service.authenticate(key)
-        report = service.verify(caller, consignment)
+        caller = services.members.authenticate(key)
+        report = services.evidence.verify(caller, consignment)
     finally:
         runtime.close()
     _print_report(report, as_json)
@@ -190,12 +191,12 @@ def verify_log_command(
     """Monitor the Merkle log: read every checkpoint anchored on chain and check, with the
     node's consistency proofs, that each tree extends the one before it (the log never
     forked or rewrote history). Exits 1 naming the first pair that is not consistent."""
-    from chain.ledger import anchored_checkpoints
+    from chain.checkpoints import CheckpointLogClient
     from chain.rpc import connect
     from client.http import ClientError, NodeReader
     from evidence.anchoring import CheckpointClaim, check_consistency
 
-    heads = anchored_checkpoints(connect(rpc), contract)
+    heads = [(c.size, bytes(c.root), c.block_number) for c in CheckpointLogClient(connect(rpc), contract, 0).anchored()]
     if not heads:
         console.print("no checkpoint anchored yet")
         raise typer.Exit(0)
@@ -225,10 +226,10 @@ def reindex(data_dir: DataDir = None) -> None:
     logs and the content store. API keys and custodial keystores are kept."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from api.reindex import reindex as rebuild
     from api.runtime import start_runtime
+    from api.services.reindex import reindex as rebuild
 
-    runtime = start_runtime(_settings(data_dir, seed_demo=False))
+    runtime = start_runtime(_settings(data_dir, seed_demo=False), start_workers=False)
     try:
         with Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
             tasks: dict[str, TaskID] = {}
@@ -238,11 +239,12 @@ def reindex(data_dir: DataDir = None) -> None:
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            stats = rebuild(runtime.service, progress)
+            stats = rebuild(runtime.services.node, runtime.services.members, progress)
     finally:
         runtime.close()
     console.print(
-        f"rebuilt {stats.consignments} consignments, {stats.entries} entries, {stats.documents} documents; "
+        f"rebuilt {stats.consignments} consignments, {stats.entries} entries ({stats.batched_entries} batched "
+        f"under {stats.checkpoints} checkpoints), {stats.documents} documents; "
         f"{stats.participants_added} members added to the directory"
     )
 
@@ -258,9 +260,9 @@ def issue_key(
 
     from api.runtime import start_runtime
 
-    runtime = start_runtime(_settings(data_dir, seed_demo=False))
+    runtime = start_runtime(_settings(data_dir, seed_demo=False), start_workers=False)
     try:
-        key = runtime.service.issue_api_key(Web3.to_checksum_address(address), label)
+        key = runtime.services.members.issue_api_key(Web3.to_checksum_address(address), label)
     finally:
         runtime.close()
     console.print(f"X-API-Key: {key}", soft_wrap=True)

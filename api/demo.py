@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from api.aeo_service import AEOService
-from api.batch import BatchLog, signed_items
-from api.schemas import BulkRequest
-from api.service import LedgerService, Participant
+from api.index.rows import Participant
+from api.services import Services
+from api.services.merkle_log import SignedItem
 from client.http import sign_chain
 from evidence.aeo import MraDataElements
 from evidence.documents import DocumentType
@@ -45,23 +44,23 @@ def _event(event_type: EventType, time: str, offset: str, location: str, **extra
     return EventPayload.model_validate(payload).to_json()
 
 
-def seed_demo(
-    service: LedgerService, aeo: AEOService, customs_keys: dict[str, dict[str, str]]
-) -> dict[str, dict[str, str]]:
+def seed_demo(services: Services, customs_keys: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """Admit the demo operators, open the demo consignment and append its events; certify
-    the exporter as an AEO; make a CN–DE MRA active and propose a CN–KZ one."""
-    customs = {key.split("-", 1)[1]: service.participant(v["address"]) for key, v in customs_keys.items()}
+    the exporter as an AEO; make a CN–DE MRA active and propose a CN–KZ one; open a second
+    consignment anchored through the Merkle log."""
+    members = services.members
+    customs = {key.split("-", 1)[1]: members.participant(v["address"]) for key, v in customs_keys.items()}
     keys: dict[str, dict[str, str]] = {}
-    members = {}
+    operators = {}
     for key, jurisdiction, roles, name, legal_id in _OPERATORS:
-        created = service.register_participant(customs[jurisdiction], name, legal_id, jurisdiction, roles)
+        created = members.register(customs[jurisdiction], name, legal_id, jurisdiction, roles)
         address = created["participant"]["address"]
-        members[key] = service.participant(address)
+        operators[key] = members.participant(address)
         keys[key] = {"address": address, "api_key": created["api_key"]}
 
-    exporter, carrier = members["exporter"], members["carrier"]
-    service.create_consignment(
-        exporter, DEMO_REFERENCE, "CN", "DE", ["KZ"], members["importer"].address, carrier.address
+    exporter, carrier = operators["exporter"], operators["carrier"]
+    services.consignments.create(
+        exporter, DEMO_REFERENCE, "CN", "DE", ["KZ"], operators["importer"].address, carrier.address
     )
     chongqing = "urn:epc:id:sgln:0614141.00001.0"
     khorgos = "urn:epc:id:sgln:0614141.00002.0"
@@ -112,18 +111,23 @@ def seed_demo(
         ),
     ]
     for actor, event_type, payload in steps:
-        service.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
-    _seed_aeo(service, aeo, customs, exporter)
+        services.appends.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
+    _seed_aeo(services, customs, exporter)
+    if services.checkpointer is not None:
+        _seed_batched(services, exporter, carrier, operators["importer"])
     return keys
 
 
-def _seed_aeo(service: LedgerService, aeo: AEOService, customs: dict[str, Participant], exporter: Participant) -> None:
+def _seed_aeo(services: Services, customs: dict[str, Participant], exporter: Participant) -> None:
+    aeo = services.aeo
+    if aeo is None:
+        return
     today = date.today()
     certificate = (
         f"AEO certificate {DEMO_CERTIFICATE}\nIssued by the General Administration of Customs of the PRC\n"
         f"Holder: Chongqing Precision Machinery Co., Ltd. (CN915000007000000001)\nProgrammes: AEO-S, AEO-C\n"
     ).encode()
-    ref = service.store_document(
+    ref = services.documents.store(
         customs["CN"], certificate, DocumentType.AEO_CERTIFICATE, "aeo-certificate.txt", "text/plain"
     )
     record = MraDataElements(
@@ -147,13 +151,11 @@ def _seed_aeo(service: LedgerService, aeo: AEOService, customs: dict[str, Partic
     aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
 
 
-def seed_batched_demo(service: LedgerService, batch: BatchLog, keys: dict[str, dict[str, str]]) -> None:
+def _seed_batched(services: Services, exporter: Participant, carrier: Participant, importer: Participant) -> None:
     """A second consignment whose carrier reports its position every six hours through the
     Merkle log (one bulk request, then a checkpoint), as a busy corridor would."""
-    exporter = service.participant(keys["exporter"]["address"])
-    carrier = service.participant(keys["carrier"]["address"])
-    service.create_consignment(
-        exporter, DEMO_BATCHED_REFERENCE, "CN", "DE", ["KZ"], keys["importer"]["address"], carrier.address
+    services.consignments.create(
+        exporter, DEMO_BATCHED_REFERENCE, "CN", "DE", ["KZ"], importer.address, carrier.address
     )
     start = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
     readings = []
@@ -162,8 +164,21 @@ def seed_batched_demo(service: LedgerService, batch: BatchLog, keys: dict[str, d
         when = (start + timedelta(hours=6 * n)).isoformat().replace("+00:00", "Z")
         location = f"urn:epc:id:sgln:0614141.00100.{n}"
         readings.append((event_type, _event(event_type, when, "+00:00", location, biz_step=step)))
-    items = sign_chain(
-        service.head(carrier, DEMO_BATCHED_REFERENCE), service.account(carrier), DEMO_BATCHED_REFERENCE, readings
-    )
-    batch.ingest(carrier, signed_items(BulkRequest.model_validate({"entries": items})))
-    batch.checkpoint()
+    head = services.consignments.head(carrier, DEMO_BATCHED_REFERENCE)
+    signed = sign_chain(head, services.members.account(carrier), DEMO_BATCHED_REFERENCE, readings)
+    items = [
+        SignedItem(
+            i["reference"],
+            EventType(i["event_type"]),
+            i["payload"],
+            None,
+            i["seq"],
+            i["prev_hash"],
+            i["actor"],
+            bytes.fromhex(i["signature"][2:]),
+        )
+        for i in signed
+    ]
+    services.merkle_log.ingest(carrier, items)
+    assert services.checkpointer is not None
+    services.checkpointer.checkpoint()

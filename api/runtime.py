@@ -1,4 +1,5 @@
-"""Booting a node: chain (embedded anvil or a URL), deployment, index, keys, service."""
+"""Booting a node: chain (embedded anvil or a URL), deployment, index, keys, services and
+their workers."""
 
 from __future__ import annotations
 
@@ -9,20 +10,15 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import Engine, delete
 from web3 import Web3
 
-from api.aeo_service import AEOService
-from api.batch import BatchLog
-from api.db import idempotency_keys, make_engine
-from api.epcis.service import EpcisService
-from api.keys import Keyring
-from api.outbox import OutboxWorker
-from api.service import LedgerService
+from api.index import Index, make_engine
+from api.services import Services, build_services
+from api.services.keys import Keyring
+from api.services.node import Node
 from api.settings import Settings
 from api.verify_pool import VerifyPool
-from chain.aeo import AEOClient
-from chain.deploy import CustomsBootstrap, deploy, deploy_missing, load_manifest, write_manifest
+from chain.deploy import CustomsBootstrap, Manifest, deploy, deploy_missing, load_manifest, write_manifest
 from chain.errors import DeploymentNotFound
 from chain.ledger import LedgerClient
 from chain.node import AnvilNode
@@ -40,22 +36,18 @@ class Runtime:
 
     settings: Settings
     node: AnvilNode | None
-    engine: Engine
-    service: LedgerService
-    aeo: AEOService
-    epcis: EpcisService
+    services: Services
+    verify_pool: VerifyPool
     created_keys: dict[str, dict[str, str]]
-    outbox: OutboxWorker | None = None
-    batch: BatchLog | None = None
+    rpc_url: str
 
     def close(self) -> None:
         """Stop the workers, the embedded chain (it saves its state) and release the database."""
-        if self.outbox is not None:
-            self.outbox.stop()
-        if self.batch is not None:
-            self.batch.stop()
-        self.service.verify_pool.close()
-        self.engine.dispose()
+        self.services.outbox.stop()
+        if self.services.checkpointer is not None:
+            self.services.checkpointer.stop()
+        self.verify_pool.close()
+        self.services.node.index.close()
         if self.node is not None:
             self.node.stop()
 
@@ -79,90 +71,114 @@ def _deployer(settings: Settings, keyring: Keyring) -> LocalAccount:
     return _node_account(settings, keyring, "deployer")
 
 
-def start_runtime(settings: Settings) -> Runtime:
+def start_embedded_chain(settings: Settings) -> AnvilNode:
+    """The embedded anvil node, its state kept in the data directory."""
+    return AnvilNode(
+        port=settings.anvil_port or None,
+        state_path=(settings.data_dir / "chain" / "state.json").resolve(),
+        log_path=settings.data_dir / "anvil.log",
+    ).start()
+
+
+def start_runtime(settings: Settings, start_workers: bool = True) -> Runtime:
     """Start (or connect to) the chain, deploy if needed, open the index and keys.
 
     On a fresh deployment it admits the bootstrap customs administrations, issues their
     API keys and, unless disabled, seeds the demo consortium.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    node: AnvilNode | None = None
-    url = settings.rpc_url
-    if url is None:
-        node = AnvilNode(
-            port=settings.anvil_port or None,
-            state_path=(settings.data_dir / "chain" / "state.json").resolve(),
-            log_path=settings.data_dir / "anvil.log",
-        ).start()
-        url = node.url
+    anvil = start_embedded_chain(settings) if settings.rpc_url is None else None
+    url = anvil.url if anvil is not None else str(settings.rpc_url)
+    if anvil is not None:
+        (settings.data_dir / "rpc-url").write_text(url + "\n")
     try:
-        w3 = connect(url)
-        engine = make_engine(settings.resolved_database_url)
-        keyring = Keyring(settings.keystore_password, settings.keystore_scrypt_n)
-        sender = TransactionSender(w3)
-        store = open_store(settings.data_dir, settings.ipfs_api)
-        # Relays entries that clients signed themselves; on Besu it must be allowlisted.
-        relayer = _node_account(settings, keyring, "relayer")
-        pool = VerifyPool(settings.verify_workers)
-        created: dict[str, dict[str, str]] = {}
-        seeded = False
-        try:
-            manifest = load_manifest(settings.manifest_path, w3)
-            upgraded = deploy_missing(w3, _deployer(settings, keyring), manifest, sender)
-            if upgraded is not manifest:
-                write_manifest(upgraded, settings.manifest_path)
-                manifest = upgraded
-            client = LedgerClient(w3, manifest, sender)
-            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes, pool)
-        except DeploymentNotFound as missing:
-            log.info("deploying: %s", missing)
-            customs_accounts = [(keyring.create(), j, name, legal) for j, name, legal in settings.bootstrap_list()]
-            bootstrap = [CustomsBootstrap(acc.address, j, legal, name) for (acc, _), j, name, legal in customs_accounts]
-            manifest = deploy(w3, _deployer(settings, keyring), bootstrap, sender)
-            client = LedgerClient(w3, manifest, sender)
-            service = LedgerService(engine, client, keyring, store, relayer, settings.max_document_bytes, pool)
-            for (account, keystore), j, name, legal in customs_accounts:
-                service.add_participant(account.address, keystore, name, legal, j, [Role.CUSTOMS])
-                created[f"customs-{j}"] = {
-                    "address": account.address,
-                    "api_key": service.issue_api_key(account.address),
-                }
-            # The node's relayer anchors Merkle log checkpoints: the first customs administration
-            # admits it with the anchor role.
-            (first, _), j, _, _ = customs_accounts[0]
-            client.admit_operator(first, relayer.address, [Role.ANCHOR], j, f"{j}-NODE-RELAYER", "node relayer")
-            write_manifest(manifest, settings.manifest_path)
-            if settings.seed_demo:
-                from api.demo import seed_demo
-
-                created.update(seed_demo(service, _aeo(service), created))
-                seeded = True
-            _save_keys(settings.data_dir / "demo-keys.json", created)
+        runtime = _boot(settings, anvil, url)
     except BaseException:
-        if node is not None:
-            node.stop()
+        if anvil is not None:
+            anvil.stop()
         raise
-    # Requests in flight when the node last stopped never finished: let their keys be retried.
-    with engine.begin() as conn:
-        conn.execute(delete(idempotency_keys).where(idempotency_keys.c.state == "in_progress"))
-    outbox = OutboxWorker(service, settings.outbox_interval).start() if settings.outbox_interval > 0 else None
-    batch = None
-    if "CheckpointLog" in service.client.manifest.contracts:
-        address = Web3.to_checksum_address(service.client.manifest.contracts["CheckpointLog"].address)
-        contract = service.client.w3.eth.contract(address=address, abi=service.client.abi("CheckpointLog"))
-        batch = BatchLog(service, contract, settings.batch_size, settings.batch_max_delay).start()
-        service.batch_log = batch
-        if seeded:
-            from api.demo import seed_batched_demo
-
-            seed_batched_demo(service, batch, created)
-    return Runtime(settings, node, engine, service, _aeo(service), EpcisService(service), created, outbox, batch)
+    if start_workers:
+        if settings.outbox_interval > 0:
+            runtime.services.outbox.start()
+        if runtime.services.checkpointer is not None:
+            runtime.services.checkpointer.start()
+    return runtime
 
 
-def _aeo(service: LedgerService) -> AEOService:
-    client = service.client
-    contract = client.manifest.aeo
-    return AEOService(service, AEOClient(client.w3, contract.address, contract.block, client.sender))
+def _boot(settings: Settings, anvil: AnvilNode | None, url: str) -> Runtime:
+    w3 = connect(url)
+    index = Index(make_engine(settings.resolved_database_url))
+    keyring = Keyring(settings.keystore_password, settings.keystore_scrypt_n)
+    sender = TransactionSender(w3)
+    relayer = _node_account(settings, keyring, "relayer")  # relays client-signed entries, anchors checkpoints
+    pool = VerifyPool(settings.verify_workers)
+    created: dict[str, dict[str, str]] = {}
+    try:
+        manifest = load_manifest(settings.manifest_path, w3)
+        fresh = False
+    except DeploymentNotFound as missing:
+        log.info("deploying: %s", missing)
+        fresh = True
+        manifest, customs = _deploy(settings, keyring, w3, sender)
+    else:
+        upgraded = deploy_missing(w3, _deployer(settings, keyring), manifest, sender)
+        if upgraded is not manifest:
+            write_manifest(upgraded, settings.manifest_path)
+            manifest = upgraded
+    node = Node(
+        index,
+        LedgerClient(w3, manifest, sender),
+        keyring,
+        open_store(settings.data_dir, settings.ipfs_api),
+        relayer,
+        settings.max_document_bytes,
+    )
+    services = build_services(node, pool, settings.outbox_interval, settings.batch_size, settings.batch_max_delay)
+    if fresh:
+        created = _bootstrap(settings, services, customs, relayer)
+        write_manifest(manifest, settings.manifest_path)
+        _save_keys(settings.data_dir / "demo-keys.json", created)
+    index.release_unfinished_requests()
+    return Runtime(settings, anvil, services, pool, created, url)
+
+
+def _deploy(
+    settings: Settings, keyring: Keyring, w3: Web3, sender: TransactionSender
+) -> tuple[Manifest, list[tuple[LocalAccount, str, str, str, str]]]:
+    customs = []
+    for jurisdiction, name, legal_id in settings.bootstrap_list():
+        account, keystore = keyring.create()
+        customs.append((account, keystore, jurisdiction, name, legal_id))
+    bootstrap = [CustomsBootstrap(a.address, j, legal, name) for a, _, j, name, legal in customs]
+    manifest = deploy(w3, _deployer(settings, keyring), bootstrap, sender)
+    return manifest, customs
+
+
+def _bootstrap(
+    settings: Settings,
+    services: Services,
+    customs: list[tuple[LocalAccount, str, str, str, str]],
+    relayer: LocalAccount,
+) -> dict[str, dict[str, str]]:
+    """Record the bootstrap customs administrations with their API keys, admit the node's
+    relayer as an anchor and, if asked, seed the demo."""
+    created: dict[str, dict[str, str]] = {}
+    for account, keystore, jurisdiction, name, legal_id in customs:
+        services.members.add_participant(account.address, keystore, name, legal_id, jurisdiction, [Role.CUSTOMS])
+        created[f"customs-{jurisdiction}"] = {
+            "address": account.address,
+            "api_key": services.members.issue_api_key(account.address),
+        }
+    # The node's relayer anchors Merkle log checkpoints: the first customs administration admits it.
+    first, _, jurisdiction, _, _ = customs[0]
+    services.node.chain.admit_operator(
+        first, relayer.address, [Role.ANCHOR], jurisdiction, f"{jurisdiction}-NODE-RELAYER", "node relayer"
+    )
+    if settings.seed_demo:
+        from api.demo import seed_demo
+
+        created.update(seed_demo(services, created))
+    return created
 
 
 def _save_keys(path: Path, keys: dict[str, dict[str, str]]) -> None:

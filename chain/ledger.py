@@ -1,4 +1,5 @@
-"""Bindings to the deployed registry and ledger, built from the compiled artifacts."""
+"""Bindings to a consortium's deployed contracts (registry and ledger here; the AEO registry
+and the checkpoint log through their own modules), built from the compiled artifacts."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
 from chain.abi import call_view, decode_jurisdiction
+from chain.aeo import AEOClient
+from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
 from chain.deploy import DeployedContract, Manifest
 from chain.errors import ChainError, ContractRevert
@@ -98,6 +101,11 @@ class LedgerClient:
         )
         self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
         self.logs = LogReader(w3, self.registry, self.ledger, manifest.registry.block)
+        # The add-on contracts, where this deployment has them.
+        aeo = manifest.contracts.get("AEORegistry")
+        self.aeo = AEOClient(w3, aeo.address, aeo.block, self.sender) if aeo else None
+        log = manifest.contracts.get("CheckpointLog")
+        self.checkpoint_log = CheckpointLogClient(w3, log.address, log.block, self.sender) if log else None
 
     @staticmethod
     def abi(name: str) -> Any:
@@ -242,14 +250,11 @@ class LedgerClient:
         records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries if e.leaf_index is None}
         checkpoints: dict[int, tuple[bytes, int]] = {}
         if bundle.checkpoints:
-            log = self.w3.eth.contract(
-                address=Web3.to_checksum_address(bundle.chain.contracts["CheckpointLog"].address),
-                abi=load_artifact("CheckpointLog")["abi"],
-            )
+            log = CheckpointLogClient(self.w3, bundle.chain.contracts["CheckpointLog"].address, 0)
             for c in bundle.checkpoints:
-                size, _time, block, _by, root = call_view(log.functions.checkpointOfSize(c.size))
-                if size:
-                    checkpoints[c.size] = (bytes(root), int(block))
+                found = log.of_size(c.size)
+                if found is not None:
+                    checkpoints[c.size] = (bytes(found.root), found.block_number)
         roles_at = {
             (role, actor, block): self.had_active_role_at(Role(role), actor, block)
             for role, actor, block in role_questions(bundle)
@@ -280,11 +285,3 @@ def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:
     if receipt.raw is not None:
         return receipt.raw
     return w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]
-
-
-def anchored_checkpoints(w3: Web3, address: str, from_block: int = 0) -> list[tuple[int, bytes, int]]:
-    """Every tree head CheckpointLog at ``address`` anchored: (size, root, block), oldest first,
-    read from its CheckpointAnchored logs."""
-    log = w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact("CheckpointLog")["abi"])
-    events = log.events.CheckpointAnchored().get_logs(from_block=from_block)
-    return [(int(e["args"]["size"]), bytes(e["args"]["root"]), int(e["blockNumber"])) for e in events]

@@ -26,13 +26,13 @@ contract CheckpointLog is ICheckpointLog {
     }
 
     /// @inheritdoc ICheckpointLog
-    function submitCheckpoint(uint64 size, bytes32 root) external {
+    function submitCheckpoint(uint64 size, bytes32 root, string calldata leavesCid) external {
         if (!_registry.hasActiveRole(Roles.ANCHOR, msg.sender)) revert CheckpointLogNotAnchor(msg.sender);
         uint64 last = _checkpoints.length == 0 ? 0 : _checkpoints[_checkpoints.length - 1].size;
         if (size <= last) revert CheckpointLogSizeNotIncreasing(last, size);
         _checkpoints.push(Checkpoint(size, uint64(block.timestamp), uint64(block.number), msg.sender, root));
         _bySize[size] = _checkpoints.length;
-        emit CheckpointAnchored(size, root, msg.sender);
+        emit CheckpointAnchored(size, root, msg.sender, leavesCid);
     }
 
     /// @inheritdoc ICheckpointLog

@@ -6,7 +6,7 @@ from datetime import date
 from enum import IntEnum, IntFlag
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.canonical import canonical_json

@@ -11,7 +11,7 @@ from evidence.event_types import Category, EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append
 from evidence.types import ZERO_ADDRESS, Address, Jurisdiction
-from evidence.verify import Check
+from evidence.checks import Check
 
 
 @dataclass(frozen=True)

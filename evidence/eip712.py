@@ -13,7 +13,8 @@ from typing import Any
 from coincurve import PublicKey
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from evidence.errors import LedgerValueError
 from evidence.keccak import keccak256

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 
 class Category(StrEnum):

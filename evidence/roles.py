@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 
 class Role(StrEnum):

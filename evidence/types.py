@@ -15,3 +15,16 @@ Jurisdiction = NewType("Jurisdiction", str)
 
 ZERO_HASH = Hash32(b"\x00" * 32)
 ZERO_ADDRESS = Address("0x0000000000000000000000000000000000000000")
+
+
+def to_hex(value: bytes) -> str:
+    """``0x``-prefixed lower-case hex of ``value``."""
+    return "0x" + bytes(value).hex()
+
+
+def hash32(value: str) -> Hash32:
+    """The bytes of a ``0x``-prefixed 32-byte hex digest."""
+    raw = bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
+    if len(raw) != 32:
+        raise ValueError(f"{value!r} is not a 32-byte hash")
+    return Hash32(raw)

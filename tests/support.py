@@ -47,7 +47,7 @@ class LiveServer:
 
         import uvicorn
 
-        from api.main import create_app
+        from api.http.app import create_app
         from chain.node import free_port
 
         self.port = free_port()
@@ -80,3 +80,7 @@ def epcis_example_files() -> list[Path]:
     if not files:
         pytest.fail(f"GS1's EPCIS examples are missing at {examples} (set BORDERLEDGER_EPCIS_EXAMPLES)", pytrace=False)
     return files
+
+
+Keys = dict[str, dict[str, str]]
+"""The demo participants' addresses and API keys, by name ("exporter", "customs-CN", ...)."""

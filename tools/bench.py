@@ -14,6 +14,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,11 +23,10 @@ from typing import Any
 import requests
 from eth_account import Account
 from eth_typing import HexStr
-from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api import db
+from api.index import Index
 from api.runtime import start_runtime
 from api.settings import Settings
 from api.verify_pool import VerifyPool, default_workers
@@ -64,6 +64,36 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def anchored_size(index: Index) -> int:
+    latest = index.latest_checkpoint()
+    return latest.size if latest else 0
+
+
+class CheckpointWatch:
+    """Notes when each anchored tree size first appears in the index (polled every 20 ms)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.seen: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> CheckpointWatch:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.seen.append((time.time(), anchored_size(self.index)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def first_seen(self, size: int) -> float:
+        return min(when for when, anchored in self.seen if anchored >= size)
+
+
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="borderledger-bench-"))
     settings = Settings(
@@ -75,17 +105,17 @@ def main() -> None:
         rate_limit_burst=10**9,
     )
     runtime = start_runtime(settings)
-    service = runtime.service
-    batch, node = runtime.batch, runtime.node
-    assert batch is not None and node is not None, "the bench runs its own chain, with a CheckpointLog"
-    service.verify_pool.warm()  # as `borderledger serve` does at start
+    services, node = runtime.services, runtime.node
+    index = services.node.index
+    assert services.checkpointer is not None and node is not None, "the bench runs its own chain, with a CheckpointLog"
+    runtime.verify_pool.warm()  # as `borderledger serve` does at start
     keys = runtime.created_keys
-    cn = service.participant(keys["customs-CN"]["address"])
-    exporter = service.participant(keys["exporter"]["address"])
+    cn = services.members.participant(keys["customs-CN"]["address"])
+    exporter = services.members.participant(keys["exporter"]["address"])
     carriers = []
     for i in range(CARRIERS):
         account = Account.create()
-        created = service.register_participant(
+        created = services.members.register(
             cn, f"Bench carrier {i}", f"CN-BENCH-{i}", "CN", [Role.CARRIER], account.address
         )
         carriers.append((account, {"X-API-Key": created["api_key"]}))
@@ -95,7 +125,7 @@ def main() -> None:
             if kind == "big" and i:
                 continue
             reference = f"BENCH-{kind}-{i}"
-            service.create_consignment(
+            services.consignments.create(
                 exporter, reference, "CN", "DE", [], keys["importer"]["address"], account.address
             )
             references[(kind, i)] = reference
@@ -136,7 +166,7 @@ def main() -> None:
             with ThreadPoolExecutor(CARRIERS) as pool:
                 list(pool.map(run_single, range(CARRIERS)))
             elapsed_a = time.perf_counter() - start
-            w3 = service.client.w3
+            w3 = services.node.chain.w3
             gas_a = [int(w3.eth.get_transaction_receipt(HexStr(h))["gasUsed"]) for h in tx_hashes[:50]]
             n_a = CARRIERS * SINGLE_PER_CARRIER
             summary["per_entry_tx"] = {
@@ -156,7 +186,8 @@ def main() -> None:
                     head(references[("batch", i)], headers), account, references[("batch", i)], BATCH_PER_CARRIER
                 )
             signing_s = time.perf_counter() - t0
-            anchored_before = (batch.latest_checkpoint() or {"size": 0})["size"]
+            anchored_before = anchored_size(index)
+            watch = CheckpointWatch(index).start()
             request_latencies = []
             start = time.perf_counter()
             accepted_at = []
@@ -174,22 +205,13 @@ def main() -> None:
             elapsed_b = time.perf_counter() - start
             n_b = len(signed_b)
             target = anchored_before + n_b
-            while (batch.latest_checkpoint() or {"size": 0})["size"] < target:
+            while anchored_size(index) < target:
                 time.sleep(0.05)
             anchored_wall = time.perf_counter() - start
-            anchored = batch.anchored_checkpoints()
+            watch.stop()
             # For each request: from its answer to the first checkpoint whose tree holds all of it.
-            anchor_delays = [
-                min(c["anchored_at"] for c in anchored if c["size"] >= log_size) - answered
-                for answered, log_size in accepted_at
-            ]
-            with service.engine.connect() as conn:
-                gas_b = sum(
-                    r.gas_used
-                    for r in conn.execute(
-                        select(db.log_checkpoints).where(db.log_checkpoints.c.size > anchored_before)
-                    ).all()
-                )
+            anchor_delays = [watch.first_seen(log_size) - answered for answered, log_size in accepted_at]
+            gas_b = sum(c.gas_used for c in index.checkpoints() if c.size > anchored_before)
             summary["batched"] = {
                 "entries": n_b,
                 "client_signing_s_excluded": round(signing_s, 2),
@@ -212,7 +234,7 @@ def main() -> None:
             r = requests.post(f"{url}/v1/batch/entries", json={"entries": big}, headers=headers, timeout=600)
             assert r.status_code == 201, r.text[:500]
             size_needed = r.json()["log_size"]
-            while (batch.latest_checkpoint() or {"size": 0})["size"] < size_needed:
+            while anchored_size(index) < size_needed:
                 time.sleep(0.05)
             auditor = {"X-API-Key": keys["auditor"]["api_key"]}
 
@@ -248,26 +270,25 @@ def main() -> None:
             }
 
             # Inclusion proofs as served by the node, verified by the pure verifier.
-            checkpoint = batch.latest_checkpoint()
+            checkpoint = index.latest_checkpoint()
             assert checkpoint is not None
-            rows = [
-                (row["leaf_index"], row["entry_hash"])
-                for row, _ in batch.entries_of(service._consignment_row(references[("batch", 0)])["id"])
-            ]
+            batch_consignment = index.consignment(references[("batch", 0)])
+            assert batch_consignment is not None
+            rows = [(e.leaf_index, e.entry_hash) for e in index.entries_of(batch_consignment.id)]
             proofs = []
             for leaf_index, digest in rows[:: max(1, len(rows) // 2_000)]:
                 served = requests.get(f"{url}/v1/batch/proof/{digest}", headers=auditor, timeout=60).json()
                 proofs.append(
                     (leaf_hash(bytes.fromhex(digest[2:])), leaf_index, [bytes.fromhex(p[2:]) for p in served["proof"]])
                 )
-            anchored_root = bytes.fromhex(checkpoint["root"][2:])
+            anchored_root = bytes.fromhex(checkpoint.root[2:])
             rounds = max(1, 20_000 // len(proofs))
             start = time.perf_counter()
             for _ in range(rounds):
                 for leaf, leaf_index, path in proofs:
-                    verify_inclusion(leaf, leaf_index, checkpoint["size"], path, anchored_root)
+                    verify_inclusion(leaf, leaf_index, checkpoint.size, path, anchored_root)
             summary["inclusion_proofs_verified_per_s"] = round(rounds * len(proofs) / (time.perf_counter() - start))
-            summary["log"] = {"tree_size": checkpoint["size"], "checkpoints": len(batch.anchored_checkpoints())}
+            summary["log"] = {"tree_size": checkpoint.size, "checkpoints": len(index.checkpoints())}
     finally:
         runtime.close()
 

@@ -15,11 +15,14 @@ interface ICheckpointLog {
         bytes32 root;
     }
 
-    /// @notice Emitted when a checkpoint is anchored.
-    event CheckpointAnchored(uint64 indexed size, bytes32 root, address indexed submitter);
+    /// @notice Emitted when a checkpoint is anchored. `leavesCid` names the log segment (the
+    /// signed entries of leaves from the previous checkpoint's size up to `size`) in the
+    /// consortium's content network, so any node can rebuild and re-verify the log.
+    event CheckpointAnchored(uint64 indexed size, bytes32 root, address indexed submitter, string leavesCid);
 
     /// @notice Anchors the log's tree head; `size` must exceed the last anchored size.
-    function submitCheckpoint(uint64 size, bytes32 root) external;
+    /// @param leavesCid the content id of the log segment this checkpoint adds
+    function submitCheckpoint(uint64 size, bytes32 root, string calldata leavesCid) external;
 
     /// @notice The latest checkpoint (size 0 if none).
     function latest() external view returns (Checkpoint memory);

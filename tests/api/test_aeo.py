@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.runtime import Runtime
 from chain.errors import ContractRevert
 from tests.api.conftest import auth
+from tests.support import Keys
 
 DEMO = "CNAEO2026000001"
 
 
-def recognition(client, keys, by, certificate=DEMO, **params):
+def recognition(client: TestClient, keys: Keys, by, certificate=DEMO, **params):
     response = client.get(
         "/v1/aeo/recognition", params={"certificate": certificate, "by": by, **params}, headers=auth(keys, "auditor")
     )
@@ -20,17 +23,19 @@ def recognition(client, keys, by, certificate=DEMO, **params):
     return response.json()
 
 
-def chain_time(demo_runtime) -> int:
-    return int(demo_runtime.service.client.w3.eth.get_block("latest")["timestamp"])
+def chain_time(demo_runtime: Runtime) -> int:
+    return int(demo_runtime.services.node.chain.w3.eth.get_block("latest")["timestamp"])
 
 
-def advance(demo_runtime, seconds: int) -> None:
-    w3 = demo_runtime.service.client.w3
+def advance(demo_runtime: Runtime, seconds: int) -> None:
+    w3 = demo_runtime.services.node.chain.w3
     w3.provider.make_request("evm_increaseTime", [seconds])
     w3.provider.make_request("evm_mine", [])
 
 
-def issue(client, keys, number, holder_key="exporter", issuer="customs-CN", programmes=("AEO-S",), days=365):
+def issue(
+    client: TestClient, keys: Keys, number, holder_key="exporter", issuer="customs-CN", programmes=("AEO-S",), days=365
+):
     document = client.post(
         "/v1/documents",
         params={"document_type": "aeo_certificate", "filename": f"{number}.txt"},
@@ -58,7 +63,7 @@ def issue(client, keys, number, holder_key="exporter", issuer="customs-CN", prog
     )
 
 
-def test_demo_recognition_de_yes_kz_no_then_suspension_is_seen_at_once(client, keys):
+def test_demo_recognition_de_yes_kz_no_then_suspension_is_seen_at_once(client: TestClient, keys: Keys) -> None:
     assert recognition(client, keys, "DE")["recognised"] is True
     assert recognition(client, keys, "DE")["reason"] == "recognised_under_mra"
     kz = recognition(client, keys, "KZ")
@@ -80,21 +85,23 @@ def test_demo_recognition_de_yes_kz_no_then_suspension_is_seen_at_once(client, k
     assert recognition(client, keys, "DE")["recognised"] is True
 
 
-def test_de_customs_cannot_suspend_a_cn_certificate_at_either_layer(client, keys, demo_runtime):
+def test_de_customs_cannot_suspend_a_cn_certificate_at_either_layer(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
     response = client.post(
         f"/v1/aeo/certificates/{DEMO}/suspend", json={"reason": "we think so"}, headers=auth(keys, "customs-DE")
     )
     assert response.status_code == 403 and response.json()["rule"] == "AEORegistryNotIssuer"
 
-    service = demo_runtime.service
-    de = service.account(service.participant(keys["customs-DE"]["address"]))
+    members = demo_runtime.services.members
+    de = members.account(members.participant(keys["customs-DE"]["address"]))
     with pytest.raises(ContractRevert) as reverted:
-        demo_runtime.aeo.aeo.change_status(de, DEMO, "suspend", "straight to the contract")
+        demo_runtime.services.node.chain.aeo.change_status(de, DEMO, "suspend", "straight to the contract")
     assert reverted.value.error == "AEORegistryNotIssuer"
     assert client.get(f"/v1/aeo/certificates/{DEMO}", headers=auth(keys, "auditor")).json()["status"] == "valid"
 
 
-def test_history_lists_every_change_with_actor_reason_tx_and_time(client, keys):
+def test_history_lists_every_change_with_actor_reason_tx_and_time(client: TestClient, keys: Keys) -> None:
     client.post(f"/v1/aeo/certificates/{DEMO}/suspend", json={"reason": "audit A"}, headers=auth(keys, "customs-CN"))
     client.post(
         f"/v1/aeo/certificates/{DEMO}/reinstate", json={"reason": "audit A closed"}, headers=auth(keys, "customs-CN")
@@ -108,7 +115,7 @@ def test_history_lists_every_change_with_actor_reason_tx_and_time(client, keys):
     assert [h["block_number"] for h in history] == sorted(h["block_number"] for h in history)
 
 
-def test_only_customs_issue_and_only_for_their_own_operators(client, keys):
+def test_only_customs_issue_and_only_for_their_own_operators(client: TestClient, keys: Keys) -> None:
     refused = issue(client, keys, "CNAEO-BY-EXPORTER", issuer="exporter")
     assert refused.status_code == 403 and refused.json()["rule"] == "AEORegistryNotCustoms"
     foreign = issue(client, keys, "DEAEO-CN-HOLDER", issuer="customs-DE")
@@ -117,7 +124,7 @@ def test_only_customs_issue_and_only_for_their_own_operators(client, keys):
     assert duplicate.status_code == 409
 
 
-def test_certificate_record_and_lists(client, keys):
+def test_certificate_record_and_lists(client: TestClient, keys: Keys) -> None:
     certificate = client.get(f"/v1/aeo/certificates/{DEMO}", headers=auth(keys, "auditor")).json()
     assert certificate["programmes"] == ["AEO-S", "AEO-C"] and certificate["issuer"] == "CN"
     assert certificate["data_elements_match_chain"] is True
@@ -129,7 +136,7 @@ def test_certificate_record_and_lists(client, keys):
     assert DEMO not in [c["number"] for c in by_issuer]
 
 
-def test_revoked_certificate_cannot_be_reinstated(client, keys):
+def test_revoked_certificate_cannot_be_reinstated(client: TestClient, keys: Keys) -> None:
     assert issue(client, keys, "CNAEO-REVOKE-ME").status_code == 201
     revoked = client.post(
         "/v1/aeo/certificates/CNAEO-REVOKE-ME/revoke", json={"reason": "fraud"}, headers=auth(keys, "customs-CN")
@@ -142,7 +149,7 @@ def test_revoked_certificate_cannot_be_reinstated(client, keys):
     assert recognition(client, keys, "CN", certificate="CNAEO-REVOKE-ME")["reason"] == "revoked"
 
 
-def test_mra_lifecycle_and_refusals(client, keys):
+def test_mra_lifecycle_and_refusals(client: TestClient, keys: Keys) -> None:
     until = str(date.today() + timedelta(days=400))
     proposed = client.post(
         "/v1/mras", json={"partner": "KZ", "scope": ["AEO-S"], "valid_until": until}, headers=auth(keys, "customs-DE")
@@ -166,7 +173,7 @@ def test_mra_lifecycle_and_refusals(client, keys):
     assert mra_id in [m["id"] for m in client.get("/v1/mras", headers=auth(keys, "auditor")).json()]
 
 
-def test_terminated_and_out_of_scope_mras_recognise_nothing(client, keys):
+def test_terminated_and_out_of_scope_mras_recognise_nothing(client: TestClient, keys: Keys) -> None:
     assert issue(client, keys, "CNAEO-C-ONLY", programmes=("AEO-C",)).status_code == 201
     # The CN–DE demo MRA covers both; a certificate under a CN–FR-less world has no MRA at all.
     assert recognition(client, keys, "FR", certificate="CNAEO-C-ONLY")["reason"] == "no_mra"
@@ -180,7 +187,9 @@ def test_terminated_and_out_of_scope_mras_recognise_nothing(client, keys):
     assert recognition(client, keys, "KZ", certificate="CNAEO-C-ONLY")["reason"] == "mra_terminated"
 
 
-def test_expired_certificate_and_recognition_at_a_past_time(client, keys, demo_runtime):
+def test_expired_certificate_and_recognition_at_a_past_time(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
     assert issue(client, keys, "CNAEO-SHORT", days=2).status_code == 201
     while_valid = datetime.fromtimestamp(chain_time(demo_runtime), UTC)
     assert recognition(client, keys, "DE", certificate="CNAEO-SHORT")["recognised"] is True
@@ -192,7 +201,7 @@ def test_expired_certificate_and_recognition_at_a_past_time(client, keys, demo_r
     assert before_issue["reason"] == "unknown_certificate"
 
 
-def test_recognition_input_is_validated(client, keys):
+def test_recognition_input_is_validated(client: TestClient, keys: Keys) -> None:
     response = client.get(
         "/v1/aeo/recognition", params={"certificate": DEMO, "by": "XX"}, headers=auth(keys, "auditor")
     )

@@ -9,22 +9,25 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from api import db
-from api.batch import BatchLog
+from api.index import tables as db
+from api.runtime import Runtime
+from api.services.checkpointer import Checkpointer
+from api.services.merkle_log import MerkleLogService
 from client.http import sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
 from evidence.event_types import EventType
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
 from tests.api.conftest import EVENT, auth
-from tests.support import LiveServer
+from tests.support import Keys, LiveServer
 
 BIN = Path(sys.executable).parent / "borderledger"
 
 
-def register_carrier(client, keys, name, legal_id):
+def register_carrier(client: TestClient, keys: Keys, name, legal_id):
     """A CN carrier holding its own key, and its API key headers."""
     account = Account.create()
     registered = client.post(
@@ -41,7 +44,7 @@ def register_carrier(client, keys, name, legal_id):
     return account, {"X-API-Key": registered["api_key"]}
 
 
-def open_consignment(client, keys, reference, carrier_address):
+def open_consignment(client: TestClient, keys: Keys, reference, carrier_address):
     opened = client.post(
         "/v1/consignments",
         json={
@@ -57,37 +60,38 @@ def open_consignment(client, keys, reference, carrier_address):
 
 
 @pytest.fixture(scope="module")
-def carrier(client, keys):
+def carrier(client: TestClient, keys: Keys):
     account, headers = register_carrier(client, keys, "Batch Rail", "CN-BATCH")
     for reference in ("BATCH-0001", "BATCH-0002"):
         open_consignment(client, keys, reference, account.address)
     return account, headers
 
 
-def signed_chain(client, headers, account, reference, count, event_type=EventType.ARRIVING):
+def signed_chain(client: TestClient, headers, account, reference, count, event_type=EventType.ARRIVING):
     head = client.get(f"/v1/consignments/{reference}/head", headers=headers).json()
     events = [(event_type, {**EVENT, "readPoint": {"id": f"urn:x:batch:{n}"}}) for n in range(count)]
     return sign_chain(head, account, reference, events)
 
 
-def test_bulk_entries_are_anchored_and_provable(client, keys, carrier, demo_runtime):
+def test_bulk_entries_are_anchored_and_provable(client: TestClient, keys: Keys, carrier, demo_runtime: Runtime) -> None:
     account, headers = carrier
     items = signed_chain(client, headers, account, "BATCH-0001", 50)
     answer = client.post("/v1/batch/entries", json={"entries": items}, headers=headers)
     assert answer.status_code == 201, answer.json()
     assert answer.json()["accepted"] == 50
-    checkpoint = demo_runtime.batch.checkpoint() or demo_runtime.batch.latest_checkpoint()
+    checkpoint = _anchor(demo_runtime)
     assert checkpoint["size"] >= 50
     entry = answer.json()["entries"][17]
     proof = client.get(f"/v1/batch/proof/{entry['entry_hash']}", headers=auth(keys, "auditor")).json()
     path = [bytes.fromhex(p[2:]) for p in proof["proof"]]
     leaf = leaf_hash(bytes.fromhex(entry["entry_hash"][2:]))
     verify_inclusion(leaf, proof["leaf_index"], proof["tree_size"], path, bytes.fromhex(proof["root"][2:]))
-    contract = demo_runtime.batch.checkpoints
-    assert contract.functions.verifyInclusion(leaf, proof["leaf_index"], proof["tree_size"], path).call()
+    contract = demo_runtime.services.node.chain.checkpoint_log
+    assert contract.verify_inclusion(leaf, proof["leaf_index"], proof["tree_size"], path)
+    assert not contract.verify_inclusion(leaf, proof["leaf_index"] + 1, proof["tree_size"], path)
 
 
-def test_one_bad_entry_refuses_the_whole_request(client, carrier):
+def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier) -> None:
     account, headers = carrier
     items = signed_chain(client, headers, account, "BATCH-0002", 5)
     forged = [dict(i) for i in items]
@@ -108,7 +112,9 @@ def test_one_bad_entry_refuses_the_whole_request(client, carrier):
     assert accepted.status_code == 201 and accepted.json()["accepted"] == 5
 
 
-def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(client, keys, carrier):
+def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
+    client: TestClient, keys: Keys, carrier
+) -> None:
     _, headers = carrier
     assert client.get("/v1/consignments/BATCH-0001/head", headers=headers).json()["seq"] == 50
     response = client.post(
@@ -119,13 +125,15 @@ def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(cli
     assert response.status_code == 409 and "batches" in response.json()["message"]
 
 
-def _anchor(demo_runtime):
-    return demo_runtime.batch.checkpoint() or demo_runtime.batch.latest_checkpoint()
+def _anchor(demo_runtime: Runtime):
+    """Anchor what waits; the latest checkpoint, as the API shows it."""
+    demo_runtime.services.checkpointer.checkpoint()
+    return demo_runtime.services.merkle_log.latest()
 
 
 def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blocks(
-    client, keys, carrier, demo_runtime
-):
+    client: TestClient, keys: Keys, carrier, demo_runtime: Runtime
+) -> None:
     account, headers = carrier
     open_consignment(client, keys, "BATCH-0003", account.address)
     first = signed_chain(client, headers, account, "BATCH-0003", 6)
@@ -166,11 +174,11 @@ def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blo
     forked["checkpoints"][0]["root"] = "0x" + "cd" * 32
     failures = verify_bundle(parse_bundle(forked)).failures()
     assert "chain: checkpoint_consistency" in failures
-    online = verify_bundle(parse_bundle(forked), demo_runtime.service.client.online_facts(parse_bundle(forked)))
+    online = verify_bundle(parse_bundle(forked), demo_runtime.services.node.chain.online_facts(parse_bundle(forked)))
     assert "chain: checkpoints_on_chain" in online.failures()
 
 
-def test_signer_role_is_judged_at_the_anchoring_block(client, keys, demo_runtime):
+def test_signer_role_is_judged_at_the_anchoring_block(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
     account, headers = register_carrier(client, keys, "Brief Rail", "CN-BRIEF")
     open_consignment(client, keys, "BATCH-0004", account.address)
     items = signed_chain(client, headers, account, "BATCH-0004", 3)
@@ -179,7 +187,7 @@ def test_signer_role_is_judged_at_the_anchoring_block(client, keys, demo_runtime
     suspend = client.post(f"/v1/participants/{account.address}/suspend", headers=auth(keys, "customs-CN"))
     assert suspend.status_code == 200, suspend.json()
 
-    client_ = demo_runtime.service.client
+    client_ = demo_runtime.services.node.chain
     assert client_.had_active_role_at(Role.CARRIER, account.address, checkpoint["block_number"])
     assert not client_.had_active_role_at(Role.CARRIER, account.address, client_.w3.eth.block_number)
     # Allowed when anchored, so still verified; refused now, at both layers.
@@ -191,10 +199,10 @@ def test_signer_role_is_judged_at_the_anchoring_block(client, keys, demo_runtime
     assert refused.json()["rule"] == "ConsignmentLedgerInactiveActor"
 
 
-def test_consistency_proofs_between_anchored_sizes(client, keys, demo_runtime):
+def test_consistency_proofs_between_anchored_sizes(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
     sizes = [c["size"] for c in client.get("/v1/batch/checkpoints", headers=auth(keys, "auditor")).json()]
     assert len(sizes) >= 2
-    roots = {c["size"]: c["root"] for c in demo_runtime.batch.anchored_checkpoints()}
+    roots = {c.size: "0x" + c.root.hex() for c in demo_runtime.services.node.chain.checkpoint_log.anchored()}
     for first, second in [(sizes[0], sizes[-1]), (sizes[-2], sizes[-1]), (sizes[0], sizes[1])]:
         answer = client.get(
             f"/v1/batch/consistency?first={first}&second={second}", headers=auth(keys, "auditor")
@@ -212,32 +220,34 @@ def test_consistency_proofs_between_anchored_sizes(client, keys, demo_runtime):
     assert backwards.status_code == 422
 
 
-def test_a_checkpoint_lost_from_the_database_is_recovered_from_the_chain(demo_runtime):
-    batch = demo_runtime.batch
-    latest = batch.latest_checkpoint()
-    with demo_runtime.service.engine.begin() as conn:
-        conn.execute(delete(db.log_checkpoints).where(db.log_checkpoints.c.size == latest["size"]))
-    assert batch.checkpoint() is None  # nothing new to anchor once the lost row is back
-    recovered = batch.latest_checkpoint()
-    for key in ("size", "root", "tx_hash", "block_number", "log_index", "block_time", "gas_used"):
-        assert recovered[key] == latest[key], key
+def test_a_checkpoint_lost_from_the_database_is_recovered_from_the_chain(demo_runtime: Runtime) -> None:
+    checkpointer, index = demo_runtime.services.checkpointer, demo_runtime.services.node.index
+    checkpointer.checkpoint()
+    latest = index.latest_checkpoint()
+    with index.engine.begin() as conn:
+        conn.execute(delete(db.log_checkpoints).where(db.log_checkpoints.c.size == latest.size))
+    assert index.latest_checkpoint() != latest
+    assert checkpointer.checkpoint() is None  # nothing new to anchor once the lost row is back
+    assert index.latest_checkpoint() == latest
 
 
-def test_a_rewritten_log_is_never_anchored(demo_runtime):
-    batch = demo_runtime.batch
-    contract = batch.checkpoints
-    rewritten = BatchLog(demo_runtime.service, contract, batch.batch_size, batch.max_delay)
-    leaves = list(batch._log().leaves)
+def test_a_rewritten_log_is_never_anchored(demo_runtime: Runtime) -> None:
+    services = demo_runtime.services
+    contract = services.node.chain.checkpoint_log
+    merkle_log = MerkleLogService(services.node, services.members, services.consignments)
+    rewritten = Checkpointer(services.node, merkle_log, contract, 1, 0)
+    with services.merkle_log.lock:
+        leaves = list(services.merkle_log.tree().leaves)
     leaves[1] = leaf_hash(b"rewritten history")
-    rewritten._tree = Tree([*leaves, leaf_hash(b"one more")])
-    before = contract.functions.latest().call()
+    merkle_log._tree = Tree([*leaves, leaf_hash(b"one more")])
+    before = contract.latest()
     with pytest.raises(RootMismatchError):
         rewritten.checkpoint()
-    assert contract.functions.latest().call() == before
+    assert contract.latest() == before
 
 
-def test_the_log_monitor_checks_every_anchored_checkpoint(keys, demo_runtime):
-    contract = demo_runtime.batch.checkpoints.address
+def test_the_log_monitor_checks_every_anchored_checkpoint(keys: Keys, demo_runtime: Runtime) -> None:
+    contract = demo_runtime.services.node.chain.checkpoint_log.address
     with LiveServer(demo_runtime) as server:
         result = subprocess.run(
             [
@@ -256,12 +266,12 @@ def test_the_log_monitor_checks_every_anchored_checkpoint(keys, demo_runtime):
             text=True,
             timeout=120,
         )
-    sizes = [c["size"] for c in demo_runtime.batch.anchored_checkpoints()]
+    sizes = [c.size for c in demo_runtime.services.node.index.checkpoints()]
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(sizes)} checkpoints, tree sizes {sizes[0]}..{sizes[-1]}" in result.stdout
 
 
-def test_the_demo_has_a_consignment_anchored_in_batches(client, keys):
+def test_the_demo_has_a_consignment_anchored_in_batches(client: TestClient, keys: Keys) -> None:
     events = client.get("/v1/consignments/CQ-DUI-2026-B001/events", headers=auth(keys, "importer")).json()
     assert len(events) == 12 and all(e["status"] == "anchored" and e["leaf_index"] is not None for e in events)
     report = client.get("/v1/consignments/CQ-DUI-2026-B001/verify", headers=auth(keys, "importer")).json()

@@ -10,19 +10,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from api.reindex import reindex
-from api.runtime import start_runtime
+from api.http.app import create_app
+from api.runtime import Runtime, start_runtime
+from api.services.reindex import reindex
 from evidence.bundle import parse_bundle, verify_bundle
 from tests.api.conftest import auth
-from tests.support import make_settings
+from tests.support import Keys, make_settings
 
 DEMO = "CQ-DUI-2026-0001"
+BATCHED_DEMO = "CQ-DUI-2026-B001"
 BIN = Path(sys.executable).parent / "borderledger"
 
 
 @pytest.fixture(scope="module")
-def bundle(client, keys) -> dict:
+def bundle(client: TestClient, keys: Keys) -> dict:
     response = client.get(f"/v1/consignments/{DEMO}/bundle", headers=auth(keys, "auditor"))
     assert response.status_code == 200
     return response.json()
@@ -34,7 +37,7 @@ def verify_file(tmp_path: Path, data: dict, *args: str) -> subprocess.CompletedP
     return subprocess.run([str(BIN), "verify-bundle", str(path), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_bundle_round_trip_offline(bundle, tmp_path: Path):
+def test_bundle_round_trip_offline(bundle, tmp_path: Path) -> None:
     assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 2
     assert len(bundle["entries"]) == 6 and bundle["chain"]["chain_id"] == 31337
     result = verify_file(tmp_path, bundle)
@@ -50,7 +53,7 @@ def test_bundle_round_trip_offline(bundle, tmp_path: Path):
     assert verify_bundle(parse_bundle(version_1)).passed
 
 
-def test_bundle_verifies_against_a_node(bundle, tmp_path: Path, demo_runtime):
+def test_bundle_verifies_against_a_node(bundle, tmp_path: Path, demo_runtime: Runtime) -> None:
     rpc = demo_runtime.node.url
     result = verify_file(tmp_path, bundle, "--rpc", rpc, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -85,29 +88,46 @@ def tampered(bundle: dict, how: str) -> dict:
         ("dropped", "seq 3: chain_link"),
     ],
 )
-def test_tampered_bundle_is_rejected_naming_the_check(bundle, tmp_path: Path, how: str, failing: str):
+def test_tampered_bundle_is_rejected_naming_the_check(bundle, tmp_path: Path, how: str, failing: str) -> None:
     result = verify_file(tmp_path, tampered(bundle, how))
     assert result.returncode == 1, result.stdout
     assert failing in result.stdout
     assert failing in verify_bundle(parse_bundle(tampered(bundle, how))).failures()
 
 
-def test_dropped_last_entry_is_caught_online(bundle, demo_runtime):
+def test_dropped_last_entry_is_caught_online(bundle, demo_runtime: Runtime) -> None:
     data = copy.deepcopy(bundle)
     data["entries"].pop()
     parsed = parse_bundle(data)
-    report = verify_bundle(parsed, demo_runtime.service.client.online_facts(parsed))
+    report = verify_bundle(parsed, demo_runtime.services.node.chain.online_facts(parsed))
     assert "chain: chain_head" in report.failures()
 
 
-def test_not_a_bundle_exits_2(tmp_path: Path):
+def test_not_a_bundle_exits_2(tmp_path: Path) -> None:
     result = verify_file(tmp_path, {"format": "something else"})
     assert result.returncode == 2 and "not a valid evidence bundle" in result.stdout
 
 
-def test_reindex_on_a_second_node_reproduces_the_report(client, keys, demo_runtime, tmp_path: Path):
-    first = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()
-    assert first["verdict"] == "passed"
+# What differs between two nodes' answers by nature: when each assembled its bundle.
+PER_NODE_BUNDLE_FIELDS = ("created_at",)
+
+
+def _comparable(bundle: dict) -> str:
+    return json.dumps({k: v for k, v in bundle.items() if k not in PER_NODE_BUNDLE_FIELDS}, sort_keys=True)
+
+
+def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
+    client: TestClient, keys: Keys, demo_runtime: Runtime, tmp_path: Path
+) -> None:
+    """Single and batched consignments alike: chain + content rebuild the index, and the
+    verification reports are identical byte for byte (bundles too, but for when each
+    node assembled its own)."""
+    references = (DEMO, BATCHED_DEMO)
+    demo_runtime.services.checkpointer.checkpoint()  # nothing left waiting for an anchor
+    auditor_headers = auth(keys, "auditor")
+    first = {r: client.get(f"/v1/consignments/{r}/verify", headers=auditor_headers).content for r in references}
+    first_bundles = {r: client.get(f"/v1/consignments/{r}/bundle", headers=auditor_headers).json() for r in references}
+    assert all(json.loads(report)["verdict"] == "passed" for report in first.values())
 
     # A second organisation: same chain, same content, an empty database.
     settings = demo_runtime.settings
@@ -119,12 +139,17 @@ def test_reindex_on_a_second_node_reproduces_the_report(client, keys, demo_runti
         )
     )
     try:
-        stats = reindex(second.service)
-        assert stats.consignments >= 1 and stats.entries >= 6
-        auditor = second.service.participant(keys["auditor"]["address"])
+        stats = reindex(second.services.node, second.services.members)
+        assert stats.consignments >= 2 and stats.entries >= 18 and stats.batched_entries >= 12
+        auditor = second.services.members.participant(keys["auditor"]["address"])
         assert auditor.keystore is None  # not custodial on this node
-        key = second.service.issue_api_key(auditor.address)
-        report = second.service.verify(second.service.authenticate(key), DEMO).to_dict()
+        key = second.services.members.issue_api_key(auditor.address)
+        with TestClient(create_app(runtime=second)) as second_client:
+            headers = {"X-API-Key": key}
+            again = {r: second_client.get(f"/v1/consignments/{r}/verify", headers=headers).content for r in references}
+            bundles = {r: second_client.get(f"/v1/consignments/{r}/bundle", headers=headers).json() for r in references}
     finally:
         second.close()
-    assert report == first
+    for reference in references:
+        assert again[reference] == first[reference], reference
+        assert _comparable(bundles[reference]) == _comparable(first_bundles[reference]), reference

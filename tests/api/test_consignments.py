@@ -1,8 +1,10 @@
 """Consignments and events end to end against the embedded anvil: allowed and refused paths."""
 
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.db import entries
+from api.index.tables import entries
+from api.runtime import Runtime
 from chain.errors import ContractRevert
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
@@ -10,11 +12,12 @@ from evidence.eip712 import Entry, sign_entry
 from evidence.event_types import EventType
 from evidence.types import ZERO_ADDRESS
 from tests.api.conftest import EVENT, auth
+from tests.support import Keys
 
 DEMO = "CQ-DUI-2026-0001"
 
 
-def test_demo_consignment_verifies(client, keys):
+def test_demo_consignment_verifies(client: TestClient, keys: Keys) -> None:
     response = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "importer"))
     assert response.status_code == 200
     report = response.json()
@@ -36,7 +39,9 @@ def test_demo_consignment_verifies(client, keys):
     assert all(c["passed"] for e in report["entries"] for c in e["checks"])
 
 
-def test_carrier_cannot_append_customs_release_at_either_layer(client, keys, demo_runtime):
+def test_carrier_cannot_append_customs_release_at_either_layer(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
     body = {"event_type": "RELEASED", "payload": EVENT}
     response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "carrier"))
     assert response.status_code == 403
@@ -44,9 +49,9 @@ def test_carrier_cannot_append_customs_release_at_either_layer(client, keys, dem
     assert "control events (RELEASED) are appended only by customs" in response.json()["message"]
 
     # The same append sent straight to the contract from the carrier's own account.
-    service = demo_runtime.service
-    carrier = service.account(service.participant(keys["carrier"]["address"]))
-    cid = service.client.consignment(bytes.fromhex(_id(client, keys)[2:]))
+    members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
+    carrier = members.account(members.participant(keys["carrier"]["address"]))
+    cid = chain.consignment(bytes.fromhex(_id(client, keys)[2:]))
     data = canonical_json(EVENT)
     entry = Entry(
         cid.id,
@@ -59,19 +64,19 @@ def test_carrier_cannot_append_customs_release_at_either_layer(client, keys, dem
         carrier.address,
     )
     try:
-        service.client.append(carrier, entry, sign_entry(entry, service.client.domain, carrier.key))
+        chain.append(carrier, entry, sign_entry(entry, chain.domain, carrier.key))
     except ContractRevert as revert:
         assert revert.error == "ConsignmentLedgerNotJurisdictionCustoms"
     else:
         raise AssertionError("the contract accepted a carrier's customs release")
-    assert service.client.head(cid.id)[0] == cid.count
+    assert chain.head(cid.id)[0] == cid.count
 
 
-def _id(client, keys) -> str:
+def _id(client: TestClient, keys: Keys) -> str:
     return client.get(f"/v1/consignments/{DEMO}", headers=auth(keys, "exporter")).json()["id"]
 
 
-def test_customs_of_destination_releases(client, keys):
+def test_customs_of_destination_releases(client: TestClient, keys: Keys) -> None:
     body = {"event_type": "RELEASED", "payload": EVENT}
     response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "customs-DE"))
     assert response.status_code == 201, response.json()
@@ -80,14 +85,14 @@ def test_customs_of_destination_releases(client, keys):
     assert entry["actor"] == keys["customs-DE"]["address"]
 
 
-def test_importer_cannot_append_custody_event(client, keys):
+def test_importer_cannot_append_custody_event(client: TestClient, keys: Keys) -> None:
     body = {"event_type": "ARRIVING", "payload": EVENT}
     response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "importer"))
     assert response.status_code == 403
     assert response.json()["rule"] == "ConsignmentLedgerNotCurrentCarrier"
 
 
-def test_auditor_reads_but_cannot_write(client, keys):
+def test_auditor_reads_but_cannot_write(client: TestClient, keys: Keys) -> None:
     assert client.get(f"/v1/consignments/{DEMO}/events", headers=auth(keys, "auditor")).status_code == 200
     body = {"event_type": "DOCUMENT_ATTACHED", "payload": EVENT}
     response = client.post(f"/v1/consignments/{DEMO}/events", json=body, headers=auth(keys, "auditor"))
@@ -95,7 +100,7 @@ def test_auditor_reads_but_cannot_write(client, keys):
     assert response.json()["rule"] == "ConsignmentLedgerNotParty"
 
 
-def test_exporter_creates_a_consignment_and_handover_moves_custody(client, keys):
+def test_exporter_creates_a_consignment_and_handover_moves_custody(client: TestClient, keys: Keys) -> None:
     body = {
         "reference": "CQ-DUI-2026-0002",
         "origin": "CN",
@@ -128,7 +133,7 @@ def test_exporter_creates_a_consignment_and_handover_moves_custody(client, keys)
     assert consignment["carrier"] == kz_carrier and consignment["entries"] == 2
 
 
-def test_carrier_cannot_open_a_consignment(client, keys):
+def test_carrier_cannot_open_a_consignment(client: TestClient, keys: Keys) -> None:
     body = {
         "reference": "X-2",
         "origin": "CN",
@@ -141,7 +146,7 @@ def test_carrier_cannot_open_a_consignment(client, keys):
     assert response.json()["rule"] == "ConsignmentLedgerMissingRole"
 
 
-def test_duplicate_reference_is_409(client, keys):
+def test_duplicate_reference_is_409(client: TestClient, keys: Keys) -> None:
     body = {
         "reference": DEMO,
         "origin": "CN",
@@ -152,7 +157,7 @@ def test_duplicate_reference_is_409(client, keys):
     assert client.post("/v1/consignments", json=body, headers=auth(keys, "exporter")).status_code == 409
 
 
-def test_visibility_by_party_jurisdiction_and_role(client, keys):
+def test_visibility_by_party_jurisdiction_and_role(client: TestClient, keys: Keys) -> None:
     other = client.post(
         "/v1/participants",
         json={"name": "Other Exporter", "legal_id": "CN-OTHER", "jurisdiction": "CN", "roles": ["EXPORTER"]},
@@ -167,30 +172,34 @@ def test_visibility_by_party_jurisdiction_and_role(client, keys):
         assert DEMO in listed, who
 
 
-def test_edited_payload_fails_only_its_payload_check(client, keys, demo_runtime):
+def test_edited_payload_fails_only_its_payload_check(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
     consignment_id = _id(client, keys)
-    with demo_runtime.engine.begin() as conn:
+    with demo_runtime.services.node.index.engine.begin() as conn:
         conn.execute(
             update(entries)
-            .where(entries.c.consignment == consignment_id, entries.c.seq == 1)
+            .where(entries.c.consignment_id == consignment_id, entries.c.seq == 1)
             .values(payload=entries.c.payload.op("||")(""))  # no-op first: the report still passes
         )
     assert client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()["verdict"] == "passed"
-    with demo_runtime.engine.begin() as conn:
-        row = conn.execute(entries.select().where(entries.c.consignment == consignment_id, entries.c.seq == 1)).first()
+    with demo_runtime.services.node.index.engine.begin() as conn:
+        row = conn.execute(
+            entries.select().where(entries.c.consignment_id == consignment_id, entries.c.seq == 1)
+        ).first()
         tampered = row.payload.replace("loading", "unloading")
         assert tampered != row.payload
         conn.execute(
-            update(entries).where(entries.c.consignment == consignment_id, entries.c.seq == 1).values(payload=tampered)
+            update(entries)
+            .where(entries.c.consignment_id == consignment_id, entries.c.seq == 1)
+            .values(payload=tampered)
         )
     report = client.get(f"/v1/consignments/{DEMO}/verify", headers=auth(keys, "auditor")).json()
     assert report["verdict"] == "failed"
     assert report["failures"] == ["seq 1: payload_hash"]
     payload_check = report["entries"][1]["checks"][0]
     assert payload_check["name"] == "payload_hash" and "payload hash mismatch" in payload_check["detail"]
-    with demo_runtime.engine.begin() as conn:
+    with demo_runtime.services.node.index.engine.begin() as conn:
         conn.execute(
             update(entries)
-            .where(entries.c.consignment == consignment_id, entries.c.seq == 1)
+            .where(entries.c.consignment_id == consignment_id, entries.c.seq == 1)
             .values(payload=row.payload)
         )

@@ -7,10 +7,13 @@ import os
 import subprocess
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from multiformats import CID
 
+from api.runtime import Runtime
 from evidence.unixfs import build_file_dag
 from tests.api.conftest import auth
+from tests.support import Keys
 
 DEMO = "CQ-DUI-2026-0001"
 
@@ -21,7 +24,7 @@ def fake_pdf(size: int) -> bytes:
     return head + os.urandom(size - len(head) - len(tail)) + tail
 
 
-def upload(client, keys, who, content, document_type="commercial_invoice", filename="invoice.pdf"):
+def upload(client: TestClient, keys: Keys, who, content, document_type="commercial_invoice", filename="invoice.pdf"):
     return client.post(
         f"/v1/consignments/{DEMO}/documents",
         params={"document_type": document_type, "filename": filename},
@@ -30,7 +33,7 @@ def upload(client, keys, who, content, document_type="commercial_invoice", filen
     )
 
 
-def test_three_mib_pdf_gets_the_cid_ipfs_add_gives(client, keys, tmp_path: Path):
+def test_three_mib_pdf_gets_the_cid_ipfs_add_gives(client: TestClient, keys: Keys, tmp_path: Path) -> None:
     pdf = fake_pdf(3 * 1024 * 1024)
     response = upload(client, keys, "exporter", pdf)
     assert response.status_code == 201, response.json()
@@ -52,10 +55,12 @@ def test_three_mib_pdf_gets_the_cid_ipfs_add_gives(client, keys, tmp_path: Path)
     assert checks["document"]["passed"] and document["cid"] in checks["document"]["detail"]
 
 
-def test_flipped_byte_in_the_store_fails_that_document_only(client, keys, demo_runtime):
+def test_flipped_byte_in_the_store_fails_that_document_only(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
     first = upload(client, keys, "importer", fake_pdf(400_000), "packing_list", "packing.pdf").json()
     second = upload(client, keys, "exporter", fake_pdf(300_000), "certificate_of_origin", "origin.pdf").json()
-    store_root = demo_runtime.service.store.root
+    store_root = demo_runtime.services.node.store.root
     # Flip one byte of the first document's first block on disk.
     downloaded = client.get(f"/v1/documents/{first['document']['cid']}", headers=auth(keys, "importer")).content
     leaf = build_file_dag(downloaded).blocks[0]
@@ -76,7 +81,7 @@ def test_flipped_byte_in_the_store_fails_that_document_only(client, keys, demo_r
     block_path.write_bytes(bytes(data))
 
 
-def test_documents_are_only_served_to_those_who_may_read_the_consignment(client, keys):
+def test_documents_are_only_served_to_those_who_may_read_the_consignment(client: TestClient, keys: Keys) -> None:
     uploaded = upload(client, keys, "exporter", fake_pdf(10_000)).json()
     other = client.post(
         "/v1/participants",
@@ -87,21 +92,21 @@ def test_documents_are_only_served_to_those_who_may_read_the_consignment(client,
     assert refused.status_code == 403 and refused.json()["rule"] == "DocumentReadAccess"
 
 
-def test_auditor_cannot_attach_documents(client, keys):
+def test_auditor_cannot_attach_documents(client: TestClient, keys: Keys) -> None:
     response = upload(client, keys, "auditor", fake_pdf(10_000))
     assert response.status_code == 403 and response.json()["rule"] == "ConsignmentLedgerNotParty"
 
 
-def test_size_limit_is_413(client, keys, demo_runtime):
-    service = demo_runtime.service
-    limit, service.max_document_bytes = service.max_document_bytes, 64 * 1024
+def test_size_limit_is_413(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
+    node = demo_runtime.services.node
+    limit, node.max_document_bytes = node.max_document_bytes, 64 * 1024
     try:
         response = upload(client, keys, "exporter", fake_pdf(64 * 1024 + 1))
     finally:
-        service.max_document_bytes = limit
+        node.max_document_bytes = limit
     assert response.status_code == 413 and "limit" in response.json()["message"]
 
 
-def test_unknown_document_type_is_422(client, keys):
+def test_unknown_document_type_is_422(client: TestClient, keys: Keys) -> None:
     response = upload(client, keys, "exporter", b"x", document_type="love_letter")
     assert response.status_code == 422

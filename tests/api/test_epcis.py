@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from epcis_event_hash_generator.events_from_file_reader import event_list_from_file
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
+from fastapi.testclient import TestClient
 
-from api.epcis.service import events_of
 from api.epcis.validate import problems_of
+from api.services.epcis import events_of
 from tests.api.conftest import auth
-from tests.support import epcis_example_files
+from tests.support import Keys, epcis_example_files
 
 FILES = epcis_example_files()
 
@@ -25,7 +26,7 @@ def example(name: str) -> Path:
 ADDED = ("bl:anchoring",)
 
 
-def open_consignment(client, keys, reference: str) -> None:
+def open_consignment(client: TestClient, keys: Keys, reference: str) -> None:
     body = {
         "reference": reference,
         "origin": "CN",
@@ -38,7 +39,7 @@ def open_consignment(client, keys, reference: str) -> None:
     assert response.status_code == 201, response.json()
 
 
-def capture(client, keys, document, who="carrier", consignment=None):
+def capture(client: TestClient, keys: Keys, document, who="carrier", consignment=None):
     params = {"consignment": consignment} if consignment else {}
     return client.post(
         "/v1/epcis/capture",
@@ -56,7 +57,7 @@ def reference_hashes(path: Path) -> list[str] | None:
 
 
 @pytest.fixture(scope="module")
-def captured(client, keys) -> dict[str, dict]:
+def captured(client: TestClient, keys: Keys) -> dict[str, dict]:
     """Every GS1 example captured into a consignment of its own."""
     assert len(FILES) == 47
     out = {}
@@ -69,7 +70,7 @@ def captured(client, keys) -> dict[str, dict]:
     return out
 
 
-def test_all_47_examples_are_captured(captured):
+def test_all_47_examples_are_captured(captured) -> None:
     assert len(captured) == 47
     for name, item in captured.items():
         document = json.loads(item["path"].read_text())
@@ -80,7 +81,7 @@ def test_all_47_examples_are_captured(captured):
     assert sum(c["result"]["duplicates"] for c in captured.values()) >= 1
 
 
-def test_each_export_validates_and_round_trips_every_field(client, keys, captured):
+def test_each_export_validates_and_round_trips_every_field(client: TestClient, keys: Keys, captured) -> None:
     for name, item in captured.items():
         exported = client.get(f"/v1/consignments/{item['reference']}/epcis", headers=auth(keys, "auditor"))
         assert exported.status_code == 200
@@ -99,7 +100,7 @@ def test_each_export_validates_and_round_trips_every_field(client, keys, capture
             assert event["bl:anchoring"]["txHash"].startswith("0x")
 
 
-def test_hash_ids_equal_the_reference_algorithm(captured):
+def test_hash_ids_equal_the_reference_algorithm(captured) -> None:
     compared = 0
     for name, item in captured.items():
         expected = reference_hashes(item["path"])
@@ -111,7 +112,7 @@ def test_hash_ids_equal_the_reference_algorithm(captured):
     assert compared >= 44
 
 
-def test_same_events_again_are_duplicates(client, keys, captured):
+def test_same_events_again_are_duplicates(client: TestClient, keys: Keys, captured) -> None:
     item = captured["Example_9.6.1-ObjectEvent.jsonld"]
     before = client.get(f"/v1/consignments/{item['reference']}", headers=auth(keys, "carrier")).json()["entries"]
     again = capture(client, keys, json.loads(item["path"].read_text()), consignment=item["reference"])
@@ -121,7 +122,7 @@ def test_same_events_again_are_duplicates(client, keys, captured):
     assert after == before
 
 
-def test_one_invalid_event_rejects_the_whole_document(client, keys):
+def test_one_invalid_event_rejects_the_whole_document(client: TestClient, keys: Keys) -> None:
     open_consignment(client, keys, "EPCIS-INVALID")
     document = json.loads(example("Example_9.6.1-ObjectEvent.jsonld").read_text())
     document["epcisBody"]["eventList"][1]["action"] = "TELEPORT"
@@ -134,7 +135,7 @@ def test_one_invalid_event_rejects_the_whole_document(client, keys):
     assert head["entries"] == 0
 
 
-def test_biz_transaction_maps_events_and_biz_step_picks_the_event_type(client, keys):
+def test_biz_transaction_maps_events_and_biz_step_picks_the_event_type(client: TestClient, keys: Keys) -> None:
     open_consignment(client, keys, "BT-MAP-0001")
     event = {
         "type": "ObjectEvent",
@@ -168,7 +169,7 @@ def test_biz_transaction_maps_events_and_biz_step_picks_the_event_type(client, k
     assert refused.status_code == 422 and "no consignment" in refused.json()["message"]
 
 
-def test_query_filters(client, keys):
+def test_query_filters(client: TestClient, keys: Keys) -> None:
     base = "/v1/consignments/BT-MAP-0001/epcis"
     headers = auth(keys, "auditor")
     assert len(client.get(base, headers=headers).json()["epcisBody"]["eventList"]) == 3
@@ -182,7 +183,7 @@ def test_query_filters(client, keys):
     assert none == []
 
 
-def test_auditor_cannot_capture_and_nothing_is_appended(client, keys):
+def test_auditor_cannot_capture_and_nothing_is_appended(client: TestClient, keys: Keys) -> None:
     document = json.loads(example("Example_9.6.2-ObjectEvent.jsonld").read_text())
     open_consignment(client, keys, "EPCIS-AUDITOR")
     response = capture(client, keys, document, who="auditor", consignment="EPCIS-AUDITOR")
@@ -190,7 +191,7 @@ def test_auditor_cannot_capture_and_nothing_is_appended(client, keys):
     assert client.get("/v1/consignments/EPCIS-AUDITOR", headers=auth(keys, "carrier")).json()["entries"] == 0
 
 
-def test_demo_consignment_exports_schema_valid(client, keys):
+def test_demo_consignment_exports_schema_valid(client: TestClient, keys: Keys) -> None:
     document = client.get("/v1/consignments/CQ-DUI-2026-0001/epcis", headers=auth(keys, "auditor")).json()
     assert problems_of(document) == []
     assert len(document["epcisBody"]["eventList"]) == 6

@@ -6,11 +6,13 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.http.app import create_app
+from api.runtime import Runtime
 from tests.api.conftest import EVENT, auth
+from tests.support import Keys
 
 
-def test_rate_limit_answers_429_per_key(demo_runtime, keys):
+def test_rate_limit_answers_429_per_key(demo_runtime: Runtime, keys: Keys) -> None:
     settings = demo_runtime.settings.model_copy(update={"rate_limit_per_second": 1.0, "rate_limit_burst": 3})
     with TestClient(create_app(settings=settings, runtime=demo_runtime)) as limited:
         answers = [limited.get("/v1/participants/me", headers=auth(keys, "auditor")).status_code for _ in range(5)]
@@ -22,7 +24,7 @@ def test_rate_limit_answers_429_per_key(demo_runtime, keys):
         assert limited.get("/v1/participants/me", headers=auth(keys, "importer")).status_code == 200
 
 
-def test_same_idempotency_key_gives_the_same_entry_once(client, keys):
+def test_same_idempotency_key_gives_the_same_entry_once(client: TestClient, keys: Keys) -> None:
     key = str(uuid.uuid4())
     headers = {**auth(keys, "customs-KZ"), "Idempotency-Key": key}
     body = {"event_type": "INSPECTED", "payload": EVENT}
@@ -35,7 +37,7 @@ def test_same_idempotency_key_gives_the_same_entry_once(client, keys):
     assert sum(e["entry_hash"] == first.json()["entry_hash"] for e in events) == 1
 
 
-def test_idempotency_key_reused_for_another_request_is_refused(client, keys):
+def test_idempotency_key_reused_for_another_request_is_refused(client: TestClient, keys: Keys) -> None:
     key = str(uuid.uuid4())
     headers = {**auth(keys, "customs-KZ"), "Idempotency-Key": key}
     first = client.post(
@@ -48,7 +50,7 @@ def test_idempotency_key_reused_for_another_request_is_refused(client, keys):
     assert other.status_code == 422 and other.json()["rule"] == "IdempotencyKeyReused"
 
 
-def test_idempotent_consignment_creation(client, keys):
+def test_idempotent_consignment_creation(client: TestClient, keys: Keys) -> None:
     headers = {**auth(keys, "exporter"), "Idempotency-Key": str(uuid.uuid4())}
     body = {
         "reference": "IDEM-0001",

@@ -1,34 +1,38 @@
 """Participants and governance through the API, checked against the registry on chain."""
 
+from fastapi.testclient import TestClient
+
+from api.runtime import Runtime
 from tests.api.conftest import auth
+from tests.support import Keys
 
 
-def test_customs_admits_operator_of_own_jurisdiction(client, keys, demo_runtime):
+def test_customs_admits_operator_of_own_jurisdiction(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
     body = {"name": "Xi'an Freight", "legal_id": "CN-XF-1", "jurisdiction": "CN", "roles": ["CARRIER"]}
     response = client.post("/v1/participants", json=body, headers=auth(keys, "customs-CN"))
     assert response.status_code == 201, response.json()
     created = response.json()
     assert created["participant"]["status"] == "active" and created["participant"]["roles"] == ["CARRIER"]
-    assert demo_runtime.service.client.member(created["participant"]["address"]).status == "active"
+    assert demo_runtime.services.node.chain.member(created["participant"]["address"]).status == "active"
     me = client.get("/v1/participants/me", headers={"X-API-Key": created["api_key"]})
     assert me.status_code == 200 and me.json()["name"] == "Xi'an Freight"
 
 
-def test_customs_cannot_admit_operator_of_another_jurisdiction(client, keys):
+def test_customs_cannot_admit_operator_of_another_jurisdiction(client: TestClient, keys: Keys) -> None:
     body = {"name": "Berlin Trade", "legal_id": "DE-BT", "jurisdiction": "DE", "roles": ["EXPORTER"]}
     response = client.post("/v1/participants", json=body, headers=auth(keys, "customs-CN"))
     assert response.status_code == 403
     assert response.json()["rule"] == "ConsortiumRegistryForeignJurisdiction"
 
 
-def test_operator_cannot_register_members(client, keys):
+def test_operator_cannot_register_members(client: TestClient, keys: Keys) -> None:
     body = {"name": "Shadow Co", "legal_id": "CN-S", "jurisdiction": "CN", "roles": ["EXPORTER"]}
     response = client.post("/v1/participants", json=body, headers=auth(keys, "exporter"))
     assert response.status_code == 403
     assert response.json()["rule"] == "ConsortiumRegistryMissingRole"
 
 
-def test_suspension_by_own_customs_only_and_it_blocks_appends(client, keys):
+def test_suspension_by_own_customs_only_and_it_blocks_appends(client: TestClient, keys: Keys) -> None:
     carrier = keys["carrier"]["address"]
     assert client.post(f"/v1/participants/{carrier}/suspend", headers=auth(keys, "customs-DE")).status_code == 403
     suspended = client.post(f"/v1/participants/{carrier}/suspend", headers=auth(keys, "customs-CN"))
@@ -48,7 +52,7 @@ def test_suspension_by_own_customs_only_and_it_blocks_appends(client, keys):
     assert reinstated.json()["status"] == "active"
 
 
-def test_new_customs_administration_needs_a_majority(client, keys):
+def test_new_customs_administration_needs_a_majority(client: TestClient, keys: Keys) -> None:
     body = {
         "name": "Direction générale des douanes",
         "legal_id": "FR-DGDDI",
@@ -71,7 +75,7 @@ def test_new_customs_administration_needs_a_majority(client, keys):
     assert client.get("/v1/participants/me", headers=fr_key).json()["status"] == "active"
 
 
-def test_participants_list_shows_chain_status(client, keys):
+def test_participants_list_shows_chain_status(client: TestClient, keys: Keys) -> None:
     listed = client.get("/v1/participants", headers=auth(keys, "auditor")).json()
     by_address = {p["address"]: p for p in listed}
     assert by_address[keys["customs-KZ"]["address"]]["roles"] == ["CUSTOMS"]

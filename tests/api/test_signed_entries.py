@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from eth_account import Account
+from fastapi.testclient import TestClient
 
+from api.runtime import Runtime
 from chain.errors import ContractRevert
 from client.http import ClientError, LedgerClientHTTP, build_entry
 from evidence.eip712 import sign_entry
 from evidence.event_types import EventType
 from tests.api.conftest import EVENT, auth
-from tests.support import LiveServer
+from tests.support import Keys, LiveServer
 
 REFERENCE = "CQ-DUI-2026-0100"
 
 
 @pytest.fixture(scope="module")
-def server(demo_runtime) -> Iterator[LiveServer]:
+def server(demo_runtime: Runtime) -> Iterator[LiveServer]:
     with LiveServer(demo_runtime) as live:
         yield live
 
 
 @pytest.fixture(scope="module")
-def own_key_carrier(client, keys):
+def own_key_carrier(client: TestClient, keys: Keys):
     """A carrier that holds its own key, registered by CN customs, carrying a new consignment."""
     account = Account.create()
     registered = client.post(
@@ -56,19 +59,21 @@ def own_key_carrier(client, keys):
     return account, registered.json()["api_key"]
 
 
-def test_client_signed_entry_is_on_chain_with_the_clients_address(server, own_key_carrier, demo_runtime):
+def test_client_signed_entry_is_on_chain_with_the_clients_address(
+    server: LiveServer, own_key_carrier, demo_runtime: Runtime
+) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     entry = client.append(REFERENCE, "LOADING", EVENT)
     assert entry["actor"] == account.address and entry["status"] == "anchored"
-    service = demo_runtime.service
-    record = service.client.record(bytes.fromhex(client.head(REFERENCE)["consignment"][2:]), entry["seq"])
+    node = demo_runtime.services.node
+    record = node.chain.record(bytes.fromhex(client.head(REFERENCE)["consignment"][2:]), entry["seq"])
     assert record.actor == account.address
-    tx = service.client.w3.eth.get_transaction(entry["tx_hash"])
-    assert tx["from"] == service.relayer.address  # the node relayed, the client signed
+    tx = node.chain.w3.eth.get_transaction(entry["tx_hash"])
+    assert tx["from"] == node.relayer.address  # the node relayed, the client signed
 
 
-def test_the_same_signed_entry_twice_is_refused(server, own_key_carrier):
+def test_the_same_signed_entry_twice_is_refused(server: LiveServer, own_key_carrier) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     signed = client.sign(REFERENCE, EventType.DEPARTING, {**EVENT, "eventTime": "2026-11-07T11:00:00+01:00"})
@@ -79,23 +84,27 @@ def test_the_same_signed_entry_twice_is_refused(server, own_key_carrier):
     assert client.head(REFERENCE)["seq"] == first["seq"] + 1
 
 
-def test_a_signature_by_another_key_is_refused_by_api_and_contract(server, own_key_carrier, demo_runtime):
+def test_a_signature_by_another_key_is_refused_by_api_and_contract(
+    server: LiveServer, own_key_carrier, demo_runtime: Runtime
+) -> None:
     account, api_key = own_key_carrier
     impostor = LedgerClientHTTP(server.url, api_key, Account.create().key)  # right API key, wrong signing key
     with pytest.raises(ClientError) as caught:
         impostor.append(REFERENCE, "ARRIVING", EVENT)
     assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerInvalidSigner"
 
-    service = demo_runtime.service
+    node = demo_runtime.services.node
     head = LedgerClientHTTP(server.url, api_key, account.key).head(REFERENCE)
     entry, domain = build_entry(head, account.address, EventType.ARRIVING, EVENT, None)
     forged = sign_entry(entry, domain, Account.create().key)
     with pytest.raises(ContractRevert) as reverted:
-        service.client.append(service.relayer, entry, forged)
+        node.chain.append(node.relayer, entry, forged)
     assert reverted.value.error == "ConsignmentLedgerInvalidSigner"
 
 
-def test_high_s_signature_is_refused_by_api_and_contract(server, own_key_carrier, demo_runtime):
+def test_high_s_signature_is_refused_by_api_and_contract(
+    server: LiveServer, own_key_carrier, demo_runtime: Runtime
+) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     signed = client.sign(REFERENCE, EventType.ARRIVING, EVENT)
@@ -106,14 +115,14 @@ def test_high_s_signature_is_refused_by_api_and_contract(server, own_key_carrier
         client.submit(REFERENCE, {**signed, "signature": "0x" + high_s.hex()})
     assert caught.value.status == 422 and "malleable" in str(caught.value)
 
-    service = demo_runtime.service
+    node = demo_runtime.services.node
     entry, _ = build_entry(client.head(REFERENCE), account.address, EventType.ARRIVING, EVENT, None)
     with pytest.raises(ContractRevert) as reverted:
-        service.client.append(service.relayer, entry, high_s)
+        node.chain.append(node.relayer, entry, high_s)
     assert reverted.value.error == "ECDSAInvalidSignatureS"
 
 
-def test_signed_entry_must_follow_the_role_rules(server, own_key_carrier):
+def test_signed_entry_must_follow_the_role_rules(server: LiveServer, own_key_carrier) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     with pytest.raises(ClientError) as caught:
@@ -121,7 +130,7 @@ def test_signed_entry_must_follow_the_role_rules(server, own_key_carrier):
     assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
 
 
-def test_client_attaches_a_document_it_signs_itself(server, own_key_carrier, tmp_path):
+def test_client_attaches_a_document_it_signs_itself(server: LiveServer, own_key_carrier, tmp_path: Path) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     path = tmp_path / "cim-note.pdf"
@@ -131,7 +140,7 @@ def test_client_attaches_a_document_it_signs_itself(server, own_key_carrier, tmp
     assert entry["payload"]["bl:document"]["filename"] == "cim-note.pdf"
 
 
-def test_custodial_member_cannot_be_impersonated_by_a_client_key(server, keys):
+def test_custodial_member_cannot_be_impersonated_by_a_client_key(server: LiveServer, keys: Keys) -> None:
     client = LedgerClientHTTP(server.url, keys["carrier"]["api_key"], Account.create().key)
     with pytest.raises(ClientError) as caught:
         client.append("CQ-DUI-2026-0001", "ARRIVING", EVENT)

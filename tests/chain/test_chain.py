@@ -47,7 +47,7 @@ def make_entry(client: LedgerClient, reference_id: bytes, actor: str, event: Eve
     return Entry(reference_id, count, head, event.type_id, payload_hash(data), payload_cid(data), ZERO_ADDRESS, actor)
 
 
-def test_manifest_round_trip_and_chain_check(consortium, tmp_path: Path, anvil: AnvilNode):
+def test_manifest_round_trip_and_chain_check(consortium, tmp_path: Path, anvil: AnvilNode) -> None:
     client, _ = consortium
     path = tmp_path / "deployment.json"
     write_manifest(client.manifest, path)
@@ -57,7 +57,7 @@ def test_manifest_round_trip_and_chain_check(consortium, tmp_path: Path, anvil: 
     assert loaded.registry.block < loaded.ledger.block
 
 
-def test_manifest_of_another_chain_is_refused(consortium, tmp_path: Path):
+def test_manifest_of_another_chain_is_refused(consortium, tmp_path: Path) -> None:
     client, _ = consortium
     path = tmp_path / "deployment.json"
     data = client.manifest.to_json()
@@ -67,7 +67,7 @@ def test_manifest_of_another_chain_is_refused(consortium, tmp_path: Path):
         load_manifest(path, client.w3)
 
 
-def test_manifest_without_code_is_refused(tmp_path: Path, consortium):
+def test_manifest_without_code_is_refused(tmp_path: Path, consortium) -> None:
     client, _ = consortium
     with AnvilNode() as fresh:
         path = tmp_path / "deployment.json"
@@ -76,7 +76,7 @@ def test_manifest_without_code_is_refused(tmp_path: Path, consortium):
             load_manifest(path, connect(fresh.url))
 
 
-def test_contract_and_evidence_compute_the_same_entry_hash(consortium):
+def test_contract_and_evidence_compute_the_same_entry_hash(consortium) -> None:
     client, people = consortium
     entry = Entry(
         b"\x05" * 32,
@@ -91,7 +91,7 @@ def test_contract_and_evidence_compute_the_same_entry_hash(consortium):
     assert client.hash_entry(entry) == entry_hash(entry, client.domain)
 
 
-def test_revert_is_decoded_to_the_custom_error(consortium):
+def test_revert_is_decoded_to_the_custom_error(consortium) -> None:
     client, people = consortium
     with pytest.raises(ContractRevert) as caught:
         client.admit_operator(people["cn"], Account.create().address, [Role.IMPORTER], "DE", "X", "Y")
@@ -99,7 +99,7 @@ def test_revert_is_decoded_to_the_custom_error(consortium):
     assert caught.value.args_by_name["callerJurisdiction"] == "CN"
 
 
-def test_append_and_read_back_the_record(consortium):
+def test_append_and_read_back_the_record(consortium) -> None:
     client, people = consortium
     cid, _ = client.create_consignment(
         people["exporter"], "CHAIN-T-1", "CN", "DE", [], people["importer"].address, people["carrier"].address
@@ -113,7 +113,7 @@ def test_append_and_read_back_the_record(consortium):
     assert client.head(cid) == (1, result.entry_hash)
 
 
-def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium):
+def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium) -> None:
     """One relayer account sends 50 transactions at once: nonces never collide or skip."""
     client, people = consortium
     relayer, carrier = people["exporter"], people["carrier"]
@@ -134,7 +134,7 @@ def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium):
     assert nonces == list(range(nonces[0], nonces[0] + 50))
 
 
-def test_stale_head_reverts_with_its_custom_error(consortium):
+def test_stale_head_reverts_with_its_custom_error(consortium) -> None:
     client, people = consortium
     cid, _ = client.create_consignment(
         people["exporter"], "CHAIN-T-2", "CN", "DE", [], people["importer"].address, people["carrier"].address

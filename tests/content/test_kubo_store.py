@@ -25,7 +25,7 @@ def kubo():
         pytest.skip(f"no kubo daemon reachable at {ADDRESS} ({exc}); set BORDERLEDGER_TEST_IPFS_API to run")
 
 
-def test_add_pins_and_cat_verifies(kubo):
+def test_add_pins_and_cat_verifies(kubo) -> None:
     content = os.urandom(1_000_000)
     stored = kubo.add(content)
     assert stored == describe(content)
@@ -33,6 +33,6 @@ def test_add_pins_and_cat_verifies(kubo):
     assert kubo.cat(stored.cid_v1) == content
 
 
-def test_raw_block_put_and_get(kubo):
+def test_raw_block_put_and_get(kubo) -> None:
     cid = kubo.put_raw(b'{"type":"ObjectEvent"}')
     assert kubo.get_raw(cid) == b'{"type":"ObjectEvent"}'

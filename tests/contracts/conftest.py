@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import brownie
 import pytest
@@ -28,25 +29,25 @@ def reverts(error: str) -> brownie.test.managers.runner.RevertContextManager:
 
 
 @pytest.fixture(autouse=True)
-def isolation(fn_isolation):
+def isolation(fn_isolation: Any) -> None:
     """Every test starts from the module's deployed state."""
 
 
-def _member(accounts):
+def _member(accounts: Any) -> Any:
     account = accounts.add()
     accounts[0].transfer(account, "1 ether")
     return account
 
 
 @pytest.fixture(scope="module")
-def people(accounts):
+def people(accounts: Any) -> Any:
     """Named local accounts (with private keys, for EIP-712 signatures)."""
     names = ["cn", "kz", "de", "fr", "exporter", "importer", "carrier", "carrier2", "auditor", "outsider", "exporter2"]
     return {name: _member(accounts) for name in names}
 
 
 @pytest.fixture(scope="module")
-def registry(ConsortiumRegistry, accounts, people):
+def registry(ConsortiumRegistry: Any, accounts: Any, people: Any) -> Any:
     customs = [people["cn"], people["kz"], people["de"]]
     return ConsortiumRegistry.deploy(
         customs,
@@ -58,7 +59,7 @@ def registry(ConsortiumRegistry, accounts, people):
 
 
 @pytest.fixture(scope="module")
-def ledger(ConsignmentLedger, registry, accounts, people):
+def ledger(ConsignmentLedger: Any, registry: Any, accounts: Any, people: Any) -> Any:
     p = people
     registry.admitOperator(p["exporter"], [Role.EXPORTER.role_id], b"CN", "CN-EXP", "Exporter", {"from": p["cn"]})
     registry.admitOperator(p["exporter2"], [Role.EXPORTER.role_id], b"CN", "CN-EXP2", "Exporter 2", {"from": p["cn"]})
@@ -70,7 +71,7 @@ def ledger(ConsignmentLedger, registry, accounts, people):
 
 
 @pytest.fixture(scope="module")
-def consignment(ledger, people):
+def consignment(ledger: Any, people: Any) -> Any:
     """A consignment CN → DE through KZ; returns its id."""
     p = people
     tx = ledger.createConsignment(
@@ -80,10 +81,18 @@ def consignment(ledger, people):
 
 
 @pytest.fixture(scope="module")
-def append(ledger, consignment, chain):
+def append(ledger: Any, consignment: Any, chain: Any) -> Any:
     """append(actor, event_type, relayer=None, next_carrier=None, seq=None, prev=None, signer=None)."""
 
-    def _append(actor, event_type, relayer=None, next_carrier=None, seq=None, prev=None, signer=None):
+    def _append(
+        actor: Any,
+        event_type: Any,
+        relayer: Any = None,
+        next_carrier: Any = None,
+        seq: Any = None,
+        prev: Any = None,
+        signer: Any = None,
+    ) -> Any:
         count, head = ledger.head(consignment)
         entry = Entry(
             consignment=bytes(consignment),

@@ -1,5 +1,7 @@
 """CheckpointLog: only the anchor role submits; tree sizes strictly increase."""
 
+from typing import Any
+
 import pytest
 from brownie import CheckpointLog
 from conftest import reverts
@@ -7,29 +9,31 @@ from conftest import reverts
 from evidence.roles import Role
 
 ROOT = b"\x07" * 32
+SEGMENT = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
 
 @pytest.fixture(scope="module")
-def checkpoints(registry, accounts, people):
+def checkpoints(registry: Any, accounts: Any, people: Any) -> Any:
     registry.admitOperator(
         people["outsider"], [Role.ANCHOR.role_id], b"CN", "CN-NODE", "CN node", {"from": people["cn"]}
     )
     return CheckpointLog.deploy(registry, {"from": accounts[0]})
 
 
-def test_anchor_submits_and_sizes_increase(checkpoints, people):
-    tx = checkpoints.submitCheckpoint(10, ROOT, {"from": people["outsider"]})
+def test_anchor_submits_and_sizes_increase(checkpoints: Any, people: Any) -> None:
+    tx = checkpoints.submitCheckpoint(10, ROOT, SEGMENT, {"from": people["outsider"]})
     assert tx.events["CheckpointAnchored"]["size"] == 10
+    assert tx.events["CheckpointAnchored"]["leavesCid"] == SEGMENT
     assert checkpoints.latest()[0] == 10
     with reverts("CheckpointLogSizeNotIncreasing"):
-        checkpoints.submitCheckpoint(10, ROOT, {"from": people["outsider"]})
-    checkpoints.submitCheckpoint(11, ROOT, {"from": people["outsider"]})
+        checkpoints.submitCheckpoint(10, ROOT, SEGMENT, {"from": people["outsider"]})
+    checkpoints.submitCheckpoint(11, ROOT, SEGMENT, {"from": people["outsider"]})
     assert checkpoints.checkpointCount() == 2
 
 
-def test_others_cannot_submit(checkpoints, people):
+def test_others_cannot_submit(checkpoints: Any, people: Any) -> None:
     with reverts("CheckpointLogNotAnchor"):
-        checkpoints.submitCheckpoint(1, ROOT, {"from": people["cn"]})
+        checkpoints.submitCheckpoint(1, ROOT, SEGMENT, {"from": people["cn"]})
     with reverts("CheckpointLogNotAnchor"):
-        checkpoints.submitCheckpoint(1, ROOT, {"from": people["exporter"]})
+        checkpoints.submitCheckpoint(1, ROOT, SEGMENT, {"from": people["exporter"]})
     assert checkpoints.checkpointCount() == 0

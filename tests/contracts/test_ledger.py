@@ -1,5 +1,7 @@
 """ConsignmentLedger: who may append what, the hash chain, signatures and handovers."""
 
+from typing import Any
+
 from conftest import reverts
 
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
@@ -9,28 +11,28 @@ from evidence.roles import Role
 ZERO32 = b"\x00" * 32
 
 
-def test_exporter_creates_consignment(ledger, consignment, people):
+def test_exporter_creates_consignment(ledger: Any, consignment: Any, people: Any) -> None:
     c = ledger.consignment(consignment)
     assert c[0] == people["exporter"] and c[1] == people["importer"] and c[2] == people["carrier"]
     count, head = ledger.head(consignment)
     assert count == 0 and head == "0x" + "00" * 32
 
 
-def test_non_exporter_cannot_create_consignment(ledger, people):
+def test_non_exporter_cannot_create_consignment(ledger: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerMissingRole"):
         ledger.createConsignment(
             "X-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["carrier"]}
         )
 
 
-def test_duplicate_reference_is_refused(ledger, consignment, people):
+def test_duplicate_reference_is_refused(ledger: Any, consignment: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerAlreadyExists"):
         ledger.createConsignment(
             "CQ-DUI-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["exporter2"]}
         )
 
 
-def test_carrier_appends_custody_event(append, ledger, consignment, people):
+def test_carrier_appends_custody_event(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     tx = append(people["carrier"], "LOADING")
     assert tx.events["EventAppended"]["seq"] == 0
     record = ledger.entryAt(consignment, 0)
@@ -38,20 +40,22 @@ def test_carrier_appends_custody_event(append, ledger, consignment, people):
     assert ledger.head(consignment)[0] == 1
 
 
-def test_carrier_cannot_append_customs_release(append, ledger, consignment, people):
+def test_carrier_cannot_append_customs_release(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
         append(people["carrier"], "RELEASED")
     assert ledger.head(consignment)[0] == 0
 
 
-def test_origin_and_transit_customs_append_controls(append, ledger, consignment, people):
+def test_origin_and_transit_customs_append_controls(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     append(people["cn"], "SEAL_VERIFIED")
     append(people["kz"], "INSPECTED")
     append(people["de"], "RELEASED")
     assert ledger.head(consignment)[0] == 3
 
 
-def test_customs_of_other_jurisdiction_cannot_append_controls(append, registry, ledger, consignment, people):
+def test_customs_of_other_jurisdiction_cannot_append_controls(
+    append: Any, registry: Any, ledger: Any, consignment: Any, people: Any
+) -> None:
     tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR", "French Customs", {"from": people["cn"]})
     registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})
     with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
@@ -59,7 +63,7 @@ def test_customs_of_other_jurisdiction_cannot_append_controls(append, registry, 
     assert ledger.head(consignment)[0] == 0
 
 
-def test_declarant_rules(append, ledger, consignment, people):
+def test_declarant_rules(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     append(people["exporter"], "DECLARATION")
     append(people["importer"], "DECLARATION")
     with reverts("ConsignmentLedgerNotDeclarant"):
@@ -67,12 +71,12 @@ def test_declarant_rules(append, ledger, consignment, people):
     assert ledger.head(consignment)[0] == 2
 
 
-def test_customs_cannot_declare_on_behalf_of_traders(append, people):
+def test_customs_cannot_declare_on_behalf_of_traders(append: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerNotDeclarant"):
         append(people["cn"], "DECLARATION")
 
 
-def test_parties_attach_documents_outsiders_cannot(append, ledger, consignment, people):
+def test_parties_attach_documents_outsiders_cannot(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     append(people["importer"], "DOCUMENT_ATTACHED")
     append(people["kz"], "DOCUMENT_ATTACHED")
     with reverts("ConsignmentLedgerNotParty"):
@@ -80,37 +84,39 @@ def test_parties_attach_documents_outsiders_cannot(append, ledger, consignment, 
     assert ledger.head(consignment)[0] == 2
 
 
-def test_auditor_cannot_append(append, people):
+def test_auditor_cannot_append(append: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerNotParty"):
         append(people["auditor"], "DOCUMENT_ATTACHED")
 
 
-def test_stale_seq_is_refused(append, ledger, consignment, people):
+def test_stale_seq_is_refused(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     append(people["carrier"], "LOADING")
     with reverts("ConsignmentLedgerStaleHead"):
         append(people["carrier"], "DEPARTING", seq=0, prev=ZERO32)
     assert ledger.head(consignment)[0] == 1
 
 
-def test_forked_prev_hash_is_refused(append, ledger, consignment, people):
+def test_forked_prev_hash_is_refused(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     append(people["carrier"], "LOADING")
     with reverts("ConsignmentLedgerStaleHead"):
         append(people["carrier"], "DEPARTING", prev=b"\x22" * 32)
     assert ledger.head(consignment)[0] == 1
 
 
-def test_signature_of_someone_else_is_refused(append, ledger, consignment, people):
+def test_signature_of_someone_else_is_refused(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerInvalidSigner"):
         append(people["carrier"], "LOADING", signer=people["exporter"])
     assert ledger.head(consignment)[0] == 0
 
 
-def test_member_may_relay_anothers_signed_entry(append, ledger, consignment, people):
+def test_member_may_relay_anothers_signed_entry(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     tx = append(people["carrier"], "LOADING", relayer=people["exporter"])
     assert tx.events["EventAppended"]["actor"] == people["carrier"]
 
 
-def test_anyone_may_relay_but_only_the_signers_rights_count(append, ledger, consignment, people):
+def test_anyone_may_relay_but_only_the_signers_rights_count(
+    append: Any, ledger: Any, consignment: Any, people: Any
+) -> None:
     tx = append(people["carrier"], "LOADING", relayer=people["outsider"])
     assert tx.events["EventAppended"]["actor"] == people["carrier"]
     with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
@@ -118,7 +124,7 @@ def test_anyone_may_relay_but_only_the_signers_rights_count(append, ledger, cons
     assert ledger.head(consignment)[0] == 1
 
 
-def test_malleable_high_s_signature_is_refused(ledger, consignment, people, chain):
+def test_malleable_high_s_signature_is_refused(ledger: Any, consignment: Any, people: Any, chain: Any) -> None:
     count, head = ledger.head(consignment)
     entry = Entry(
         bytes(consignment),
@@ -139,7 +145,7 @@ def test_malleable_high_s_signature_is_refused(ledger, consignment, people, chai
     assert ledger.head(consignment)[0] == 0
 
 
-def test_handover_moves_custody(append, ledger, consignment, people):
+def test_handover_moves_custody(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
     tx = append(people["carrier"], "HANDOVER", next_carrier=people["carrier2"])
     assert tx.events["CustodyTransferred"]["to"] == people["carrier2"]
     append(people["carrier2"], "ARRIVING")
@@ -149,19 +155,21 @@ def test_handover_moves_custody(append, ledger, consignment, people):
     assert ledger.head(consignment)[0] == 2
 
 
-def test_handover_must_name_an_active_carrier(append, people):
+def test_handover_must_name_an_active_carrier(append: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerInvalidNextCarrier"):
         append(people["carrier"], "HANDOVER")
     with reverts("ConsignmentLedgerInvalidNextCarrier"):
         append(people["carrier"], "HANDOVER", next_carrier=people["importer"])
 
 
-def test_only_handover_names_a_next_carrier(append, people):
+def test_only_handover_names_a_next_carrier(append: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerInvalidNextCarrier"):
         append(people["carrier"], "LOADING", next_carrier=people["carrier2"])
 
 
-def test_suspended_carrier_cannot_append(append, registry, ledger, consignment, people):
+def test_suspended_carrier_cannot_append(
+    append: Any, registry: Any, ledger: Any, consignment: Any, people: Any
+) -> None:
     registry.suspendMember(people["carrier"], {"from": people["cn"]})
     with reverts("ConsignmentLedgerInactiveActor"):
         append(people["carrier"], "LOADING", relayer=people["exporter"])
@@ -170,7 +178,9 @@ def test_suspended_carrier_cannot_append(append, registry, ledger, consignment, 
     assert ledger.head(consignment)[0] == 1
 
 
-def test_contract_and_python_compute_the_same_entry_hash(ledger, consignment, people, chain):
+def test_contract_and_python_compute_the_same_entry_hash(
+    ledger: Any, consignment: Any, people: Any, chain: Any
+) -> None:
     entry = Entry(
         consignment=bytes(consignment),
         seq=7,
@@ -184,5 +194,5 @@ def test_contract_and_python_compute_the_same_entry_hash(ledger, consignment, pe
     assert bytes(ledger.hashEntry(entry.as_tuple())) == entry_hash(entry, Domain(chain.id, ledger.address))
 
 
-def test_roles_constant_matches_python(registry, people):
+def test_roles_constant_matches_python(registry: Any, people: Any) -> None:
     assert registry.rolesOf(people["cn"])[0] == "0x" + Role.CUSTOMS.role_id.hex()

@@ -1,5 +1,7 @@
 """ConsortiumRegistry: bootstrap, operator admission by jurisdiction, suspension, governance."""
 
+from typing import Any
+
 from brownie import ConsortiumRegistry, accounts
 from conftest import reverts
 
@@ -10,52 +12,52 @@ EXPORTER = Role.EXPORTER.role_id
 CARRIER = Role.CARRIER.role_id
 
 
-def test_bootstrap_admits_active_customs(registry, people):
+def test_bootstrap_admits_active_customs(registry: Any, people: Any) -> None:
     assert registry.hasActiveRole(CUSTOMS, people["cn"])
     assert registry.member(people["de"])[0] == "0x4445"  # "DE"
     assert registry.activeCustomsCount() == 3
 
 
-def test_constructor_rejects_zero_address():
+def test_constructor_rejects_zero_address() -> None:
     with reverts("ConsortiumRegistryZeroAddress"):
         ConsortiumRegistry.deploy(["0x" + "00" * 20], [b"CN"], ["x"], ["y"], {"from": accounts[0]})
 
 
-def test_constructor_rejects_empty_bootstrap():
+def test_constructor_rejects_empty_bootstrap() -> None:
     with reverts("ConsortiumRegistryBadBootstrap"):
         ConsortiumRegistry.deploy([], [], [], [], {"from": accounts[0]})
 
 
-def test_customs_admits_operator_of_own_jurisdiction(registry, people):
+def test_customs_admits_operator_of_own_jurisdiction(registry: Any, people: Any) -> None:
     tx = registry.admitOperator(people["outsider"], [EXPORTER], b"CN", "CN-1", "Trader", {"from": people["cn"]})
     assert registry.hasActiveRole(EXPORTER, people["outsider"])
     assert tx.events["MemberAdmitted"]["account"] == people["outsider"]
 
 
-def test_customs_cannot_admit_operator_of_other_jurisdiction(registry, people):
+def test_customs_cannot_admit_operator_of_other_jurisdiction(registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryForeignJurisdiction"):
         registry.admitOperator(people["outsider"], [EXPORTER], b"DE", "DE-1", "Trader", {"from": people["cn"]})
     assert not registry.hasActiveRole(EXPORTER, people["outsider"])
 
 
-def test_non_customs_cannot_admit(ledger, registry, people):
+def test_non_customs_cannot_admit(ledger: Any, registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryMissingRole"):
         registry.admitOperator(people["outsider"], [EXPORTER], b"CN", "CN-1", "Trader", {"from": people["exporter"]})
     assert registry.member(people["outsider"])[1] == 0
 
 
-def test_customs_role_cannot_be_granted_to_an_operator(registry, people):
+def test_customs_role_cannot_be_granted_to_an_operator(registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryInvalidOperatorRole"):
         registry.admitOperator(people["outsider"], [CUSTOMS], b"CN", "CN-1", "Fake customs", {"from": people["cn"]})
     assert not registry.hasActiveRole(CUSTOMS, people["outsider"])
 
 
-def test_invalid_jurisdiction_is_refused(registry, people):
+def test_invalid_jurisdiction_is_refused(registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryInvalidJurisdiction"):
         registry.admitOperator(people["outsider"], [EXPORTER], b"cn", "CN-1", "Trader", {"from": people["cn"]})
 
 
-def test_suspend_and_reinstate_own_operator(ledger, registry, people):
+def test_suspend_and_reinstate_own_operator(ledger: Any, registry: Any, people: Any) -> None:
     tx = registry.suspendMember(people["exporter"], {"from": people["cn"]})
     assert "MemberSuspended" in tx.events
     assert not registry.hasActiveRole(EXPORTER, people["exporter"])
@@ -63,19 +65,19 @@ def test_suspend_and_reinstate_own_operator(ledger, registry, people):
     assert registry.hasActiveRole(EXPORTER, people["exporter"])
 
 
-def test_cannot_suspend_operator_of_other_jurisdiction(ledger, registry, people):
+def test_cannot_suspend_operator_of_other_jurisdiction(ledger: Any, registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryForeignJurisdiction"):
         registry.suspendMember(people["exporter"], {"from": people["de"]})
     assert registry.isActive(people["exporter"])
 
 
-def test_customs_cannot_be_suspended_outside_governance(registry, people):
+def test_customs_cannot_be_suspended_outside_governance(registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryCustomsNeedsGovernance"):
         registry.suspendMember(people["kz"], {"from": people["cn"]})
     assert registry.isActive(people["kz"])
 
 
-def test_customs_admission_needs_a_majority(registry, people):
+def test_customs_admission_needs_a_majority(registry: Any, people: Any) -> None:
     tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR-DGDDI", "French Customs", {"from": people["cn"]})
     proposal_id = tx.events["CustomsProposalCreated"]["proposalId"]
     assert not registry.isActive(people["fr"])  # 1 of 3 is no majority
@@ -85,7 +87,7 @@ def test_customs_admission_needs_a_majority(registry, people):
     assert registry.activeCustomsCount() == 4
 
 
-def test_approving_twice_is_refused(registry, people):
+def test_approving_twice_is_refused(registry: Any, people: Any) -> None:
     tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR-DGDDI", "French Customs", {"from": people["cn"]})
     proposal_id = tx.events["CustomsProposalCreated"]["proposalId"]
     with reverts("ConsortiumRegistryAlreadyApproved"):
@@ -93,7 +95,7 @@ def test_approving_twice_is_refused(registry, people):
     assert not registry.isActive(people["fr"])
 
 
-def test_operators_cannot_propose_or_approve(ledger, registry, people):
+def test_operators_cannot_propose_or_approve(ledger: Any, registry: Any, people: Any) -> None:
     with reverts("ConsortiumRegistryMissingRole"):
         registry.proposeCustomsAdmission(people["fr"], b"FR", "FR", "French Customs", {"from": people["exporter"]})
     tx = registry.proposeCustomsAdmission(people["fr"], b"FR", "FR", "French Customs", {"from": people["cn"]})
@@ -102,7 +104,7 @@ def test_operators_cannot_propose_or_approve(ledger, registry, people):
     assert not registry.isActive(people["fr"])
 
 
-def test_customs_removal_by_majority(registry, people):
+def test_customs_removal_by_majority(registry: Any, people: Any) -> None:
     tx = registry.proposeCustomsRemoval(people["kz"], {"from": people["cn"]})
     registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})
     assert not registry.hasActiveRole(CUSTOMS, people["kz"])
@@ -110,7 +112,7 @@ def test_customs_removal_by_majority(registry, people):
     assert registry.activeCustomsCount() == 2
 
 
-def test_roles_are_answered_at_past_blocks(registry, people, chain):
+def test_roles_are_answered_at_past_blocks(registry: Any, people: Any, chain: Any) -> None:
     carrier = people["outsider"]
     admitted = registry.admitOperator(carrier, [CARRIER], b"CN", "CN-HIST", "History Rail", {"from": people["cn"]})
     suspended = registry.suspendMember(carrier, {"from": people["cn"]})
@@ -126,7 +128,7 @@ def test_roles_are_answered_at_past_blocks(registry, people, chain):
         registry.hadActiveRoleAt(CARRIER, carrier, chain.height + 1)
 
 
-def test_removed_customs_lose_the_role_from_the_removal_block_on(registry, people):
+def test_removed_customs_lose_the_role_from_the_removal_block_on(registry: Any, people: Any) -> None:
     bootstrapped_at = registry.tx.block_number
     proposal = registry.proposeCustomsRemoval(people["kz"], {"from": people["cn"]})
     removed = registry.approveProposal(proposal.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})

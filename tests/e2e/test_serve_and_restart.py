@@ -47,7 +47,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=60)
 
 
-def test_serve_verify_restart_keeps_everything(tmp_path: Path):
+def test_serve_verify_restart_keeps_everything(tmp_path: Path) -> None:
     port = free_port()
     server = _serve(tmp_path, port)
     try:

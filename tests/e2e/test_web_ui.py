@@ -12,11 +12,12 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
-from api.db import entries
+from api.index.tables import entries
 from api.runtime import Runtime
 from client.http import LedgerClientHTTP
 from evidence.event_types import EventType
@@ -78,12 +79,12 @@ def submit_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
     WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
 
 
-def test_wrong_key_is_refused(browser, server):
+def test_wrong_key_is_refused(browser: WebDriver, server: LiveServer) -> None:
     sign_in(browser, server, "blk_wrong")
     assert "not valid" in browser.find_element(By.ID, "signin-error").text
 
 
-def test_sign_in_open_demo_every_badge_green(browser, server, demo_runtime):
+def test_sign_in_open_demo_every_badge_green(browser: WebDriver, server: LiveServer, demo_runtime: Runtime) -> None:
     sign_in(browser, server, demo_runtime.created_keys["customs-DE"]["api_key"])
     assert browser.current_url.endswith("/ui/consignments")
     submit_and_wait(browser, By.LINK_TEXT, DEMO)
@@ -97,16 +98,17 @@ def test_sign_in_open_demo_every_badge_green(browser, server, demo_runtime):
     browser.save_screenshot(str(SCREENSHOTS / "timeline.png"))
 
 
-def test_tampered_entry_is_marked(browser, server, demo_runtime):
-    service = demo_runtime.service
-    consignment_id = service.get_consignment(
-        service.participant(demo_runtime.created_keys["auditor"]["address"]), DEMO
-    )["id"]
-    with demo_runtime.engine.begin() as conn:
-        row = conn.execute(entries.select().where(entries.c.consignment == consignment_id, entries.c.seq == 4)).first()
+def test_tampered_entry_is_marked(browser: WebDriver, server: LiveServer, demo_runtime: Runtime) -> None:
+    members = demo_runtime.services.members
+    auditor = members.participant(demo_runtime.created_keys["auditor"]["address"])
+    consignment_id = demo_runtime.services.consignments.get(auditor, DEMO)["id"]
+    with demo_runtime.services.node.index.engine.begin() as conn:
+        row = conn.execute(
+            entries.select().where(entries.c.consignment_id == consignment_id, entries.c.seq == 4)
+        ).first()
         conn.execute(
             update(entries)
-            .where(entries.c.consignment == consignment_id, entries.c.seq == 4)
+            .where(entries.c.consignment_id == consignment_id, entries.c.seq == 4)
             .values(payload=row.payload.replace("departing", "returning"))
         )
     try:
@@ -119,15 +121,15 @@ def test_tampered_entry_is_marked(browser, server, demo_runtime):
         assert "failed" in browser.find_element(By.ID, "verdict").text
         browser.save_screenshot(str(SCREENSHOTS / "timeline-tampered.png"))
     finally:
-        with demo_runtime.engine.begin() as conn:
+        with demo_runtime.services.node.index.engine.begin() as conn:
             conn.execute(
                 update(entries)
-                .where(entries.c.consignment == consignment_id, entries.c.seq == 4)
+                .where(entries.c.consignment_id == consignment_id, entries.c.seq == 4)
                 .values(payload=row.payload)
             )
 
 
-def test_aeo_recognition_lookup(browser, server):
+def test_aeo_recognition_lookup(browser: WebDriver, server: LiveServer) -> None:
     browser.get(f"{server.url}/ui/aeo")
     browser.find_element(By.ID, "certificate").send_keys("CNAEO2026000001")
     browser.find_element(By.ID, "by").send_keys("DE")
@@ -140,25 +142,27 @@ def test_aeo_recognition_lookup(browser, server):
     assert "not accepted" in browser.find_element(By.ID, "result").text
 
 
-def test_signed_out_pages_redirect_to_sign_in(browser, server):
+def test_signed_out_pages_redirect_to_sign_in(browser: WebDriver, server: LiveServer) -> None:
     submit_and_wait(browser, By.CSS_SELECTOR, "header form button")
     browser.get(f"{server.url}/ui/consignments/{DEMO}")
     assert browser.current_url.endswith("/ui/signin")
 
 
-def test_batched_entries_show_their_log_leaf_and_verify(browser, server, demo_runtime):
-    service, keys = demo_runtime.service, demo_runtime.created_keys
+def test_batched_entries_show_their_log_leaf_and_verify(
+    browser: WebDriver, server: LiveServer, demo_runtime: Runtime
+) -> None:
+    services, keys = demo_runtime.services, demo_runtime.created_keys
     account = Account.create()
-    registered = service.register_participant(
-        service.participant(keys["customs-CN"]["address"]),
+    registered = services.members.register(
+        services.members.participant(keys["customs-CN"]["address"]),
         "UI Rail",
         "CN-UI-RAIL",
         "CN",
         [Role.CARRIER],
         account.address,
     )
-    service.create_consignment(
-        service.participant(keys["exporter"]["address"]),
+    services.consignments.create(
+        services.members.participant(keys["exporter"]["address"]),
         "UI-BATCH-1",
         "CN",
         "DE",
@@ -168,7 +172,7 @@ def test_batched_entries_show_their_log_leaf_and_verify(browser, server, demo_ru
     )
     carrier = LedgerClientHTTP(server.url, registered["api_key"], account.key)
     carrier.submit_batch(carrier.sign_batch("UI-BATCH-1", [(EventType.ARRIVING, EVENT)] * 3))
-    demo_runtime.batch.checkpoint()
+    demo_runtime.services.checkpointer.checkpoint()
 
     sign_in(browser, server, keys["customs-DE"]["api_key"])
     browser.get(f"{server.url}/ui/consignments/UI-BATCH-1")

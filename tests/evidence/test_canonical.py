@@ -11,7 +11,7 @@ from evidence.cid import payload_cid
 from evidence.errors import LedgerValueError
 
 
-def test_rfc8785_section_3_2_2_sample():
+def test_rfc8785_section_3_2_2_sample() -> None:
     # The example of RFC 8785 section 3.2.2 (whitespace, escapes, numbers, literals).
     text = (
         '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],'
@@ -24,7 +24,7 @@ def test_rfc8785_section_3_2_2_sample():
     assert canonical_json(json.loads(text)) == expected.encode()
 
 
-def test_rfc8785_section_3_2_3_property_order_by_utf16_code_units():
+def test_rfc8785_section_3_2_3_property_order_by_utf16_code_units() -> None:
     value = {
         "\u20ac": "Euro Sign",
         "\r": "Carriage Return",
@@ -50,29 +50,29 @@ def test_rfc8785_section_3_2_3_property_order_by_utf16_code_units():
         (9007199254740991, "9007199254740991"),
     ],
 )
-def test_rfc8785_number_serialisation(number, text):
+def test_rfc8785_number_serialisation(number, text) -> None:
     assert canonical_json(number) == text.encode()
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), {1: "non-string key"}])
-def test_values_json_cannot_carry_are_refused(bad):
+def test_values_json_cannot_carry_are_refused(bad) -> None:
     with pytest.raises(LedgerValueError, match="RFC 8785"):
         canonical_json(bad)
 
 
-def test_payload_hash_is_keccak_of_canonical_bytes():
+def test_payload_hash_is_keccak_of_canonical_bytes() -> None:
     data = canonical_json({"b": 1, "a": [True, None]})
     assert data == b'{"a":[true,null],"b":1}'
     assert payload_hash(data) == keccak(data)
     assert payload_hash(data).hex() == keccak(b'{"a":[true,null],"b":1}').hex()
 
 
-def test_payload_cid_matches_ipfs_raw_leaf_cid():
+def test_payload_cid_matches_ipfs_raw_leaf_cid() -> None:
     # `ipfs add --cid-version=1 --raw-leaves` of the five bytes "hello".
     assert payload_cid(b"hello") == "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
 
 
-def test_payload_cid_equals_the_multiformats_library():
+def test_payload_cid_equals_the_multiformats_library() -> None:
     import os
 
     from multiformats import CID, multihash
@@ -121,13 +121,13 @@ EDGE_CASES = [
 
 
 @pytest.mark.parametrize("data", EDGE_CASES)
-def test_is_canonical_agrees_with_rfc8785(data: bytes):
+def test_is_canonical_agrees_with_rfc8785(data: bytes) -> None:
     from evidence.canonical import is_canonical
 
     assert is_canonical(data, json.loads(data)) == _rfc8785_says(data)
 
 
-def test_is_canonical_agrees_with_rfc8785_on_every_gs1_example_event():
+def test_is_canonical_agrees_with_rfc8785_on_every_gs1_example_event() -> None:
     from evidence.canonical import is_canonical
     from tests.support import epcis_example_files
 
@@ -142,7 +142,7 @@ def test_is_canonical_agrees_with_rfc8785_on_every_gs1_example_event():
     assert checked > 100
 
 
-def test_keccak256_is_ethereums():
+def test_keccak256_is_ethereums() -> None:
     import os
 
     from evidence.keccak import keccak256

@@ -62,11 +62,11 @@ def independent_digest(entry: Entry, domain: Domain) -> bytes:
     return keccak(b"\x19\x01" + separator + struct_hash)
 
 
-def test_entry_hash_matches_the_spec_computed_by_hand():
+def test_entry_hash_matches_the_spec_computed_by_hand() -> None:
     assert entry_hash(ENTRY, DOMAIN) == independent_digest(ENTRY, DOMAIN)
 
 
-def test_entry_hash_binds_every_field_and_the_domain():
+def test_entry_hash_binds_every_field_and_the_domain() -> None:
     base = entry_hash(ENTRY, DOMAIN)
     assert entry_hash(ENTRY.__class__(**{**ENTRY.__dict__, "seq": 4}), DOMAIN) != base
     assert entry_hash(ENTRY.__class__(**{**ENTRY.__dict__, "cid": "x"}), DOMAIN) != base
@@ -74,19 +74,19 @@ def test_entry_hash_binds_every_field_and_the_domain():
     assert entry_hash(ENTRY, Domain(31337, "0x" + "11" * 20)) != base
 
 
-def test_signature_recovers_the_actor():
+def test_signature_recovers_the_actor() -> None:
     signature = sign_entry(ENTRY, DOMAIN, KEY)
     assert len(signature) == 65
     assert recover_signer(ENTRY, DOMAIN, signature) == ACTOR
 
 
-def test_signature_over_other_entry_recovers_someone_else():
+def test_signature_over_other_entry_recovers_someone_else() -> None:
     signature = sign_entry(ENTRY, DOMAIN, KEY)
     other = ENTRY.__class__(**{**ENTRY.__dict__, "seq": 9})
     assert recover_signer(other, DOMAIN, signature) != ACTOR
 
 
-def test_malleable_high_s_signature_is_refused():
+def test_malleable_high_s_signature_is_refused() -> None:
     signature = sign_entry(ENTRY, DOMAIN, KEY)
     r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
     flipped = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v if v in (27, 28) else v ^ 1])
@@ -94,12 +94,12 @@ def test_malleable_high_s_signature_is_refused():
         recover_signer(ENTRY, DOMAIN, flipped)
 
 
-def test_truncated_signature_is_refused():
+def test_truncated_signature_is_refused() -> None:
     with pytest.raises(LedgerValueError, match="65 bytes"):
         recover_signer(ENTRY, DOMAIN, b"\x00" * 64)
 
 
-def test_direct_encoding_equals_eth_account_typed_data_encoder():
+def test_direct_encoding_equals_eth_account_typed_data_encoder() -> None:
     from eth_account.messages import encode_typed_data
 
     from evidence.eip712 import ENTRY_TYPES
@@ -109,7 +109,7 @@ def test_direct_encoding_equals_eth_account_typed_data_encoder():
         assert entry_hash(entry, DOMAIN) == keccak(b"\x19" + signable.version + signable.header + signable.body)
 
 
-def test_recovery_id_must_be_27_or_28():
+def test_recovery_id_must_be_27_or_28() -> None:
     signature = bytearray(sign_entry(ENTRY, DOMAIN, KEY))
     signature[64] = 30
     with pytest.raises(LedgerValueError, match="recovery id"):

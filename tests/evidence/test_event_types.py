@@ -11,11 +11,11 @@ from evidence.roles import Role
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 
 
-def test_every_event_type_has_a_category():
+def test_every_event_type_has_a_category() -> None:
     assert set(CATEGORIES) == set(EventType)
 
 
-def test_solidity_event_types_and_categories_match_python():
+def test_solidity_event_types_and_categories_match_python() -> None:
     source = (CONTRACTS / "EventTypes.sol").read_text()
     declared = set(re.findall(r'bytes32 internal constant (\w+) = keccak256\("(\w+)"\)', source))
     assert declared == {(e.value, e.value) for e in EventType}
@@ -25,7 +25,7 @@ def test_solidity_event_types_and_categories_match_python():
     }
 
 
-def test_role_ids_match_solidity():
+def test_role_ids_match_solidity() -> None:
     source = (CONTRACTS / "Roles.sol").read_text()
     declared = dict(re.findall(r'bytes32 internal constant (\w+) = keccak256\("(\w+)"\)', source))
     assert declared == {r.value: f"{r.value}_ROLE" for r in Role}

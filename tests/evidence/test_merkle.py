@@ -32,13 +32,13 @@ def reference_root(entries: list[bytes]) -> bytes:
     return hashlib.sha256(b"\x01" + reference_root(entries[:k]) + reference_root(entries[k:])).digest()
 
 
-def test_known_vectors():
+def test_known_vectors() -> None:
     assert root([]).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     assert leaf_hash(b"").hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
 
 
 @pytest.mark.parametrize("size", range(1, 65))
-def test_roots_and_every_inclusion_proof(size: int):
+def test_roots_and_every_inclusion_proof(size: int) -> None:
     leaves = LEAVES[:size]
     expected = reference_root(ENTRIES[:size])
     assert root(leaves) == expected
@@ -48,14 +48,14 @@ def test_roots_and_every_inclusion_proof(size: int):
 
 
 @pytest.mark.parametrize("size", range(1, 65))
-def test_every_consistency_proof(size: int):
+def test_every_consistency_proof(size: int) -> None:
     new_root = reference_root(ENTRIES[:size])
     for old in range(0, size + 1):
         proof = consistency_proof(LEAVES[:size], old)
         verify_consistency(old, size, reference_root(ENTRIES[:old]), new_root, proof)
 
 
-def test_wrong_leaf_index_or_root_is_refused():
+def test_wrong_leaf_index_or_root_is_refused() -> None:
     leaves = LEAVES[:13]
     proof = inclusion_proof(leaves, 5)
     with pytest.raises(RootMismatchError):
@@ -70,7 +70,7 @@ def test_wrong_leaf_index_or_root_is_refused():
         verify_inclusion(leaves[5], 5, 13, proof[:-1], root(leaves))
 
 
-def test_forked_history_fails_consistency():
+def test_forked_history_fails_consistency() -> None:
     old = LEAVES[:7]
     forked = [*LEAVES[:3], leaf_hash(b"rewritten"), *LEAVES[4:20]]
     proof = consistency_proof(forked, 7)
@@ -81,7 +81,7 @@ def test_forked_history_fails_consistency():
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 9, 33, 64])
-def test_tree_with_cached_subtrees_gives_the_same_proofs(size: int):
+def test_tree_with_cached_subtrees_gives_the_same_proofs(size: int) -> None:
     from evidence.merkle import Tree
 
     tree = Tree(LEAVES[:size])
@@ -91,7 +91,7 @@ def test_tree_with_cached_subtrees_gives_the_same_proofs(size: int):
 
 
 @pytest.mark.parametrize("size", range(1, 65))
-def test_tree_consistency_proofs_between_every_pair_of_sizes(size: int):
+def test_tree_consistency_proofs_between_every_pair_of_sizes(size: int) -> None:
     from evidence.merkle import Tree
 
     tree = Tree(LEAVES[:64])
@@ -103,7 +103,7 @@ def test_tree_consistency_proofs_between_every_pair_of_sizes(size: int):
 
 
 @pytest.mark.parametrize("size", range(1, 65))
-def test_multi_leaf_inclusion_proofs(size: int):
+def test_multi_leaf_inclusion_proofs(size: int) -> None:
     from evidence.merkle import Tree, multi_inclusion_proof, verify_multi_inclusion
 
     tree = Tree(LEAVES[:64])

@@ -13,7 +13,7 @@ BASE = {
 }
 
 
-def test_core_fields_round_trip():
+def test_core_fields_round_trip() -> None:
     data = {
         **BASE,
         "bizStep": "loading",
@@ -30,28 +30,28 @@ def test_core_fields_round_trip():
     assert set(EventPayload.model_validate(data).to_json()) == set(data)
 
 
-def test_unknown_plain_field_is_refused():
+def test_unknown_plain_field_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown field 'isAdmin'"):
         EventPayload.model_validate({**BASE, "isAdmin": True})
 
 
-def test_namespaced_extension_is_kept():
+def test_namespaced_extension_is_kept() -> None:
     payload = EventPayload.model_validate({**BASE, "example:containerNumber": "MSCU1234567"})
     assert payload.to_json()["example:containerNumber"] == "MSCU1234567"
 
 
-def test_event_time_without_zone_is_refused():
+def test_event_time_without_zone_is_refused() -> None:
     with pytest.raises(ValidationError, match="time zone"):
         EventPayload.model_validate({**BASE, "eventTime": "2026-11-28T10:00:00"})
 
 
-def test_bad_offset_and_missing_action_are_refused():
+def test_bad_offset_and_missing_action_are_refused() -> None:
     with pytest.raises(ValidationError):
         EventPayload.model_validate({**BASE, "eventTimeZoneOffset": "+25:00"})
     with pytest.raises(ValidationError, match="requires 'action'"):
         EventPayload.model_validate({k: v for k, v in BASE.items() if k != "action"})
 
 
-def test_cbv_urns_are_refused_with_the_bare_value_suggested():
+def test_cbv_urns_are_refused_with_the_bare_value_suggested() -> None:
     with pytest.raises(ValidationError, match=r"use the bare CBV 2\.0 value \(e\.g\. 'loading'\)"):
         EventPayload.model_validate({**BASE, "bizStep": "urn:epcglobal:cbv:bizstep:loading"})

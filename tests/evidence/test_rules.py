@@ -49,7 +49,7 @@ CONSIGNMENT = ConsignmentView(EXP, IMP, CAR, frozenset({EXP, IMP, CAR}), frozens
         ("auditor", EventType.DOCUMENT_ATTACHED, "ConsignmentLedgerNotParty"),
     ],
 )
-def test_append_rules(actor, event, rule):
+def test_append_rules(actor, event, rule) -> None:
     if rule is None:
         check_append(event, M[actor], CONSIGNMENT, None)
     else:
@@ -58,13 +58,13 @@ def test_append_rules(actor, event, rule):
         assert caught.value.rule == rule
 
 
-def test_suspended_member_is_refused():
+def test_suspended_member_is_refused() -> None:
     with pytest.raises(RuleViolation) as caught:
         check_append(EventType.LOADING, member(CAR, Role.CARRIER, "CN", active=False), CONSIGNMENT, None)
     assert caught.value.rule == "ConsignmentLedgerInactiveActor"
 
 
-def test_handover_names_an_active_other_carrier():
+def test_handover_names_an_active_other_carrier() -> None:
     check_append(EventType.HANDOVER, M["carrier"], CONSIGNMENT, M["carrier2"])
     for next_carrier in (None, M["carrier"], M["importer"], member(CAR2, Role.CARRIER, "KZ", active=False)):
         with pytest.raises(RuleViolation) as caught:
@@ -74,7 +74,7 @@ def test_handover_names_an_active_other_carrier():
         check_append(EventType.LOADING, M["carrier"], CONSIGNMENT, M["carrier2"])
 
 
-def test_read_access():
+def test_read_access() -> None:
     assert may_read(M["importer"], CONSIGNMENT)
     assert may_read(M["kz"], CONSIGNMENT)
     assert may_read(M["auditor"], CONSIGNMENT)

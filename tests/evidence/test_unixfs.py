@@ -27,14 +27,14 @@ def oracle(path: Path) -> tuple[str, str]:
     [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 1024 * 1024, 10 * 1024 * 1024],
     ids=["0B", "1B", "256KiB", "256KiB+1B", "1MiB", "10MiB"],
 )
-def test_cids_equal_ipfs_cid_oracle(size: int, tmp_path: Path):
+def test_cids_equal_ipfs_cid_oracle(size: int, tmp_path: Path) -> None:
     content = os.urandom(size)
     path = tmp_path / "file.bin"
     path.write_bytes(content)
     assert file_cids(content) == oracle(path)
 
 
-def test_two_level_balanced_tree_equals_oracle(tmp_path: Path):
+def test_two_level_balanced_tree_equals_oracle(tmp_path: Path) -> None:
     # One chunk more than a single node can link: the root gets a second level.
     content = os.urandom(MAX_LINKS * CHUNK_SIZE + 1)
     path = tmp_path / "big.bin"
@@ -45,11 +45,11 @@ def test_two_level_balanced_tree_equals_oracle(tmp_path: Path):
     assert len(links) == 2
 
 
-def test_known_cid_of_hello():
+def test_known_cid_of_hello() -> None:
     assert file_cids(b"hello")[0] == "QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX"
 
 
-def test_blocks_decode_back_to_the_content():
+def test_blocks_decode_back_to_the_content() -> None:
     content = os.urandom(3 * CHUNK_SIZE + 5)
     dag = build_file_dag(content)
     by_digest = {b.digest: b for b in dag.blocks}

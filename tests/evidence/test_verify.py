@@ -44,14 +44,14 @@ def failed(report) -> list[str]:
     return report.failures()
 
 
-def test_intact_chain_passes_every_check():
+def test_intact_chain_passes_every_check() -> None:
     evidence = build_chain()
     report = verify_chain("C-1", DOMAIN, evidence, (3, evidence[-1].recorded_hash))
     assert report.passed, report.failures()
     assert all(c.passed for e in report.entries for c in e.checks)
 
 
-def test_offline_verification_skips_only_chain_checks():
+def test_offline_verification_skips_only_chain_checks() -> None:
     evidence = [replace(e, on_chain=None) for e in build_chain()]
     report = verify_chain("C-1", DOMAIN, evidence)
     assert report.passed
@@ -59,7 +59,7 @@ def test_offline_verification_skips_only_chain_checks():
     assert skipped == {"on_chain"}
 
 
-def test_edited_payload_fails_its_payload_check_only():
+def test_edited_payload_fails_its_payload_check_only() -> None:
     evidence = build_chain()
     edited = evidence[1].payload.replace(b'"seq":1', b'"seq":7')
     evidence[1] = replace(evidence[1], payload=edited)
@@ -68,7 +68,7 @@ def test_edited_payload_fails_its_payload_check_only():
     assert "payload hash mismatch" in report.entries[1].checks[0].detail
 
 
-def test_non_canonical_payload_is_reported():
+def test_non_canonical_payload_is_reported() -> None:
     evidence = build_chain(1)
     spaced = b'{"eventTime": "2026-11-28T10:00:00Z", "seq": 0, "type": "ObjectEvent"}'
     entry = replace(evidence[0].entry, payload_hash=payload_hash(spaced), cid=payload_cid(spaced))
@@ -79,7 +79,7 @@ def test_non_canonical_payload_is_reported():
     assert "canonical" in report.entries[0].checks[0].detail
 
 
-def test_signature_by_another_key_fails_signature_check():
+def test_signature_by_another_key_fails_signature_check() -> None:
     evidence = build_chain()
     forged = sign_entry(evidence[0].entry, DOMAIN, CUSTOMS.key)
     evidence[0] = replace(evidence[0], signature=forged)
@@ -87,7 +87,7 @@ def test_signature_by_another_key_fails_signature_check():
     assert failed(report) == ["seq 0: signature"]
 
 
-def test_dropped_entry_breaks_the_link_and_the_head():
+def test_dropped_entry_breaks_the_link_and_the_head() -> None:
     evidence = build_chain()
     del evidence[1]
     report = verify_chain("C-1", DOMAIN, evidence, (3, build_chain()[-1].recorded_hash))
@@ -95,21 +95,21 @@ def test_dropped_entry_breaks_the_link_and_the_head():
     assert "chain: chain_head" in failed(report)
 
 
-def test_reordered_entries_fail_the_link_check():
+def test_reordered_entries_fail_the_link_check() -> None:
     evidence = build_chain()
     evidence[1], evidence[2] = evidence[2], evidence[1]
     report = verify_chain("C-1", DOMAIN, evidence)
     assert {"seq 2: chain_link", "seq 1: chain_link"} <= set(failed(report))
 
 
-def test_altered_field_fails_entry_hash_and_signature():
+def test_altered_field_fails_entry_hash_and_signature() -> None:
     evidence = build_chain()
     evidence[2] = replace(evidence[2], entry=replace(evidence[2].entry, event_type=keccak(text="RELEASED")))
     report = verify_chain("C-1", DOMAIN, evidence)
     assert {"seq 2: entry_hash", "seq 2: signature"} <= set(failed(report))
 
 
-def test_entry_missing_on_chain_fails_on_chain_check():
+def test_entry_missing_on_chain_fails_on_chain_check() -> None:
     evidence = build_chain()
     evidence[2] = replace(evidence[2], on_chain=OnChainRecord(ZERO_HASH, ZERO_ADDRESS, 0, 0))
     report = verify_chain("C-1", DOMAIN, evidence, (2, evidence[1].recorded_hash))
@@ -117,7 +117,7 @@ def test_entry_missing_on_chain_fails_on_chain_check():
     assert "chain: chain_head" in failed(report)
 
 
-def test_a_process_pool_gives_the_same_report():
+def test_a_process_pool_gives_the_same_report() -> None:
     evidence = build_chain(12)
     tampered = replace(evidence[7], signature=evidence[6].signature)
     evidence[7] = tampered

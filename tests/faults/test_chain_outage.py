@@ -34,17 +34,17 @@ def wait_for(condition, timeout: float, step: float = 0.2) -> bool:
     return False
 
 
-def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path):
+def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path) -> None:
     state = tmp_path / "chain" / "state.json"
     node = AnvilNode(state_path=state).start()
     runtime = start_runtime(make_settings(tmp_path / "node", rpc_url=node.url, outbox_interval=0.3))
     try:
-        service = runtime.service
+        services = runtime.services
         keys = runtime.created_keys
-        exporter = service.participant(keys["exporter"]["address"])
-        carrier = service.participant(keys["carrier"]["address"])
+        exporter = services.members.participant(keys["exporter"]["address"])
+        carrier = services.members.participant(keys["carrier"]["address"])
         for reference in REFERENCES:
-            service.create_consignment(
+            services.consignments.create(
                 exporter, reference, "CN", "DE", ["KZ"], keys["importer"]["address"], carrier.address
             )
         time.sleep(3)  # anvil saves its state every 2 s: the set-up survives the kill
@@ -55,7 +55,7 @@ def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path):
 
         def append(i: int) -> None:
             try:
-                entry = service.append_event(carrier, REFERENCES[i % 4], EventType.ARRIVING, payload(i), None)
+                entry = services.appends.append_event(carrier, REFERENCES[i % 4], EventType.ARRIVING, payload(i), None)
                 with lock:
                     accepted.append(entry)
             except Exception as exc:
@@ -71,18 +71,18 @@ def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path):
             for future in futures:
                 future.result()
 
-        assert wait_for(lambda: runtime.outbox.pending_count() == 0, 120), "the outbox did not drain"
+        assert wait_for(lambda: runtime.services.outbox.pending_count() == 0, 120), "the outbox did not drain"
         print(f"accepted {len(accepted)}, refused while down {len(refused)}")
         assert len(accepted) + len(refused) == 80 and len(accepted) >= 20
 
-        auditor = service.authenticate(service.issue_api_key(keys["auditor"]["address"]))
+        auditor = services.members.authenticate(services.members.issue_api_key(keys["auditor"]["address"]))
         on_chain_hashes: set[str] = set()
         for reference in REFERENCES:
-            events = service.list_events(auditor, reference)
+            events = services.consignments.events(auditor, reference)
             assert all(e["status"] == "anchored" for e in events)
-            info = service.get_consignment(auditor, reference)
+            info = services.consignments.get(auditor, reference)
             assert info["entries"] == len(events)  # chain count equals the index
-            report = service.verify(auditor, reference)
+            report = services.evidence.verify(auditor, reference)
             assert report.passed, report.failures()
             on_chain_hashes |= {e.entry_hash for e in report.entries}
         accepted_hashes = {e["entry_hash"] for e in accepted}

@@ -15,18 +15,19 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.runtime import Runtime
 from tests.support import LiveServer
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
-def live(demo_runtime) -> Iterator[LiveServer]:
+def live(demo_runtime: Runtime) -> Iterator[LiveServer]:
     with LiveServer(demo_runtime) as server:
         yield server
 
 
-def test_api_conforms(live, demo_runtime):
+def test_api_conforms(live, demo_runtime: Runtime) -> None:
     # As the importer (a party to the demo consignment), so requests reach past authentication.
     headers = {"X-API-Key": demo_runtime.created_keys["importer"]["api_key"]}
     schema = schemathesis.openapi.from_url(f"{live.url}/openapi.json")

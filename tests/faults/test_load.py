@@ -9,22 +9,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from api.runtime import Runtime
+from evidence.roles import Role
 from tests.support import LiveServer
 
 PARTICIPANTS = 20
 PER_PARTICIPANT = 50
 
 
-def test_thousand_concurrent_appends(demo_runtime):
-    service = demo_runtime.service
+def test_thousand_concurrent_appends(demo_runtime: Runtime) -> None:
+    services = demo_runtime.services
     keys = demo_runtime.created_keys
-    cn = service.participant(keys["customs-CN"]["address"])
-    exporter = service.participant(keys["exporter"]["address"])
+    cn = services.members.participant(keys["customs-CN"]["address"])
+    exporter = services.members.participant(keys["exporter"]["address"])
     carriers = []
     for i in range(PARTICIPANTS):
-        created = service.register_participant(cn, f"Load carrier {i}", f"CN-LOAD-{i}", "CN", [service_role("CARRIER")])
+        created = services.members.register(cn, f"Load carrier {i}", f"CN-LOAD-{i}", "CN", [Role.CARRIER])
         reference = f"LOAD-{i:02d}"
-        service.create_consignment(
+        services.consignments.create(
             exporter, reference, "CN", "DE", [], keys["importer"]["address"], created["participant"]["address"]
         )
         carriers.append((reference, created["api_key"]))
@@ -58,32 +60,25 @@ def test_thousand_concurrent_appends(demo_runtime):
     print(f"1000 appends: {dict(statuses)}")
     assert set(statuses) <= {201, 202}, [text for _, status, text in results if status not in (201, 202)][:3]
     assert not any("nonce" in text.lower() for _, _, text in results)
-    drained = demo_runtime.outbox is None or wait_drained(demo_runtime)
-    assert drained
-    auditor = service.authenticate(service.issue_api_key(keys["auditor"]["address"]))
+    assert wait_drained(demo_runtime), "the outbox did not drain"
+    auditor = services.members.authenticate(services.members.issue_api_key(keys["auditor"]["address"]))
     hashes = set()
     for reference, _ in carriers:
-        events = service.list_events(auditor, reference)
+        events = services.consignments.events(auditor, reference)
         assert [e["seq"] for e in events] == list(range(PER_PARTICIPANT))
         assert all(e["status"] == "anchored" for e in events)
-        report = service.verify(auditor, reference)
+        report = services.evidence.verify(auditor, reference)
         assert report.passed, report.failures()
         hashes |= {e["entry_hash"] for e in events}
     assert len(hashes) == PARTICIPANTS * PER_PARTICIPANT
 
 
-def wait_drained(runtime, timeout: float = 120) -> bool:
+def wait_drained(runtime: Runtime, timeout: float = 120) -> bool:
     import time
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if runtime.outbox.pending_count() == 0:
+        if runtime.services.outbox.pending_count() == 0:
             return True
         time.sleep(0.3)
     return False
-
-
-def service_role(name: str):
-    from evidence.roles import Role
-
-    return Role(name)

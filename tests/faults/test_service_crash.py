@@ -44,7 +44,7 @@ def serve(data_dir: Path, rpc: str, port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("serve did not start")
 
 
-def test_kill_dash_nine_mid_ingest(tmp_path: Path):
+def test_kill_dash_nine_mid_ingest(tmp_path: Path) -> None:
     with AnvilNode() as node:
         data_dir = tmp_path / "node"
         port = free_port()

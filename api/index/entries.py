@@ -1,0 +1,246 @@
+"""The index's SQL for entries (single and batched), refused entries and log checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from api.index import tables as t
+from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, EntryStatus, StoredEntry
+from evidence.event_types import EventType
+
+
+class EntryQueries:
+    """Entries, refused entries and checkpoints (a part of :class:`api.index.Index`)."""
+
+    engine: Engine
+
+    # --- reading ---------------------------------------------------------------------
+
+    def entries_of(self, consignment_id: str, status: EntryStatus | None = None) -> list[StoredEntry]:
+        """A consignment's entries in order (of one status, or all)."""
+        query = select(t.entries).where(t.entries.c.consignment_id == consignment_id).order_by(t.entries.c.seq)
+        if status is not None:
+            query = query.where(t.entries.c.status == status.value)
+        with self.engine.connect() as conn:
+            return [StoredEntry.from_row(r._mapping) for r in conn.execute(query)]
+
+    def entry(self, consignment_id: str, seq: int) -> StoredEntry | None:
+        """One entry."""
+        query = select(t.entries).where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == seq)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return StoredEntry.from_row(row._mapping) if row else None
+
+    def entry_by_hash(self, entry_hash: str) -> StoredEntry | None:
+        """The entry with this entry hash."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.entries).where(t.entries.c.entry_hash == entry_hash)).first()
+        return StoredEntry.from_row(row._mapping) if row else None
+
+    def entry_by_idempotency(self, key: str) -> StoredEntry | None:
+        """The entry a request with this idempotency key recorded."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.entries).where(t.entries.c.idempotency_key == key)).first()
+        return StoredEntry.from_row(row._mapping) if row else None
+
+    def rejection_of(self, idempotency_key: str) -> str | None:
+        """Why the contract refused the entry a request with this key recorded, if it did."""
+        query = select(t.rejected_entries.c.error).where(t.rejected_entries.c.idempotency_key == idempotency_key)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return str(row.error) if row else None
+
+    def last_entry(self, consignment_id: str) -> StoredEntry | None:
+        """The entry with the highest seq, whatever its status."""
+        query = (
+            select(t.entries)
+            .where(t.entries.c.consignment_id == consignment_id)
+            .order_by(t.entries.c.seq.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return StoredEntry.from_row(row._mapping) if row else None
+
+    def is_batched(self, consignment_id: str) -> bool:
+        """Whether the consignment's entries go through the Merkle log."""
+        query = select(t.entries.c.seq).where(
+            t.entries.c.consignment_id == consignment_id, t.entries.c.anchor_kind == AnchorKind.LOG.value
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query.limit(1)).first() is not None
+
+    def ledger_consignments(self) -> list[str]:
+        """Consignments with entries anchored by their own transactions (the outbox's)."""
+        query = select(t.entries.c.consignment_id).where(t.entries.c.anchor_kind == AnchorKind.LEDGER.value)
+        with self.engine.connect() as conn:
+            return sorted({r.consignment_id for r in conn.execute(query.distinct())})
+
+    def pending_count(self) -> int:
+        """Entries accepted and waiting for their ledger transaction."""
+        query = select(func.count()).where(t.entries.c.status == EntryStatus.PENDING.value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def entries_of_type(self, event_type: EventType, containing: str) -> list[tuple[str, StoredEntry]]:
+        """(reference, entry) of every entry of ``event_type`` whose payload contains a string."""
+        query = (
+            select(t.consignments.c.reference, t.entries)
+            .join(t.consignments, t.consignments.c.id == t.entries.c.consignment_id)
+            .where(t.entries.c.event_type == event_type.value, t.entries.c.payload.contains(containing))
+        )
+        with self.engine.connect() as conn:
+            return [(r.reference, StoredEntry.from_row(r._mapping)) for r in conn.execute(query)]
+
+    # --- writing ---------------------------------------------------------------------
+
+    def add_entry(self, entry: StoredEntry) -> None:
+        """Record one accepted entry (the outbox row of a single entry)."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.entries).values(**entry.row()))
+
+    def delete_entry(self, consignment_id: str, seq: int) -> None:
+        """Forget an entry the contract refused before it was accepted."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.entries).where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == seq))
+
+    def mark_anchored(
+        self, consignment_id: str, seq: int, where: ChainLocation, new_carrier: tuple[str, str] | None
+    ) -> None:
+        """Record where a ledger entry landed; a HANDOVER adds its new carrier to the parties."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.entries)
+                .where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == seq)
+                .values(
+                    status=EntryStatus.ANCHORED.value,
+                    tx_hash=where.tx_hash,
+                    block_number=where.block_number,
+                    log_index=where.log_index,
+                    block_time=where.block_time,
+                )
+            )
+            if new_carrier is not None:
+                add_party(conn, consignment_id, *new_carrier)
+
+    def mark_pending(self, consignment_id: str, seq: int) -> None:
+        """An entry the chain no longer holds goes back to the outbox."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.entries)
+                .where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == seq)
+                .values(status=EntryStatus.PENDING.value, tx_hash=None, block_number=None, log_index=None)
+            )
+
+    def reject_from(self, consignment_id: str, seq: int, reason: str) -> None:
+        """Move pending entry ``seq`` and every pending entry after it to ``rejected_entries``."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(t.entries).where(
+                    t.entries.c.consignment_id == consignment_id,
+                    t.entries.c.status == EntryStatus.PENDING.value,
+                    t.entries.c.seq >= seq,
+                )
+            ).all()
+            for row in rows:
+                why = reason if row.seq == seq else f"follows rejected entry {seq}"
+                conn.execute(
+                    insert(t.rejected_entries).values(
+                        consignment_id=consignment_id,
+                        seq=row.seq,
+                        event_type=row.event_type,
+                        actor=row.actor,
+                        entry_hash=row.entry_hash,
+                        payload=row.payload,
+                        error=why,
+                        idempotency_key=row.idempotency_key,
+                    )
+                )
+                conn.execute(
+                    delete(t.entries).where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == row.seq)
+                )
+
+    def add_log_entries(self, entries: Iterable[StoredEntry]) -> None:
+        """Record a bulk request's entries in one transaction: all or nothing."""
+        rows = [e.row() for e in entries]
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.entries), rows)
+
+    # --- the Merkle log --------------------------------------------------------------
+
+    def log_entry_hashes(self) -> list[str]:
+        """The entry hash of every log leaf, in leaf order."""
+        query = (
+            select(t.entries.c.entry_hash).where(t.entries.c.leaf_index.is_not(None)).order_by(t.entries.c.leaf_index)
+        )
+        with self.engine.connect() as conn:
+            return [r.entry_hash for r in conn.execute(query)]
+
+    def log_entries(self, first: int, end: int) -> list[StoredEntry]:
+        """The log's leaves ``first`` up to (not including) ``end``, in leaf order."""
+        query = (
+            select(t.entries)
+            .where(t.entries.c.leaf_index >= first, t.entries.c.leaf_index < end)
+            .order_by(t.entries.c.leaf_index)
+        )
+        with self.engine.connect() as conn:
+            return [StoredEntry.from_row(r._mapping) for r in conn.execute(query)]
+
+    def waiting_leaves(self) -> tuple[int, float | None]:
+        """(count, oldest acceptance time) of log entries no checkpoint covers yet."""
+        query = select(func.count(), func.min(t.entries.c.accepted_at)).where(
+            t.entries.c.status == EntryStatus.BATCHED.value
+        )
+        with self.engine.connect() as conn:
+            count, oldest = conn.execute(query).one()
+        return int(count), oldest
+
+    def latest_checkpoint(self) -> CheckpointRow | None:
+        """The largest anchored tree head."""
+        query = select(t.log_checkpoints).order_by(t.log_checkpoints.c.size.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return CheckpointRow.from_row(row._mapping) if row else None
+
+    def checkpoint(self, size: int) -> CheckpointRow | None:
+        """The anchored tree head of ``size``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.log_checkpoints).where(t.log_checkpoints.c.size == size)).first()
+        return CheckpointRow.from_row(row._mapping) if row else None
+
+    def checkpoints(self) -> list[CheckpointRow]:
+        """Every anchored tree head, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.log_checkpoints).order_by(t.log_checkpoints.c.size)).all()
+        return [CheckpointRow.from_row(r._mapping) for r in rows]
+
+    def add_checkpoint(self, checkpoint: CheckpointRow, previous_size: int) -> None:
+        """Record an anchored tree head and mark the leaves it added as anchored by it."""
+        where = checkpoint.location
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.log_checkpoints).values(**checkpoint.row()))
+            conn.execute(
+                update(t.entries)
+                .where(t.entries.c.leaf_index >= previous_size, t.entries.c.leaf_index < checkpoint.size)
+                .values(
+                    status=EntryStatus.ANCHORED.value,
+                    checkpoint_size=checkpoint.size,
+                    tx_hash=where.tx_hash,
+                    block_number=where.block_number,
+                    log_index=where.log_index,
+                    block_time=where.block_time,
+                )
+            )
+
+
+def add_party(conn: Connection, consignment_id: str, address: str, role: str) -> None:
+    """Add a party to a consignment unless it is one already."""
+    exists = conn.execute(
+        select(t.consignment_parties.c.address).where(
+            t.consignment_parties.c.consignment_id == consignment_id, t.consignment_parties.c.address == address
+        )
+    ).first()
+    if not exists:
+        conn.execute(insert(t.consignment_parties).values(consignment_id=consignment_id, address=address, role=role))

@@ -1,0 +1,256 @@
+"""The index's SQL for members, consignments, documents, AEO records, EPCIS captures and
+idempotent requests; entries and checkpoints are in :mod:`api.index.entries`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from api.index import tables as t
+from api.index.entries import EntryQueries, add_party
+from api.index.rows import ConsignmentRow, Participant, StoredEntry
+
+
+class Index(EntryQueries):
+    """One node's index over one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        """Release the database."""
+        self.engine.dispose()
+
+    # --- participants and API keys ----------------------------------------------------
+
+    def add_participant(self, participant: Participant) -> None:
+        """Record a participant this node knows."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.participants).values(**participant.row()))
+
+    def add_api_key(self, address: str, key_hash: str, label: str) -> None:
+        """Record the hash of a participant's new API key."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.api_keys).values(participant=address, key_hash=key_hash, label=label))
+
+    def participant_by_key(self, key_hash: str) -> Participant | None:
+        """The participant an API key (by its hash) belongs to."""
+        query = (
+            select(t.participants)
+            .join(t.api_keys, t.api_keys.c.participant == t.participants.c.address)
+            .where(t.api_keys.c.key_hash == key_hash)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return Participant.from_row(row._mapping) if row else None
+
+    def participant(self, address: str) -> Participant | None:
+        """A participant by address."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.participants).where(t.participants.c.address == address)).first()
+        return Participant.from_row(row._mapping) if row else None
+
+    def participants(self) -> list[Participant]:
+        """Every participant, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.participants).order_by(t.participants.c.created_at)).all()
+        return [Participant.from_row(r._mapping) for r in rows]
+
+    # --- consignments ------------------------------------------------------------------
+
+    def add_consignment(self, consignment: ConsignmentRow, parties: list[tuple[str, str]]) -> None:
+        """Record an opened consignment and its first parties ((address, role) pairs)."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.consignments).values(**consignment.row()))
+            for address, role in parties:
+                add_party(conn, consignment.id, address, role)
+
+    def consignment(self, reference: str) -> ConsignmentRow | None:
+        """A consignment by reference."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.consignments).where(t.consignments.c.reference == reference)).first()
+        return ConsignmentRow.from_row(row._mapping) if row else None
+
+    def consignment_by_id(self, consignment_id: str) -> ConsignmentRow | None:
+        """A consignment by on-chain id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.consignments).where(t.consignments.c.id == consignment_id)).first()
+        return ConsignmentRow.from_row(row._mapping) if row else None
+
+    def parties(self, consignment_id: str) -> dict[str, str]:
+        """address → role of every party (exporter, importer, each carrier)."""
+        query = select(t.consignment_parties).where(t.consignment_parties.c.consignment_id == consignment_id)
+        with self.engine.connect() as conn:
+            return {r.address: r.role for r in conn.execute(query)}
+
+    def candidate_consignments(self, address: str, customs_of: str | None, everything: bool) -> list[ConsignmentRow]:
+        """Consignments ``address`` may be able to read: where it is a party, those touching
+        ``customs_of`` (a customs administration's jurisdiction), or all (``everything``)."""
+        query = select(t.consignments).order_by(t.consignments.c.created_at)
+        if not everything:
+            parties = select(t.consignment_parties.c.consignment_id).where(t.consignment_parties.c.address == address)
+            conditions: list[ColumnElement[bool]] = [t.consignments.c.id.in_(parties)]
+            if customs_of:
+                conditions += [
+                    t.consignments.c.origin == customs_of,
+                    t.consignments.c.destination == customs_of,
+                    t.consignments.c.transit.like(f"%{customs_of}%"),
+                ]
+            query = query.where(or_(*conditions))
+        with self.engine.connect() as conn:
+            return [ConsignmentRow.from_row(r._mapping) for r in conn.execute(query)]
+
+    def first_known_reference(self, candidates: list[str]) -> str | None:
+        """The first of ``candidates`` that is a consignment's reference."""
+        for candidate in candidates:
+            if self.consignment(candidate) is not None:
+                return candidate
+        return None
+
+    # --- documents ---------------------------------------------------------------------
+
+    def add_document(self, cid: str, cid_v1: str, sha256: str, size: int, uploaded_by: str) -> None:
+        """Record a stored document unless it is known already (the first uploader stays)."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(t.documents.c.cid).where(t.documents.c.cid == cid)).first() is None:
+                conn.execute(
+                    insert(t.documents).values(
+                        cid=cid, cid_v1=cid_v1, sha256=sha256, size=size, uploaded_by=uploaded_by
+                    )
+                )
+
+    def document(self, cid: str) -> dict[str, Any] | None:
+        """A document by its CIDv0 or CIDv1."""
+        query = select(t.documents).where(or_(t.documents.c.cid == cid, t.documents.c.cid_v1 == cid))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return dict(row._mapping) if row else None
+
+    # --- AEO records -------------------------------------------------------------------
+
+    def add_certificate(self, number: str, holder: str, issuer: str, record: str, document_cid: str) -> None:
+        """Record a certificate's off-chain data elements."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.aeo_certificates).values(
+                    number=number, holder=holder, issuer=issuer, record=record, document_cid=document_cid
+                )
+            )
+
+    def certificate_record(self, number: str) -> Any:
+        """The data elements recorded for a certificate (parsed JSON), or None."""
+        query = select(t.aeo_certificates.c.record).where(t.aeo_certificates.c.number == number)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return json.loads(row.record) if row else None
+
+    def certificate_numbers(self, holder: str | None, issuer: str | None) -> list[str]:
+        """Numbers of the certificates recorded here, by holder or by issuing jurisdiction."""
+        query = select(t.aeo_certificates.c.number).order_by(t.aeo_certificates.c.created_at)
+        if holder:
+            query = query.where(t.aeo_certificates.c.holder == holder)
+        if issuer:
+            query = query.where(t.aeo_certificates.c.issuer == issuer)
+        with self.engine.connect() as conn:
+            return [r.number for r in conn.execute(query)]
+
+    # --- EPCIS captures ----------------------------------------------------------------
+
+    def captured_event(self, dedupe_key: str) -> dict[str, Any] | None:
+        """A captured EPCIS event by its de-duplication key."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.epcis_events).where(t.epcis_events.c.dedupe_key == dedupe_key)).first()
+        return dict(row._mapping) if row else None
+
+    def add_captured_event(self, dedupe_key: str, hash_id: str | None, reference: str, seq: int, context: Any) -> None:
+        """Record that an EPCIS event was captured as entry ``seq`` of a consignment."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.epcis_events).values(
+                    dedupe_key=dedupe_key,
+                    hash_id=hash_id,
+                    reference=reference,
+                    seq=seq,
+                    context=json.dumps(context) if context is not None else None,
+                )
+            )
+
+    def captured_events(self, reference: str) -> dict[int, dict[str, Any]]:
+        """seq → capture record of a consignment's captured events."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.epcis_events).where(t.epcis_events.c.reference == reference)).all()
+        return {int(r.seq): dict(r._mapping) for r in rows}
+
+    # --- idempotent requests -----------------------------------------------------------
+
+    def claim_idempotency(self, scope: str, fingerprint: str) -> tuple[bool, dict[str, Any] | None]:
+        """Claim a key for a request: (True, None) if claimed; else (False, the stored answer
+        when it is done or was for another request, None while it is still running)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(t.idempotency_keys).values(scope=scope, request_hash=fingerprint, state="in_progress")
+                )
+            return True, None
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(t.idempotency_keys).where(t.idempotency_keys.c.scope == scope)).first()
+            if row is None:
+                return self.claim_idempotency(scope, fingerprint)
+            stored = dict(row._mapping)
+            return False, stored if stored["state"] == "done" or stored["request_hash"] != fingerprint else None
+
+    def finish_idempotency(self, scope: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        """Store a request's answer; a 5xx frees the key for a retry instead."""
+        with self.engine.begin() as conn:
+            if status >= 500:
+                conn.execute(delete(t.idempotency_keys).where(t.idempotency_keys.c.scope == scope))
+                return
+            conn.execute(
+                update(t.idempotency_keys)
+                .where(t.idempotency_keys.c.scope == scope)
+                .values(state="done", status_code=status, headers=json.dumps(headers), body=body)
+            )
+
+    def release_unfinished_requests(self) -> None:
+        """Requests in flight when the node stopped never finished: let their keys be retried."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.idempotency_keys).where(t.idempotency_keys.c.state == "in_progress"))
+
+    # --- rebuilding ----------------------------------------------------------------------
+
+    def replace_rebuildable(
+        self,
+        consignments: list[tuple[ConsignmentRow, list[tuple[str, str]]]],
+        entries: list[StoredEntry],
+        documents: list[tuple[str, str, str, int, str]],
+        checkpoints: list[Any],
+    ) -> None:
+        """Replace everything that is rebuilt from chain + content, in one transaction. (EPCIS
+        capture records and refused entries are this node's history and stay.)"""
+        with self.engine.begin() as conn:
+            for table in (
+                t.documents,
+                t.entries,
+                t.log_checkpoints,
+                t.consignment_parties,
+                t.consignments,
+            ):
+                conn.execute(delete(table))
+            for consignment, parties in consignments:
+                conn.execute(insert(t.consignments).values(**consignment.row()))
+                for address, role in parties:
+                    add_party(conn, consignment.id, address, role)
+            if entries:
+                conn.execute(insert(t.entries), [e.row() for e in entries])
+            for cid, cid_v1, sha256, size, uploaded_by in documents:
+                conn.execute(
+                    insert(t.documents).values(
+                        cid=cid, cid_v1=cid_v1, sha256=sha256, size=size, uploaded_by=uploaded_by
+                    )
+                )
+            for checkpoint in checkpoints:
+                conn.execute(insert(t.log_checkpoints).values(**checkpoint.row()))

@@ -1,0 +1,173 @@
+"""The index's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them;
+nothing else changes the schema.
+
+The chain and the content store are the source of truth; every table but ``participants``
+(custodial keystores), ``api_keys`` and ``idempotency_keys`` can be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
+
+metadata = MetaData()
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("address", String(42), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("legal_id", String(128), nullable=False),
+    Column("jurisdiction", String(2), nullable=False),
+    Column("roles", String(128), nullable=False),  # comma separated Role names
+    Column("keystore", Text, nullable=True),  # encrypted JSON keystore; null for non-custodial
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant", String(42), ForeignKey("participants.address"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, unique=True),  # sha-256 of the key
+    Column("label", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+consignments = Table(
+    "consignments",
+    metadata,
+    Column("id", String(66), primary_key=True),  # 0x + keccak256(reference)
+    Column("reference", String(128), nullable=False, unique=True),
+    Column("exporter", String(42), nullable=False, index=True),
+    Column("importer", String(42), nullable=False, index=True),
+    Column("origin", String(2), nullable=False),
+    Column("destination", String(2), nullable=False),
+    Column("transit", String(128), nullable=False),  # comma separated
+    Column("tx_hash", String(66), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+consignment_parties = Table(
+    "consignment_parties",
+    metadata,
+    Column("consignment_id", String(66), ForeignKey("consignments.id"), primary_key=True),
+    Column("address", String(42), primary_key=True, index=True),
+    Column("role", String(16), nullable=False),
+)
+
+# One row per entry, single or batched. ``status`` is an EntryStatus; ``anchor_kind`` says
+# whether it is (or will be) anchored by its own ledger transaction or as a Merkle log leaf.
+# Once anchored, tx_hash .. block_time locate the transaction: the append, or the checkpoint
+# whose tree first holds the leaf (``checkpoint_size``).
+entries = Table(
+    "entries",
+    metadata,
+    Column("consignment_id", String(66), ForeignKey("consignments.id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("event_type", String(32), nullable=False),
+    Column("prev_hash", String(66), nullable=False),
+    Column("payload_hash", String(66), nullable=False),
+    Column("payload_cid", String(128), nullable=False),
+    Column("next_carrier", String(42), nullable=False),
+    Column("actor", String(42), nullable=False, index=True),
+    Column("signature", LargeBinary, nullable=False),
+    Column("entry_hash", String(66), nullable=False, unique=True),
+    Column("payload", Text, nullable=False),  # RFC 8785 canonical JSON
+    Column("status", String(16), nullable=False, index=True),
+    Column("anchor_kind", String(8), nullable=False),
+    Column("leaf_index", BigInteger, nullable=True, unique=True),
+    Column("checkpoint_size", BigInteger, nullable=True),
+    Column("tx_hash", String(66), nullable=True),
+    Column("block_number", BigInteger, nullable=True),
+    Column("log_index", Integer, nullable=True),
+    Column("block_time", BigInteger, nullable=True),
+    Column("idempotency_key", String(64), nullable=True, unique=True),  # sha-256 of API key ‖ Idempotency-Key
+    Column("accepted_at", Float, nullable=False),
+)
+
+rejected_entries = Table(
+    "rejected_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consignment_id", String(66), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("actor", String(42), nullable=False),
+    Column("entry_hash", String(66), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("idempotency_key", String(64), nullable=True, index=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("cid", String(128), primary_key=True),  # CIDv0, as `ipfs add` prints it
+    Column("cid_v1", String(128), nullable=False, unique=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_by", String(42), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+aeo_certificates = Table(
+    "aeo_certificates",
+    metadata,
+    Column("number", String(64), primary_key=True),
+    Column("holder", String(42), nullable=False, index=True),
+    Column("issuer", String(2), nullable=False, index=True),
+    Column("record", Text, nullable=False),  # RFC 8785 JSON of the MRA data elements
+    Column("document_cid", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+epcis_events = Table(
+    "epcis_events",
+    metadata,
+    Column("dedupe_key", String(128), primary_key=True),  # the event hash ID, or payload:<hash> without one
+    Column("hash_id", String(128), nullable=True, index=True),
+    Column("reference", String(128), nullable=False, index=True),  # the consignment's reference
+    Column("seq", BigInteger, nullable=False),
+    Column("context", Text, nullable=True),  # the capture document's @context
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True),
+    Column("root", String(66), nullable=False),
+    Column("leaves_cid", String(128), nullable=False),  # the log segment this checkpoint added
+    Column("tx_hash", String(66), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_time", BigInteger, nullable=False),
+    Column("gas_used", BigInteger, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),  # sha-256 of the API key ‖ the Idempotency-Key header
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # in_progress | done
+    Column("status_code", Integer, nullable=True),
+    Column("headers", Text, nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)

@@ -1,0 +1,71 @@
+"""The service layer: one module per capability, each a small class over the node's
+resources (:class:`api.services.node.Node`), with no HTTP and no SQL of its own.
+
+:func:`build_services` wires them; the HTTP routes, the CLI and the workers use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.services.aeo import AEOService
+from api.services.appends import AppendsService
+from api.services.checkpointer import Checkpointer
+from api.services.consignments import ConsignmentsService
+from api.services.documents import DocumentsService
+from api.services.epcis import EpcisService
+from api.services.evidence_export import EvidenceService
+from api.services.idempotency import IdempotencyService
+from api.services.members import MembersService
+from api.services.merkle_log import MerkleLogService
+from api.services.node import Node
+from api.services.outbox import OutboxWorker
+from api.verify_pool import VerifyPool
+
+
+@dataclass
+class Services:
+    """Every capability of one node."""
+
+    node: Node
+    members: MembersService
+    consignments: ConsignmentsService
+    appends: AppendsService
+    documents: DocumentsService
+    evidence: EvidenceService
+    idempotency: IdempotencyService
+    merkle_log: MerkleLogService
+    epcis: EpcisService
+    aeo: AEOService | None
+    checkpointer: Checkpointer | None
+    outbox: OutboxWorker
+
+
+def build_services(
+    node: Node, verify_pool: VerifyPool, outbox_interval: float, batch_size: int, batch_max_delay: float
+) -> Services:
+    """Wire the services of ``node`` (workers built, not started)."""
+    members = MembersService(node)
+    consignments = ConsignmentsService(node, members)
+    appends = AppendsService(node, members, consignments)
+    merkle_log = MerkleLogService(node, members, consignments)
+    chain = node.chain
+    checkpointer = (
+        Checkpointer(node, merkle_log, chain.checkpoint_log, batch_size, batch_max_delay)
+        if chain.checkpoint_log is not None
+        else None
+    )
+    return Services(
+        node=node,
+        members=members,
+        consignments=consignments,
+        appends=appends,
+        documents=DocumentsService(node, members, consignments, appends),
+        evidence=EvidenceService(node, consignments, merkle_log, verify_pool),
+        idempotency=IdempotencyService(node),
+        merkle_log=merkle_log,
+        epcis=EpcisService(node, members, consignments, appends),
+        aeo=AEOService(node, members, chain.aeo) if chain.aeo is not None else None,
+        checkpointer=checkpointer,
+        outbox=OutboxWorker(node, appends, outbox_interval),
+    )

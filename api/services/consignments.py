@@ -1,0 +1,158 @@
+"""Consignments: opening them, who may read them, their entries and their head."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.index.rows import ConsignmentRow, Participant
+from api.services.errors import Conflict, NotFound
+from api.services.members import MembersService
+from api.services.node import Node
+from chain.ledger import ConsignmentInfo, consignment_id
+from evidence.errors import RuleViolation
+from evidence.roles import Role
+from evidence.rules import ConsignmentView, may_read
+from evidence.types import Address, Hash32, hash32, to_hex
+
+
+class ConsignmentsService:
+    """Consignments on the ledger, as this node indexes them."""
+
+    def __init__(self, node: Node, members: MembersService) -> None:
+        self.node = node
+        self.members = members
+
+    def create(
+        self,
+        caller: Participant,
+        reference: str,
+        origin: str,
+        destination: str,
+        transit: list[str],
+        importer: str,
+        carrier: str,
+    ) -> dict[str, Any]:
+        """An exporter opens a consignment."""
+        if not self.members.view(caller.address).holds(Role.EXPORTER):
+            raise RuleViolation("ConsignmentLedgerMissingRole", "only an active exporter may open a consignment")
+        for address, role in ((importer, Role.IMPORTER), (carrier, Role.CARRIER)):
+            if not self.members.view(address).holds(role):
+                raise RuleViolation("ConsignmentLedgerMissingRole", f"{address} is not an active {role.value.lower()}")
+        if self.node.index.consignment(reference) is not None:
+            raise RuleViolation("ConsignmentLedgerAlreadyExists", f"consignment {reference} already exists")
+        account = self.members.account(caller)
+        _, receipt = self.node.chain.create_consignment(
+            account, reference, origin, destination, transit, importer, carrier
+        )
+        row = ConsignmentRow(
+            to_hex(consignment_id(reference)),
+            reference,
+            caller.address,
+            Address(importer),
+            origin,
+            destination,
+            tuple(transit),
+            receipt.tx_hash,
+            receipt.block_number,
+        )
+        parties = [(caller.address, "exporter"), (importer, "importer"), (carrier, "carrier")]
+        self.node.index.add_consignment(row, parties)
+        return self.get(caller, reference)
+
+    def row(self, reference: str) -> ConsignmentRow:
+        """The indexed consignment of ``reference``."""
+        row = self.node.index.consignment(reference)
+        if row is None:
+            raise NotFound(f"no consignment {reference}")
+        return row
+
+    def info(self, row: ConsignmentRow) -> ConsignmentInfo:
+        """The ledger's record of the consignment."""
+        return self.node.chain.consignment(hash32(row.id))
+
+    def view(self, info: ConsignmentInfo, row: ConsignmentRow) -> ConsignmentView:
+        """The rules' view of the consignment (with every carrier that ever held custody)."""
+        parties = frozenset(Address(a) for a in self.node.index.parties(row.id))
+        return self.node.chain.consignment_view(info, parties)
+
+    def readable(self, caller: Participant, reference: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
+        """The consignment, if the caller may read it."""
+        row = self.row(reference)
+        info = self.info(row)
+        view = self.view(info, row)
+        if not may_read(self.members.view(caller.address), view):
+            raise RuleViolation(
+                "ConsignmentReadAccess",
+                f"consignment {reference} is visible only to its parties, customs of its jurisdictions and auditors",
+            )
+        return row, info, view
+
+    def get(self, caller: Participant, reference: str) -> dict[str, Any]:
+        """A consignment the caller may see."""
+        row, info, _ = self.readable(caller, reference)
+        return self._describe(row, info)
+
+    def visible(self, caller: Participant) -> list[dict[str, Any]]:
+        """The consignments visible to the caller."""
+        member = self.members.view(caller.address)
+        customs_of = member.jurisdiction if member.holds(Role.CUSTOMS) else None
+        candidates = self.node.index.candidate_consignments(caller.address, customs_of, member.holds(Role.AUDITOR))
+        out = []
+        for row in candidates:
+            info = self.info(row)
+            if may_read(member, self.view(info, row)):
+                out.append(self._describe(row, info))
+        return out
+
+    def events(self, caller: Participant, reference: str) -> list[dict[str, Any]]:
+        """The entries of a consignment the caller may see, in order."""
+        row, _, _ = self.readable(caller, reference)
+        return [e.public() for e in self.node.index.entries_of(row.id)]
+
+    def next_position(self, row: ConsignmentRow, info: ConsignmentInfo) -> tuple[int, Hash32]:
+        """Where the next entry goes: after the last accepted entry (pending in the outbox or
+        in the Merkle log), else after the chain's head."""
+        # Batched entries never reach the ledger's count, so for them the index is the head.
+        last = self.node.index.last_entry(row.id)
+        if last is not None and last.seq >= info.count:
+            return last.seq + 1, hash32(last.entry_hash)
+        return info.count, info.head
+
+    def require_single(self, row: ConsignmentRow) -> None:
+        """Refuse a single append to a consignment whose entries go through the Merkle log."""
+        if self.node.index.is_batched(row.id):
+            raise Conflict("this consignment is anchored in batches: append with POST /v1/batch/entries")
+
+    def head(self, caller: Participant, reference: str) -> dict[str, Any]:
+        """What a client needs to build and sign the next entry of a consignment."""
+        row, info, _ = self.readable(caller, reference)
+        seq, prev = self.next_position(row, info)
+        domain = self.node.chain.domain
+        return {
+            "consignment": row.id,
+            "seq": seq,
+            "prev_hash": to_hex(prev),
+            "domain": {
+                "name": "BorderLedger",
+                "version": "1",
+                "chainId": domain.chain_id,
+                "verifyingContract": domain.verifying_contract,
+            },
+        }
+
+    def _describe(self, row: ConsignmentRow, info: ConsignmentInfo) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "reference": row.reference,
+            "exporter": info.exporter,
+            "importer": info.importer,
+            "carrier": info.carrier,
+            "origin": info.origin,
+            "destination": info.destination,
+            "transit": list(info.transit),
+            "entries": info.count,
+            "head": to_hex(info.head),
+            "parties": self.node.index.parties(row.id),
+            "tx_hash": row.tx_hash,
+            "block_number": row.block_number,
+        }

@@ -1,0 +1,109 @@
+"""A consignment's evidence: the bundle (docs/evidence-bundle.md) and its verification
+against this node's chain and content store. The checks themselves are in ``evidence/``."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from api.index.rows import EntryStatus, Participant, StoredEntry
+from api.services.consignments import ConsignmentsService
+from api.services.errors import NotFound
+from api.services.merkle_log import MerkleLogService
+from api.services.node import Node
+from api.verify_pool import VerifyPool
+from content.store import ContentIntegrityError, ContentNotFound
+from evidence.bundle import Bundle, build_bundle, verify_bundle
+from evidence.documents import document_in
+from evidence.types import ZERO_ADDRESS, hash32
+from evidence.verify import Report
+
+
+class EvidenceService:
+    """Bundles and verification reports."""
+
+    def __init__(
+        self, node: Node, consignments: ConsignmentsService, merkle_log: MerkleLogService, verify_pool: VerifyPool
+    ) -> None:
+        self.node = node
+        self.consignments = consignments
+        self.merkle_log = merkle_log
+        self.verify_pool = verify_pool
+
+    def bundle(self, caller: Participant, reference: str, include_documents: bool = True) -> dict[str, Any]:
+        """The evidence bundle of a consignment, as JSON."""
+        bundle, _ = self._bundle(caller, reference, include_documents)
+        return bundle.model_dump(mode="json")
+
+    def verify(self, caller: Participant, reference: str) -> Report:
+        """Verify a consignment: its bundle, checked against this node's chain and content store."""
+        bundle, document_errors = self._bundle(caller, reference, include_documents=True)
+        executor = self.verify_pool.for_entries(len(bundle.entries))
+        return verify_bundle(bundle, self.node.chain.online_facts(bundle), document_errors, executor)
+
+    def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
+        row, _, _ = self.consignments.readable(caller, reference)
+        chain = self.node.chain
+        created = chain.logs.consignments(hash32(row.id))
+        if not created:
+            raise NotFound(f"consignment {reference} is not on this chain")
+        opened = created[0]
+        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+        checkpoints, inclusion_proof = self.merkle_log.evidence(entries)
+        documents, document_errors = self._documents(entries, include_documents)
+        accounts = {opened.exporter, opened.importer, opened.carrier}
+        for e in entries:
+            accounts.add(e.actor)
+            if e.next_carrier != ZERO_ADDRESS:
+                accounts.add(e.next_carrier)
+        manifest = chain.manifest
+        bundle = build_bundle(
+            chain_id=manifest.chain_id,
+            contracts={name: (c.address, c.block) for name, c in manifest.contracts.items()},
+            consignment={
+                "reference": opened.reference,
+                "id": opened.id,
+                "exporter": opened.exporter,
+                "importer": opened.importer,
+                "carrier": opened.carrier,
+                "origin": opened.origin,
+                "destination": opened.destination,
+                "transit": list(opened.transit),
+                "tx_hash": opened.tx_hash,
+                "block_number": opened.block_number,
+            },
+            members=chain.logs.membership(sorted(accounts)),
+            entries=[e.bundle_entry() for e in sorted(entries, key=lambda e: e.seq)],
+            documents=documents,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            checkpoints=checkpoints,
+            inclusion_proof=inclusion_proof,
+        )
+        return bundle, document_errors
+
+    def _documents(
+        self, entries: list[StoredEntry], include_content: bool
+    ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """The documents the entries attach (with their bytes if asked), and per CID why the
+        content store could not give them."""
+        documents: list[dict[str, Any]] = []
+        errors: dict[str, str] = {}
+        for entry in entries:
+            try:
+                ref = document_in(json.loads(entry.payload))
+            except ValueError:
+                ref = None
+            if ref is None:
+                continue
+            content: str | None = None
+            if include_content:
+                try:
+                    content = base64.b64encode(self.node.store.cat(ref.cid)).decode()
+                except ContentIntegrityError as exc:
+                    errors[ref.cid] = str(exc)
+                except ContentNotFound as exc:
+                    errors[ref.cid] = f"missing from the content store: {exc}"
+            documents.append({"cid": ref.cid, "sha256": ref.sha256, "content_base64": content})
+        return documents, errors

@@ -1,0 +1,236 @@
+"""The Merkle log of batched entries (RFC 9162): bulk ingest, the tree, and the proofs
+served to verifiers. Its checkpoints are anchored by :mod:`api.services.checkpointer`.
+
+An entry is durable when :meth:`MerkleLogService.ingest` returns (one database transaction
+for the whole request). Per-consignment hash chains hold as in the ledger: each entry
+extends its consignment's head, and the same role rules apply.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from api.index.rows import AnchorKind, CheckpointRow, Participant, StoredEntry
+from api.services.appends import build_entry
+from api.services.consignments import ConsignmentsService
+from api.services.errors import Conflict, NotFound
+from api.services.members import MembersService
+from api.services.node import Node
+from evidence.canonical import canonical_json
+from evidence.errors import LedgerValueError, RuleViolation
+from evidence.event_types import EventType
+from evidence.merkle import Tree, leaf_hash, multi_inclusion_proof
+from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry
+from evidence.types import Address, Hash32, hash32, to_hex
+
+MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
+
+
+@dataclass(frozen=True)
+class SignedItem:
+    """One entry of a bulk request, as its author signed it."""
+
+    reference: str
+    event_type: EventType
+    payload: dict[str, Any]
+    next_carrier: str | None
+    seq: int
+    prev_hash: str
+    actor: str
+    signature: bytes
+
+
+class _Batch:
+    """The state a bulk request's checks carry from one entry to the next."""
+
+    def __init__(self, log: MerkleLogService) -> None:
+        self.log = log
+        self.members: dict[str, MemberView] = {}
+        self.views: dict[str, ConsignmentView] = {}
+        self.heads: dict[str, tuple[int, Hash32]] = {}
+        self.ids: dict[str, str] = {}
+
+    def member(self, address: str) -> MemberView:
+        if address not in self.members:
+            self.members[address] = self.log.members.view(address)
+        return self.members[address]
+
+    def consignment(self, reference: str) -> str:
+        if reference not in self.ids:
+            consignments = self.log.consignments
+            row = consignments.row(reference)
+            info = consignments.info(row)
+            self.ids[reference] = row.id
+            self.views[row.id] = consignments.view(info, row)
+            self.heads[row.id] = consignments.next_position(row, info)
+        return self.ids[reference]
+
+
+class MerkleLogService:
+    """The log's leaves, ingest and proofs."""
+
+    def __init__(self, node: Node, members: MembersService, consignments: ConsignmentsService) -> None:
+        self.node = node
+        self.members = members
+        self.consignments = consignments
+        self.lock = threading.Lock()  # the log's leaves: ingest appends, proofs and checkpoints read
+        self._tree: Tree | None = None  # loaded lazily; it only grows, so cached subtrees stay valid
+
+    def tree(self) -> Tree:
+        """The whole log's tree; call with :attr:`lock` held."""
+        if self._tree is None:
+            self._tree = Tree([leaf_hash(bytes(hash32(h))) for h in self.node.index.log_entry_hashes()])
+        return self._tree
+
+    def ingest(self, caller: Participant, items: list[SignedItem]) -> dict[str, Any]:
+        """Check every entry (chain position, signature, role rules), then store all in one
+        transaction; nothing is stored if any entry is refused."""
+        if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
+            raise LedgerValueError(f"a bulk request carries 1 to {MAX_BATCH_ENTRIES} entries, not {len(items)}")
+        if not self.members.view(caller.address).active:
+            raise RuleViolation("ConsignmentLedgerInactiveActor", "only active members submit entries")
+        batch = _Batch(self)
+        domain = self.node.chain.domain
+        with self.lock:
+            first = len(self.tree().leaves)
+            now = time.time()
+            accepted: list[StoredEntry] = []
+            for n, item in enumerate(items):
+                consignment_id = batch.consignment(item.reference)
+                payload_bytes = canonical_json(item.payload)
+                entry = build_entry(
+                    hash32(consignment_id),
+                    item.seq,
+                    hash32(item.prev_hash),
+                    item.event_type,
+                    payload_bytes,
+                    item.next_carrier,
+                    item.actor,
+                )
+                try:
+                    digest = check_signed_entry(entry, item.signature, domain, *batch.heads[consignment_id])
+                    view = batch.views[consignment_id]
+                    next_view = batch.member(item.next_carrier) if item.next_carrier else None
+                    check_append(item.event_type, batch.member(item.actor), view, next_view)
+                except RuleViolation as violation:
+                    raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
+                if item.event_type is EventType.HANDOVER and item.next_carrier:
+                    carrier = Address(item.next_carrier)
+                    batch.views[consignment_id] = replace(view, carrier=carrier, parties=view.parties | {carrier})
+                batch.heads[consignment_id] = (entry.seq + 1, digest)
+                accepted.append(
+                    StoredEntry.accepted(
+                        entry,
+                        digest,
+                        item.signature,
+                        payload_bytes,
+                        item.event_type,
+                        AnchorKind.LOG,
+                        now,
+                        leaf_index=first + n,
+                    )
+                )
+            for stored in accepted:  # chain + content rebuild the log: payloads go to the store first
+                self.node.store.put_raw(stored.payload.encode())
+            self.node.index.add_log_entries(accepted)
+            self.tree().leaves.extend(leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted)
+        return {
+            "accepted": len(accepted),
+            "log_size": first + len(accepted),
+            "entries": [
+                {"reference": item.reference, "seq": e.seq, "entry_hash": e.entry_hash, "leaf_index": e.leaf_index}
+                for item, e in zip(items, accepted, strict=True)
+            ],
+        }
+
+    # --- checkpoints and proofs ----------------------------------------------------------
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """Every anchored tree head, oldest first."""
+        return [c.public() for c in self.node.index.checkpoints()]
+
+    def latest(self) -> dict[str, Any]:
+        """The latest anchored tree head."""
+        return self.checkpoint(None).public()
+
+    def checkpoint(self, size: int | None) -> CheckpointRow:
+        """The anchored checkpoint of ``size`` (None: the latest)."""
+        found = self.node.index.latest_checkpoint() if size is None else self.node.index.checkpoint(size)
+        if found is None:
+            raise NotFound("nothing is anchored yet" if size is None else f"no checkpoint of tree size {size}")
+        return found
+
+    def proof(self, entry_hash: str, tree_size: int | None = None) -> dict[str, Any]:
+        """The inclusion proof of an entry in an anchored tree (default: the latest)."""
+        entry = self.node.index.entry_by_hash(entry_hash)
+        if entry is None or entry.leaf_index is None:
+            raise NotFound(f"no batched entry {entry_hash}")
+        try:
+            checkpoint = self.checkpoint(tree_size)
+        except NotFound:
+            if tree_size is not None:
+                raise
+            checkpoint = None
+        if checkpoint is None or checkpoint.size <= entry.leaf_index:
+            raise Conflict(
+                f"entry {entry_hash} (leaf {entry.leaf_index}) is not in the anchored tree"
+                + (f" of size {tree_size}" if tree_size else "; retry after the next checkpoint")
+            )
+        with self.lock:
+            path = self.tree().inclusion_proof(entry.leaf_index, checkpoint.size)
+        return {
+            "entry_hash": entry_hash,
+            "leaf_index": entry.leaf_index,
+            "tree_size": checkpoint.size,
+            "proof": [to_hex(p) for p in path],
+            "root": checkpoint.root,
+            "checkpoint": checkpoint.public(),
+            "contract": self._contract(),
+        }
+
+    def consistency(self, first: int, second: int | None = None) -> dict[str, Any]:
+        """The consistency proof between two anchored tree sizes (default second: the latest)."""
+        old, new = self.checkpoint(first), self.checkpoint(second)
+        if old.size > new.size:
+            raise LedgerValueError(f"tree size {first} is larger than {new.size}: a proof runs from old to new")
+        with self.lock:
+            path = self.tree().consistency_proof(old.size, new.size)
+        return {
+            "first": old.public(),
+            "second": new.public(),
+            "proof": [to_hex(p) for p in path],
+            "contract": self._contract(),
+        }
+
+    def evidence(self, entries: list[StoredEntry]) -> tuple[list[dict[str, Any]], list[str]]:
+        """For a consignment's anchored log entries: the checkpoints that anchored them and
+        the latest (oldest first), each with its consistency proof from the one before, and
+        one multi-leaf inclusion proof of the entries in the latest."""
+        logged = [e for e in entries if e.leaf_index is not None and e.checkpoint_size is not None]
+        latest = self.node.index.latest_checkpoint()
+        if not logged or latest is None:
+            return [], []
+        sizes = sorted({*(e.checkpoint_size for e in logged if e.checkpoint_size), latest.size})
+        chosen = [self.checkpoint(size) for size in sizes]
+        with self.lock:
+            tree = self.tree()
+            inclusion = multi_inclusion_proof(
+                tree, [e.leaf_index for e in logged if e.leaf_index is not None], latest.size
+            )
+            consistency = [
+                tree.consistency_proof(previous.size, c.size) if previous else []
+                for previous, c in zip([None, *chosen[:-1]], chosen, strict=True)
+            ]
+        keys = ("size", "root", "tx_hash", "block_number", "log_index", "block_time")
+        checkpoints = [
+            {**{k: getattr(c, k) for k in keys}, "consistency": [to_hex(p) for p in path]}
+            for c, path in zip(chosen, consistency, strict=True)
+        ]
+        return checkpoints, [to_hex(p) for p in inclusion]
+
+    def _contract(self) -> str | None:
+        log = self.node.chain.checkpoint_log
+        return log.address if log else None

@@ -1,0 +1,106 @@
+"""The outbox worker: anchors accepted entries the chain could not take at once, and puts
+back into the outbox entries a restarted node lost (a dev chain may drop its last blocks).
+
+Entries are signed, so sending one again is idempotent: at its seq, the contract holds
+either nothing (send it) or exactly this entry hash (it landed; record where).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from api.index.rows import EntryStatus, StoredEntry
+from api.services.appends import AppendsService
+from api.services.node import Node
+from chain.errors import ContractRevert
+from chain.ledger import AppendResult
+from chain.sender import Receipt
+from evidence.types import hash32
+
+log = logging.getLogger("borderledger.outbox")
+
+
+class OutboxWorker:
+    """A thread that drains the outbox; :meth:`run_once` does one pass (tests call it)."""
+
+    def __init__(self, node: Node, appends: AppendsService, interval: float = 0.5) -> None:
+        self.node = node
+        self.appends = appends
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
+
+    def start(self) -> OutboxWorker:
+        """Start the worker thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the worker thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:
+                log.warning("outbox pass failed; retrying", exc_info=True)
+                self.node.chain.sender.forget_nonces()
+
+    def pending_count(self) -> int:
+        """Entries accepted and not yet anchored."""
+        return self.node.index.pending_count()
+
+    def run_once(self) -> None:
+        """Reconcile anchored entries with the chain, then send what is pending, in order."""
+        for consignment_id in self.node.index.ledger_consignments():
+            with self.node.locks.of(consignment_id):
+                self._reconcile(consignment_id)
+                self._drain(consignment_id)
+
+    def _reconcile(self, consignment_id: str) -> None:
+        """Entries recorded as anchored that the chain no longer holds go back to pending."""
+        count, _ = self.node.chain.head(hash32(consignment_id))
+        for entry in self.node.index.entries_of(consignment_id, EntryStatus.ANCHORED):
+            if entry.leaf_index is None and entry.seq >= count:
+                log.warning("entry %s/%s is no longer on chain: back to the outbox", consignment_id, entry.seq)
+                self.node.index.mark_pending(consignment_id, entry.seq)
+
+    def _drain(self, consignment_id: str) -> None:
+        chain = self.node.chain
+        for entry in self.node.index.entries_of(consignment_id, EntryStatus.PENDING):
+            count, _ = chain.head(hash32(consignment_id))
+            if entry.seq < count:
+                if chain.record(hash32(consignment_id), entry.seq).entry_hash == hash32(entry.entry_hash):
+                    self._found_on_chain(entry)
+                else:
+                    self._reject(entry, f"seq {entry.seq} holds another entry on chain")
+                continue
+            if entry.seq > count:
+                return  # an earlier entry is missing; wait for it
+            try:
+                result = chain.append(self.node.relayer, entry.evidence(), entry.signature)
+            except ContractRevert as revert:
+                if revert.error == "ConsignmentLedgerStaleHead":
+                    return  # the chain moved meanwhile; look again next pass
+                self._reject(entry, f"the contract refused it: {revert.error} {revert.args_by_name}")
+                return
+            self.appends.mark_anchored(entry, result)
+            log.info("anchored %s/%s from the outbox", consignment_id, entry.seq)
+
+    def _found_on_chain(self, entry: StoredEntry) -> None:
+        for logged in self.node.chain.logs.entries(hash32(entry.consignment_id)):
+            if logged.seq == entry.seq and logged.entry_hash == entry.entry_hash:
+                receipt = Receipt(logged.tx_hash, logged.block_number, "", 1, 0, [])
+                result = AppendResult(hash32(entry.entry_hash), receipt, logged.log_index, logged.block_time)
+                self.appends.mark_anchored(entry, result)
+                return
+
+    def _reject(self, entry: StoredEntry, reason: str) -> None:
+        """An entry the contract refuses can never land, nor can those chained after it: they
+        move to ``rejected_entries`` (with the reason) and their seqs are free again."""
+        log.error("entry %s/%s rejected: %s", entry.consignment_id, entry.seq, reason)
+        self.node.index.reject_from(entry.consignment_id, entry.seq, reason)

@@ -1,0 +1,192 @@
+"""Rebuilding the index from the chain's logs and the content store.
+
+Node-local secrets (custodial keystores, API keys) are not on chain and are kept; every
+rebuildable table is replaced, so a second organisation's node with an empty database and
+the same chain and content reaches the same verification results. Single entries come from
+the ledger's EventAppended logs; batched entries from the log segments each checkpoint
+names, checked against the anchored roots before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, ConsignmentRow, EntryStatus, StoredEntry
+from api.services.members import MembersService
+from api.services.node import Node
+from evidence.documents import document_in
+from evidence.eip712 import entry_hash
+from evidence.errors import VerificationError
+from evidence.event_types import EventType
+from evidence.log_segment import decode_segment
+from evidence.merkle import Tree
+from evidence.roles import Role
+from evidence.types import ZERO_ADDRESS, Address, to_hex
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total)"""
+
+
+@dataclass
+class ReindexStats:
+    """What a rebuild found."""
+
+    participants_added: int = 0
+    consignments: int = 0
+    entries: int = 0
+    batched_entries: int = 0
+    checkpoints: int = 0
+    documents: int = 0
+
+
+def reindex(node: Node, members: MembersService, progress: Progress | None = None) -> ReindexStats:
+    """Rebuild consignments, parties, entries (single and batched), checkpoints and
+    documents; add members missing from the directory."""
+    report = progress or (lambda stage, done, total: None)
+    stats = ReindexStats()
+    _add_missing_members(node, members, stats, report)
+    consignments = _consignments(node, report)
+    entries = _ledger_entries(node, report)
+    checkpoints, batched = _log_entries(node, report)
+    entries += batched
+    parties = {row.id: parties for row, parties in consignments}
+    for entry in sorted(entries, key=lambda e: (e.consignment_id, e.seq)):
+        if entry.event_type is EventType.HANDOVER and entry.next_carrier != ZERO_ADDRESS:
+            known = parties.setdefault(entry.consignment_id, [])
+            if all(address != entry.next_carrier for address, _ in known):
+                known.append((entry.next_carrier, "carrier"))
+    documents = _documents(entries)
+    node.index.replace_rebuildable(consignments, entries, documents, checkpoints)
+    stats.consignments = len(consignments)
+    stats.entries = len(entries)
+    stats.batched_entries = len(batched)
+    stats.checkpoints = len(checkpoints)
+    stats.documents = len(documents)
+    return stats
+
+
+def _add_missing_members(node: Node, members: MembersService, stats: ReindexStats, report: Progress) -> None:
+    membership = node.chain.logs.membership()
+    known = {p.address for p in node.index.participants()}
+    for done, address in enumerate(sorted(membership), start=1):
+        if address not in known:
+            info = node.chain.member(address)
+            roles: list[Role] = sorted(info.roles, key=lambda r: r.value)
+            members.add_participant(address, None, info.name, info.legal_id, info.jurisdiction, roles)
+            stats.participants_added += 1
+        report("members", done, len(membership))
+
+
+def _consignments(node: Node, report: Progress) -> list[tuple[ConsignmentRow, list[tuple[str, str]]]]:
+    created = node.chain.logs.consignments()
+    out = []
+    for done, c in enumerate(created, start=1):
+        row = ConsignmentRow(
+            c.id,
+            c.reference,
+            Address(c.exporter),
+            Address(c.importer),
+            c.origin,
+            c.destination,
+            c.transit,
+            c.tx_hash,
+            c.block_number,
+        )
+        out.append((row, [(c.exporter, "exporter"), (c.importer, "importer"), (c.carrier, "carrier")]))
+        report("consignments", done, len(created))
+    return out
+
+
+def _ledger_entries(node: Node, report: Progress) -> list[StoredEntry]:
+    logged = node.chain.logs.entries()
+    out = []
+    for done, e in enumerate(logged, start=1):
+        payload = node.store.get_raw(e.cid)  # re-hashed against the CID by the store
+        out.append(
+            StoredEntry(
+                e.consignment,
+                e.seq,
+                e.event_type,
+                e.prev_hash,
+                e.payload_hash,
+                e.cid,
+                Address(e.next_carrier),
+                Address(e.actor),
+                e.signature,
+                e.entry_hash,
+                payload.decode(),
+                EntryStatus.ANCHORED,
+                AnchorKind.LEDGER,
+                location=ChainLocation(e.tx_hash, e.block_number, e.log_index, e.block_time),
+                accepted_at=float(e.block_time),
+            )
+        )
+        report("entries", done, len(logged))
+    return out
+
+
+def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], list[StoredEntry]]:
+    """Every anchored checkpoint and the batched entries of its segment, after checking that
+    the segments, in order, rebuild a log whose roots are the anchored ones."""
+    contract = node.chain.checkpoint_log
+    if contract is None:
+        return [], []
+    domain = node.chain.domain
+    tree = Tree([])
+    checkpoints: list[CheckpointRow] = []
+    entries: list[StoredEntry] = []
+    anchored = contract.anchored()
+    for done, c in enumerate(anchored, start=1):
+        first, leaves = decode_segment(node.store.get_raw(c.leaves_cid))
+        if first != len(tree.leaves) or first + len(leaves) != c.size:
+            raise VerificationError(
+                f"checkpoint {c.size}: its segment holds leaves {first}..{first + len(leaves) - 1}, "
+                f"not {len(tree.leaves)}..{c.size - 1}"
+            )
+        where = ChainLocation(c.tx_hash, c.block_number, c.log_index, c.block_time)
+        for offset, leaf in enumerate(leaves):
+            digest = entry_hash(leaf.entry, domain)
+            tree.leaves.append(leaf.leaf(domain))
+            payload = node.store.get_raw(leaf.entry.cid)
+            entries.append(
+                StoredEntry(
+                    to_hex(leaf.entry.consignment),
+                    leaf.entry.seq,
+                    EventType.from_id(leaf.entry.event_type),
+                    to_hex(leaf.entry.prev_hash),
+                    to_hex(leaf.entry.payload_hash),
+                    leaf.entry.cid,
+                    leaf.entry.next_carrier,
+                    leaf.entry.actor,
+                    leaf.signature,
+                    to_hex(digest),
+                    payload.decode(),
+                    EntryStatus.ANCHORED,
+                    AnchorKind.LOG,
+                    leaf_index=first + offset,
+                    checkpoint_size=c.size,
+                    location=where,
+                    accepted_at=float(c.block_time),
+                )
+            )
+        if tree.root_at(c.size) != bytes(c.root):
+            raise VerificationError(f"checkpoint {c.size}: the segments do not rebuild its anchored root")
+        checkpoints.append(
+            CheckpointRow(
+                c.size, to_hex(c.root), c.leaves_cid, c.tx_hash, c.block_number, c.log_index, c.block_time, c.gas_used
+            )
+        )
+        report("checkpoints", done, len(anchored))
+    return checkpoints, entries
+
+
+def _documents(entries: list[StoredEntry]) -> list[tuple[str, str, str, int, str]]:
+    """The documents the entries attach: (cid, cid_v1, sha256, size, first attacher)."""
+    seen: dict[str, tuple[str, str, str, int, str]] = {}
+    for entry in entries:
+        ref = document_in(json.loads(entry.payload))
+        if ref is not None and ref.cid not in seen:
+            seen[ref.cid] = (ref.cid, ref.cid_v1, ref.sha256, ref.size, entry.actor)
+    return list(seen.values())

@@ -1,0 +1,120 @@
+"""Binding to the deployed CheckpointLog: anchoring tree heads of the Merkle log and
+reading them back (state and CheckpointAnchored logs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from chain.abi import call_view
+from chain.compile import load_artifact
+from chain.errors import ChainError
+from chain.indexer import LOG_SLICE
+from chain.sender import TransactionSender
+from evidence.types import Address, Hash32, to_hex
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A tree head as the contract stores it."""
+
+    size: int
+    timestamp: int
+    block_number: int
+    submitter: Address
+    root: Hash32
+
+
+@dataclass(frozen=True)
+class AnchoredCheckpoint:
+    """A CheckpointAnchored log: the tree head, its log segment and where it landed."""
+
+    size: int
+    root: Hash32
+    leaves_cid: str
+    submitter: Address
+    tx_hash: str
+    block_number: int
+    log_index: int
+    block_time: int
+    gas_used: int
+
+
+class CheckpointLogClient:
+    """The deployed CheckpointLog of one consortium."""
+
+    def __init__(self, w3: Web3, address: str, from_block: int, sender: TransactionSender | None = None) -> None:
+        self.w3 = w3
+        self.from_block = from_block
+        self.sender = sender or TransactionSender(w3)
+        self.contract: Contract = w3.eth.contract(
+            address=Web3.to_checksum_address(address), abi=load_artifact("CheckpointLog")["abi"]
+        )
+
+    @property
+    def address(self) -> Address:
+        """The contract's address."""
+        return Address(self.contract.address)
+
+    def submit(self, anchor: LocalAccount, size: int, root: bytes, leaves_cid: str) -> AnchoredCheckpoint:
+        """Anchor the tree head (size, root) whose new leaves are the segment ``leaves_cid``."""
+        call = self.contract.functions.submitCheckpoint(size, bytes(root), leaves_cid)
+        receipt = self.sender.transact(anchor, call)
+        raw = receipt.raw if receipt.raw is not None else self.w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]
+        events = self.contract.events.CheckpointAnchored().process_receipt(raw, errors=DISCARD)
+        if not events:
+            raise ChainError(f"checkpoint transaction {receipt.tx_hash} emitted no CheckpointAnchored")
+        return self._anchored(events[0], receipt.gas_used)
+
+    def latest(self) -> Checkpoint:
+        """The latest tree head (size 0 if none)."""
+        return _checkpoint(call_view(self.contract.functions.latest()))
+
+    def of_size(self, size: int) -> Checkpoint | None:
+        """The tree head anchored for ``size``, if one is."""
+        found = _checkpoint(call_view(self.contract.functions.checkpointOfSize(size)))
+        return found if found.size else None
+
+    def anchored(self, size: int | None = None) -> list[AnchoredCheckpoint]:
+        """Every CheckpointAnchored log (of one size, or all), oldest first."""
+        filters = {"size": size} if size is not None else None
+        latest = self.w3.eth.block_number
+        start, out = self.from_block, []
+        while start <= latest:
+            end = min(start + LOG_SLICE - 1, latest)
+            for log in self.contract.events.CheckpointAnchored().get_logs(
+                argument_filters=filters, from_block=start, to_block=end
+            ):
+                receipt = self.w3.eth.get_transaction_receipt(log["transactionHash"])
+                out.append(self._anchored(log, int(receipt["gasUsed"])))
+            start = end + 1
+        return sorted(out, key=lambda c: c.size)
+
+    def verify_inclusion(self, leaf: bytes, index: int, size: int, proof: list[bytes]) -> bool:
+        """The contract's own check of an inclusion proof against its checkpoint of ``size``."""
+        return bool(call_view(self.contract.functions.verifyInclusion(leaf, index, size, proof)))
+
+    def _anchored(self, log: Any, gas_used: int) -> AnchoredCheckpoint:
+        args = log["args"]
+        block = int(log["blockNumber"])
+        return AnchoredCheckpoint(
+            int(args["size"]),
+            Hash32(bytes(args["root"])),
+            str(args["leavesCid"]),
+            Address(args["submitter"]),
+            to_hex(log["transactionHash"]),
+            block,
+            int(log["logIndex"]),
+            int(self.w3.eth.get_block(block)["timestamp"]),
+            gas_used,
+        )
+
+
+def _checkpoint(value: Any) -> Checkpoint:
+    size, timestamp, block, submitter, root = value
+    return Checkpoint(int(size), int(timestamp), int(block), Address(submitter), Hash32(bytes(root)))

@@ -1,0 +1,94 @@
+"""Log segments: the signed entries a checkpoint adds to the Merkle log, as one document.
+
+Each checkpoint names its segment's CID on chain, so chain + content are enough for any node
+to rebuild the log and check it: the segments' entries, hashed as leaves in order, must give
+every anchored root. Canonical JSON (RFC 8785), so one segment has one CID.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evidence.canonical import canonical_json
+from evidence.eip712 import Domain, Entry, entry_hash
+from evidence.errors import LedgerValueError
+from evidence.merkle import leaf_hash
+from evidence.types import Address, Hash32, hash32, to_hex
+
+FORMAT = "borderledger-log-segment"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class SignedLeaf:
+    """One leaf of the log: the entry its author signed, and the signature."""
+
+    entry: Entry
+    signature: bytes
+
+    def leaf(self, domain: Domain) -> bytes:
+        """The Merkle leaf hash: of the entry hash."""
+        return leaf_hash(bytes(entry_hash(self.entry, domain)))
+
+
+def encode_segment(first: int, leaves: Sequence[SignedLeaf]) -> bytes:
+    """The segment document of leaves ``first`` .. ``first + len(leaves) - 1``."""
+    return canonical_json(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "first": first,
+            "entries": [
+                {
+                    "consignment": to_hex(s.entry.consignment),
+                    "seq": s.entry.seq,
+                    "prev_hash": to_hex(s.entry.prev_hash),
+                    "event_type": to_hex(s.entry.event_type),
+                    "payload_hash": to_hex(s.entry.payload_hash),
+                    "cid": s.entry.cid,
+                    "next_carrier": s.entry.next_carrier,
+                    "actor": s.entry.actor,
+                    "signature": to_hex(s.signature),
+                }
+                for s in leaves
+            ],
+        }
+    )
+
+
+def decode_segment(data: bytes) -> tuple[int, list[SignedLeaf]]:
+    """(first leaf index, leaves) of a segment document; LedgerValueError if malformed."""
+    try:
+        document: Any = json.loads(data)
+        if document.get("format") != FORMAT or document.get("version") != VERSION:
+            raise LedgerValueError(f"not a {FORMAT} version {VERSION} document")
+        first = document["first"]
+        if not isinstance(first, int) or first < 0:
+            raise LedgerValueError("a segment's first leaf index is a non-negative integer")
+        leaves = [_leaf(item) for item in document["entries"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, LedgerValueError):
+            raise
+        raise LedgerValueError(f"malformed log segment: {exc}") from exc
+    return first, leaves
+
+
+def _leaf(item: dict[str, Any]) -> SignedLeaf:
+    seq = item["seq"]
+    if not isinstance(seq, int) or not 0 <= seq < 2**64:
+        raise LedgerValueError(f"seq {seq!r} is not a uint64")
+    signature = bytes.fromhex(str(item["signature"])[2:])
+    entry = Entry(
+        hash32(item["consignment"]),
+        seq,
+        hash32(item["prev_hash"]),
+        Hash32(hash32(item["event_type"])),
+        hash32(item["payload_hash"]),
+        str(item["cid"]),
+        Address(str(item["next_carrier"])),
+        Address(str(item["actor"])),
+    )
+    return SignedLeaf(entry, signature)

@@ -1,0 +1,150 @@
+"""The rules ConsignmentLedger enforces: who may append which event to which consignment,
+and what makes a signed entry extend a consignment.
+
+The API checks these before sending anything, so a refusal names the rule; the contract
+checks them again (the rule names are the contract's custom errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evidence.eip712 import Domain, Entry, entry_hash, recover_digest_signer
+from evidence.errors import RuleViolation
+from evidence.event_types import Category, EventType
+from evidence.roles import Role
+from evidence.types import Address, Hash32, Jurisdiction, to_hex
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What the rules need to know of a member."""
+
+    address: Address
+    roles: frozenset[Role]
+    jurisdiction: Jurisdiction
+    active: bool
+
+    def holds(self, role: Role) -> bool:
+        """True when the member is active and holds ``role``."""
+        return self.active and role in self.roles
+
+
+@dataclass(frozen=True)
+class ConsignmentView:
+    """What the rules need to know of a consignment."""
+
+    exporter: Address
+    importer: Address
+    carrier: Address
+    parties: frozenset[Address]
+    jurisdictions: frozenset[Jurisdiction]
+
+
+def is_jurisdiction_customs(member: MemberView, consignment: ConsignmentView) -> bool:
+    """True for active customs of the consignment's origin, a transit or the destination."""
+    return member.holds(Role.CUSTOMS) and member.jurisdiction in consignment.jurisdictions
+
+
+def check_append(
+    event_type: EventType,
+    actor: MemberView,
+    consignment: ConsignmentView,
+    next_carrier: MemberView | None,
+) -> None:
+    """Raise RuleViolation unless ``actor`` may append ``event_type`` to ``consignment``."""
+    if not actor.active:
+        raise RuleViolation(
+            "ConsignmentLedgerInactiveActor",
+            f"{actor.address} is not an active member (suspended, removed or never admitted)",
+        )
+    if (event_type is EventType.HANDOVER) != (next_carrier is not None):
+        raise RuleViolation(
+            "ConsignmentLedgerInvalidNextCarrier", "a HANDOVER must name the next carrier, and only a HANDOVER may"
+        )
+    if next_carrier is not None and (
+        not next_carrier.holds(Role.CARRIER) or next_carrier.address == consignment.carrier
+    ):
+        raise RuleViolation(
+            "ConsignmentLedgerInvalidNextCarrier",
+            f"the next carrier {next_carrier.address} must be an active carrier other than the current one",
+        )
+    category = event_type.category
+    if category is Category.CUSTODY:
+        if actor.address != consignment.carrier or not actor.holds(Role.CARRIER):
+            raise RuleViolation(
+                "ConsignmentLedgerNotCurrentCarrier",
+                f"custody and transport events ({event_type.value}) are appended only by the carrier "
+                f"holding custody ({consignment.carrier})",
+            )
+    elif category is Category.CONTROL:
+        if not is_jurisdiction_customs(actor, consignment):
+            raise RuleViolation(
+                "ConsignmentLedgerNotJurisdictionCustoms",
+                f"control events ({event_type.value}) are appended only by customs of the consignment's "
+                f"origin, transit or destination jurisdictions ({', '.join(sorted(consignment.jurisdictions))})",
+            )
+    elif category is Category.DECLARATION:
+        declarant = (actor.address == consignment.exporter and actor.holds(Role.EXPORTER)) or (
+            actor.address == consignment.importer and actor.holds(Role.IMPORTER)
+        )
+        if not declarant:
+            raise RuleViolation(
+                "ConsignmentLedgerNotDeclarant",
+                "declarations are appended only by the consignment's exporter or importer",
+            )
+    elif actor.address not in consignment.parties and not is_jurisdiction_customs(actor, consignment):
+        raise RuleViolation(
+            "ConsignmentLedgerNotParty",
+            "documents and other observations are appended only by parties of the consignment or customs of its "
+            "jurisdictions",
+        )
+
+
+def may_read(member: MemberView, consignment: ConsignmentView) -> bool:
+    """Parties, customs of its jurisdictions and auditors may read a consignment."""
+    return (
+        member.address in consignment.parties
+        or is_jurisdiction_customs(member, consignment)
+        or member.holds(Role.AUDITOR)
+    )
+
+
+def signing_roles(event_type: EventType, actor: Address, consignment: ConsignmentView) -> tuple[Role, ...]:
+    """The roles of which ``actor`` must hold one to append ``event_type``: what a verifier asks
+    the registry about the signer at the block that anchored a batched entry. (Whether the
+    actor is the right exporter, carrier or customs is checked against the consignment.)"""
+    category = event_type.category
+    if category is Category.CUSTODY:
+        return (Role.CARRIER,)
+    if category is Category.CONTROL:
+        return (Role.CUSTOMS,)
+    if actor == consignment.exporter:
+        return (Role.EXPORTER,)
+    if actor == consignment.importer:
+        return (Role.IMPORTER,)
+    if category is Category.DECLARATION:
+        return (Role.EXPORTER, Role.IMPORTER)
+    return (Role.CARRIER, Role.CUSTOMS)
+
+
+def check_signed_entry(entry: Entry, signature: bytes, domain: Domain, next_seq: int, head: Hash32) -> Hash32:
+    """The entry hash of ``entry`` if it extends the consignment's head (``next_seq``, ``head``)
+    and ``signature`` recovers its actor; else RuleViolation naming the contract's rule.
+
+    Raises LedgerValueError for a malformed or malleable signature (the contract refuses it too).
+    """
+    if entry.seq != next_seq or bytes(entry.prev_hash) != bytes(head):
+        raise RuleViolation(
+            "ConsignmentLedgerStaleHead",
+            f"stale head: the next entry is seq {next_seq} with prevHash {to_hex(head)}, not seq {entry.seq} "
+            f"after {to_hex(entry.prev_hash)}; fetch the consignment's head and sign again",
+        )
+    digest = entry_hash(entry, domain)
+    signer = recover_digest_signer(digest, signature)
+    if signer.lower() != entry.actor.lower():
+        raise RuleViolation(
+            "ConsignmentLedgerInvalidSigner",
+            f"the signature recovers {signer}, not the actor {entry.actor}: an entry is signed by its author",
+        )
+    return digest
