@@ -12,9 +12,11 @@ ANVIL_BIN_DIR = $(abspath $(dir $(firstword $(wildcard node_modules/@foundry-rs/
 BROWNIE = PATH="$(ANVIL_BIN_DIR):$$PATH" HOME="$(CURDIR)/.tools/brownie-home" \
 	SOLCX_BINARY_PATH="$(CURDIR)/build/solcx" $(BROWNIE_VENV)/bin/brownie
 
-.PHONY: setup run demo bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
+.PHONY: setup setup-dev run demo bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
 
-setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/brownie $(STAMPS)/compiled
+# What serving needs; brownie's tool environment is only for the contract tests (setup-dev).
+setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
+setup-dev: setup $(STAMPS)/brownie
 
 $(STAMPS)/venv: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -46,7 +48,7 @@ bench: setup
 demo: setup
 	$(VENV)/bin/borderledger demo
 
-test: setup test-tools lint test-contracts test-python
+test: setup-dev test-tools lint test-contracts test-python
 
 # From Debian: ipfs_cid (the CIDs `ipfs add` gives a file, a test oracle) and a real
 # headless Chromium with its driver for the web UI tests.
@@ -60,22 +62,27 @@ test-tools:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else echo "install Debian's$$missing: sudo apt-get install$$missing" && exit 1; fi; fi
 
-test-contracts: setup
+test-contracts: setup-dev
 	@$(PY) tools/brownie_home.py
 	$(BROWNIE) test -W ignore::FutureWarning
 
 test-python: setup test-tools
 	$(PY) -m pytest
 
+PY_SOURCES := evidence chain content api client tests scripts tools
 lint: setup
-	$(VENV)/bin/ruff check evidence chain content api client tests scripts tools
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+	$(PY) tools/check_sizes.py
+	npx --no-install solhint --max-warnings 0 'contracts/**/*.sol'
 
-brownie-compile: setup
+brownie-compile: setup-dev
 	@$(PY) tools/brownie_home.py
 	$(BROWNIE) compile
 
-brownie-deploy: setup
+brownie-deploy: setup-dev
 	@$(PY) tools/brownie_home.py
 	$(BROWNIE) run scripts/deploy.py
 

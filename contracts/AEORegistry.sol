@@ -10,7 +10,9 @@ import {Roles} from "./Roles.sol";
 /// @title AEORegistry
 /// @notice AEO certificates, their lifecycle, MRAs and recognition. See {IAEORegistry}.
 contract AEORegistry is IAEORegistry, IAEORegistryErrors {
+    /// @notice Programme bit of AEO-S (security and safety).
     uint8 public constant AEO_S = 1;
+    /// @notice Programme bit of AEO-C (customs simplifications).
     uint8 public constant AEO_C = 2;
 
     struct StatusChange {
@@ -25,6 +27,7 @@ contract AEORegistry is IAEORegistry, IAEORegistryErrors {
     mapping(bytes32 pair => uint256[]) private _pairMras;
     uint256 private _mraCount;
 
+    /// @notice Binds the AEO registry to the consortium registry it asks who is customs where.
     /// @param registry_ the consortium registry that answers who is customs where
     constructor(IConsortiumRegistry registry_) {
         if (address(registry_) == address(0)) revert AEORegistryZeroAddress();

@@ -19,6 +19,7 @@ contract CheckpointLog is ICheckpointLog {
     Checkpoint[] private _checkpoints;
     mapping(uint64 size => uint256 indexPlusOne) private _bySize;
 
+    /// @notice Binds the log to the consortium registry it asks about the anchor role.
     /// @param registry_ the consortium registry that answers who holds the anchor role
     constructor(IConsortiumRegistry registry_) {
         if (address(registry_) == address(0)) revert CheckpointLogZeroAddress();

@@ -23,6 +23,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     mapping(bytes32 consignment => mapping(uint64 seq => Record)) private _records;
     mapping(bytes32 consignment => mapping(address account => bool)) private _parties;
 
+    /// @notice Binds the ledger to the consortium registry it asks about roles.
     /// @param registry_ the consortium registry that answers who holds which role
     constructor(IConsortiumRegistry registry_) EIP712("BorderLedger", "1") {
         if (address(registry_) == address(0)) revert ConsignmentLedgerZeroAddress();

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title Event types of the evidence chain and who may append them.
 /// @dev Mirrors `evidence/event_types.py`; a test checks both agree.
+/// @notice The event type ids and the category (who may append) of each.
 library EventTypes {
     /// @notice Who may append an event type.
     enum Category {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title Roles of consortium members, shared by the registry and the ledger.
 /// @dev The same names hashed the same way in `evidence/roles.py`.
+/// @notice Role ids: keccak256 of "<NAME>_ROLE", as OpenZeppelin names roles.
 library Roles {
     bytes32 internal constant CUSTOMS = keccak256("CUSTOMS_ROLE");
     bytes32 internal constant EXPORTER = keccak256("EXPORTER_ROLE");

@@ -249,37 +249,8 @@ def verify_bundle(
     per-entry checks of long chains (see :func:`evidence.verify.verify_chain`).
     """
     c = bundle.consignment
-    consignment = _bytes(c.id)
-    documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
-    by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
-    evidence: list[EntryEvidence] = []
-    event_times: list[str | None] = []
     shared = SharedChecks(executor, bundle.domain) if executor is not None else None
-    for e in bundle.entries:
-        payload = e.payload.encode()
-        try:
-            data = json.loads(payload)
-        except ValueError:
-            data = None
-        event_times.append(event_time(data))
-        document, document_error = _document(data, documents, document_errors or {})
-        record = online.records.get(e.seq) if online and e.leaf_index is None else None
-        if record is not None:
-            record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
-        evidence.append(
-            EntryEvidence(
-                _entry(consignment, e),
-                _bytes(e.signature),
-                payload,
-                Hash32(_bytes(e.entry_hash)),
-                record,
-                document,
-                document_error,
-                _anchor(e, e.leaf_index, by_event) if e.leaf_index is not None else None,
-            )
-        )
-        if shared is not None:
-            shared.add(evidence[-1])
+    evidence, event_times = _entry_evidence(bundle, online, document_errors or {}, shared)
     # While workers (if any) check the entries, replay the rules against the membership history.
     facts = ConsignmentFacts(
         Address(c.exporter),
@@ -310,35 +281,76 @@ def verify_bundle(
         shared.results() if shared is not None else None,
     )
     if bundle.checkpoints:
-        claims = _claims(bundle)
-        report.checks.append(check_consistency(claims))
-        report.checks.append(check_checkpoints_on_chain(claims, online.checkpoints if online else None))
-        view = _consignment_view(bundle)
-        for entry_report, e in zip(report.entries, bundle.entries, strict=True):
-            if e.leaf_index is None:
-                continue
-            if online is None:
-                entry_report.checks.append(Check("signer_role", None, "not asked of the registry (offline)"))
-            else:
-                roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
-                entry_report.checks.append(check_signer_role(e.actor, roles, e.block_number, online.roles_at))
-
-    expected_id = "0x" + keccak(text=c.reference).hex()
-    report.checks.insert(
-        0,
-        Check("consignment_id", True, f"{c.id} = keccak256('{c.reference}')")
-        if c.id == expected_id
-        else Check("consignment_id", False, f"{c.id} is not keccak256('{c.reference}') = {expected_id}"),
-    )
+        _add_log_checks(report, bundle, online)
+    report.checks.insert(0, _consignment_id_check(c.id, c.reference))
     if online is None:
         report.checks.append(Check("membership", None, "roles as recorded in the bundle (not re-read from a node)"))
     else:
         report.checks.append(Check("membership", True, "roles re-read from the registry's logs on the node"))
-
     for entry_report, check in zip(report.entries, authorised, strict=True):
         entry_report.checks.append(check)
     report.custody = custody.to_dict()
     return report
+
+
+def _entry_evidence(
+    bundle: Bundle, online: OnlineFacts | None, document_errors: dict[str, str], shared: SharedChecks | None
+) -> tuple[list[EntryEvidence], list[str | None]]:
+    """Each entry's evidence (handed to ``shared`` as it is built), and its event time."""
+    consignment = _bytes(bundle.consignment.id)
+    documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
+    by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
+    evidence: list[EntryEvidence] = []
+    event_times: list[str | None] = []
+    for e in bundle.entries:
+        payload = e.payload.encode()
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = None
+        event_times.append(event_time(data))
+        document, document_error = _document(data, documents, document_errors)
+        record = online.records.get(e.seq) if online and e.leaf_index is None else None
+        if record is not None:
+            record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
+        evidence.append(
+            EntryEvidence(
+                _entry(consignment, e),
+                _bytes(e.signature),
+                payload,
+                Hash32(_bytes(e.entry_hash)),
+                record,
+                document,
+                document_error,
+                _anchor(e, e.leaf_index, by_event) if e.leaf_index is not None else None,
+            )
+        )
+        if shared is not None:
+            shared.add(evidence[-1])
+    return evidence, event_times
+
+
+def _add_log_checks(report: Report, bundle: Bundle, online: OnlineFacts | None) -> None:
+    """Checkpoint consistency and presence on chain, and each batched signer's role."""
+    claims = _claims(bundle)
+    report.checks.append(check_consistency(claims))
+    report.checks.append(check_checkpoints_on_chain(claims, online.checkpoints if online else None))
+    view = _consignment_view(bundle)
+    for entry_report, e in zip(report.entries, bundle.entries, strict=True):
+        if e.leaf_index is None:
+            continue
+        if online is None:
+            entry_report.checks.append(Check("signer_role", None, "not asked of the registry (offline)"))
+        else:
+            roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
+            entry_report.checks.append(check_signer_role(e.actor, roles, e.block_number, online.roles_at))
+
+
+def _consignment_id_check(consignment_id: str, reference: str) -> Check:
+    expected = "0x" + keccak(text=reference).hex()
+    if consignment_id == expected:
+        return Check("consignment_id", True, f"{consignment_id} = keccak256('{reference}')")
+    return Check("consignment_id", False, f"{consignment_id} is not keccak256('{reference}') = {expected}")
 
 
 def _document(

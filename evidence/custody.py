@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from evidence.checks import Check
 from evidence.errors import RuleViolation
 from evidence.event_types import Category, EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append
 from evidence.types import ZERO_ADDRESS, Address, Jurisdiction
-from evidence.checks import Check
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from functools import cache
 
 from eth_utils.crypto import keccak
 
+from evidence.types import Hash32
+
 
 class Category(StrEnum):
     """Who may append an event type."""
@@ -35,7 +37,7 @@ class EventType(StrEnum):
     OBSERVED = "OBSERVED"  # any other EPCIS event a party captures (e.g. commissioning, packing)
 
     @property
-    def type_id(self) -> bytes:
+    def type_id(self) -> Hash32:
         """The bytes32 id on chain: keccak256 of the name."""
         return _type_id(self.value)
 
@@ -88,8 +90,8 @@ BIZ_STEPS: dict[EventType, str] = {
 
 
 @cache
-def _type_id(name: str) -> bytes:
-    return keccak(text=name)
+def _type_id(name: str) -> Hash32:
+    return Hash32(keccak(text=name))
 
 
 @cache

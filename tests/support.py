@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from api.runtime import Runtime, start_runtime
+from api.services.checkpointer import Checkpointer
 from api.settings import Settings
+from chain.aeo import AEOClient
+from chain.checkpoints import CheckpointLogClient
 from chain.node import AnvilNode
 
 # Cheap keystore encryption for tests; production keeps the scrypt default.
@@ -84,3 +87,31 @@ def epcis_example_files() -> list[Path]:
 
 Keys = dict[str, dict[str, str]]
 """The demo participants' addresses and API keys, by name ("exporter", "customs-CN", ...)."""
+
+
+def anchor_now(runtime: Runtime) -> None:
+    """Anchor the Merkle log's waiting entries now (the node under test has a CheckpointLog)."""
+    checkpointer = runtime.services.checkpointer
+    assert checkpointer is not None, "this deployment has no CheckpointLog"
+    checkpointer.checkpoint()
+
+
+def checkpoint_log(runtime: Runtime) -> CheckpointLogClient:
+    """The node's CheckpointLog binding (the node under test has one)."""
+    contract = runtime.services.node.chain.checkpoint_log
+    assert contract is not None, "this deployment has no CheckpointLog"
+    return contract
+
+
+def checkpointer(runtime: Runtime) -> Checkpointer:
+    """The node's checkpointer (the node under test has a CheckpointLog)."""
+    found = runtime.services.checkpointer
+    assert found is not None, "this deployment has no CheckpointLog"
+    return found
+
+
+def aeo_contract(runtime: Runtime) -> AEOClient:
+    """The node's AEORegistry binding (the node under test has one)."""
+    contract = runtime.services.node.chain.aeo
+    assert contract is not None, "this deployment has no AEORegistry"
+    return contract

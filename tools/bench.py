@@ -274,7 +274,9 @@ def main() -> None:
             assert checkpoint is not None
             batch_consignment = index.consignment(references[("batch", 0)])
             assert batch_consignment is not None
-            rows = [(e.leaf_index, e.entry_hash) for e in index.entries_of(batch_consignment.id)]
+            rows = [
+                (e.leaf_index, e.entry_hash) for e in index.entries_of(batch_consignment.id) if e.leaf_index is not None
+            ]
             proofs = []
             for leaf_index, digest in rows[:: max(1, len(rows) // 2_000)]:
                 served = requests.get(f"{url}/v1/batch/proof/{digest}", headers=auditor, timeout=60).json()

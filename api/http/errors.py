@@ -79,6 +79,12 @@ RULE_STATUS: dict[str, int] = {
     "CheckpointLogNotAnchor": FORBIDDEN,
     "CheckpointLogSizeNotIncreasing": CONFLICT,
     "CheckpointLogZeroAddress": INVALID,
+    # OpenZeppelin's, inherited by the ledger (ECDSA recovery, EIP-712 domain strings)
+    "ECDSAInvalidSignature": INVALID,
+    "ECDSAInvalidSignatureLength": INVALID,
+    "ECDSAInvalidSignatureS": INVALID,
+    "InvalidShortString": INVALID,
+    "StringTooLong": INVALID,
     # The API's own rules
     "ConsignmentReadAccess": FORBIDDEN,
     "DocumentReadAccess": FORBIDDEN,

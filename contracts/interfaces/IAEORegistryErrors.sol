@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title Errors of the AEO registry; each names the rule it enforces.
+/// @notice The API reports each error by name as `rule`.
 interface IAEORegistryErrors {
     /// @notice The zero address was given where an account is needed.
     error AEORegistryZeroAddress();

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title Errors of the consignment ledger; each names the rule it enforces.
+/// @notice The API reports each error by name as `rule`.
 interface IConsignmentLedgerErrors {
     /// @notice The zero address was given where an account is needed.
     error ConsignmentLedgerZeroAddress();

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title Errors of the consortium registry.
+/// @notice Each error names the rule it enforces; the API reports it as `rule`.
 interface IConsortiumRegistryErrors {
     /// @notice The zero address was given where an account is needed.
     error ConsortiumRegistryZeroAddress();

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from web3.types import RPCEndpoint
 
 from api.runtime import Runtime
 from chain.errors import ContractRevert
 from tests.api.conftest import auth
-from tests.support import Keys
+from tests.support import Keys, aeo_contract
 
 DEMO = "CNAEO2026000001"
 
 
-def recognition(client: TestClient, keys: Keys, by, certificate=DEMO, **params):
+def recognition(client: TestClient, keys: Keys, by: str, certificate: str = DEMO, **params: str) -> Any:
     response = client.get(
         "/v1/aeo/recognition", params={"certificate": certificate, "by": by, **params}, headers=auth(keys, "auditor")
     )
@@ -29,13 +31,19 @@ def chain_time(demo_runtime: Runtime) -> int:
 
 def advance(demo_runtime: Runtime, seconds: int) -> None:
     w3 = demo_runtime.services.node.chain.w3
-    w3.provider.make_request("evm_increaseTime", [seconds])
-    w3.provider.make_request("evm_mine", [])
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
 
 def issue(
-    client: TestClient, keys: Keys, number, holder_key="exporter", issuer="customs-CN", programmes=("AEO-S",), days=365
-):
+    client: TestClient,
+    keys: Keys,
+    number: str,
+    holder_key: str = "exporter",
+    issuer: str = "customs-CN",
+    programmes: tuple[str, ...] = ("AEO-S",),
+    days: int = 365,
+) -> Any:
     document = client.post(
         "/v1/documents",
         params={"document_type": "aeo_certificate", "filename": f"{number}.txt"},
@@ -96,7 +104,7 @@ def test_de_customs_cannot_suspend_a_cn_certificate_at_either_layer(
     members = demo_runtime.services.members
     de = members.account(members.participant(keys["customs-DE"]["address"]))
     with pytest.raises(ContractRevert) as reverted:
-        demo_runtime.services.node.chain.aeo.change_status(de, DEMO, "suspend", "straight to the contract")
+        aeo_contract(demo_runtime).change_status(de, DEMO, "suspend", "straight to the contract")
     assert reverted.value.error == "AEORegistryNotIssuer"
     assert client.get(f"/v1/aeo/certificates/{DEMO}", headers=auth(keys, "auditor")).json()["status"] == "valid"
 

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
@@ -22,12 +24,14 @@ from evidence.event_types import EventType
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
 from tests.api.conftest import EVENT, auth
-from tests.support import Keys, LiveServer
+from tests.support import Keys, LiveServer, anchor_now, checkpoint_log, checkpointer
 
 BIN = Path(sys.executable).parent / "borderledger"
+Carrier = tuple[LocalAccount, dict[str, str]]
+"""A carrier holding its own key, and the headers with its API key."""
 
 
-def register_carrier(client: TestClient, keys: Keys, name, legal_id):
+def register_carrier(client: TestClient, keys: Keys, name: str, legal_id: str) -> Carrier:
     """A CN carrier holding its own key, and its API key headers."""
     account = Account.create()
     registered = client.post(
@@ -44,7 +48,7 @@ def register_carrier(client: TestClient, keys: Keys, name, legal_id):
     return account, {"X-API-Key": registered["api_key"]}
 
 
-def open_consignment(client: TestClient, keys: Keys, reference, carrier_address):
+def open_consignment(client: TestClient, keys: Keys, reference: str, carrier_address: str) -> None:
     opened = client.post(
         "/v1/consignments",
         json={
@@ -60,20 +64,29 @@ def open_consignment(client: TestClient, keys: Keys, reference, carrier_address)
 
 
 @pytest.fixture(scope="module")
-def carrier(client: TestClient, keys: Keys):
+def carrier(client: TestClient, keys: Keys) -> Carrier:
     account, headers = register_carrier(client, keys, "Batch Rail", "CN-BATCH")
     for reference in ("BATCH-0001", "BATCH-0002"):
         open_consignment(client, keys, reference, account.address)
     return account, headers
 
 
-def signed_chain(client: TestClient, headers, account, reference, count, event_type=EventType.ARRIVING):
+def signed_chain(
+    client: TestClient,
+    headers: dict[str, str],
+    account: LocalAccount,
+    reference: str,
+    count: int,
+    event_type: EventType = EventType.ARRIVING,
+) -> list[dict[str, Any]]:
     head = client.get(f"/v1/consignments/{reference}/head", headers=headers).json()
     events = [(event_type, {**EVENT, "readPoint": {"id": f"urn:x:batch:{n}"}}) for n in range(count)]
     return sign_chain(head, account, reference, events)
 
 
-def test_bulk_entries_are_anchored_and_provable(client: TestClient, keys: Keys, carrier, demo_runtime: Runtime) -> None:
+def test_bulk_entries_are_anchored_and_provable(
+    client: TestClient, keys: Keys, carrier: Carrier, demo_runtime: Runtime
+) -> None:
     account, headers = carrier
     items = signed_chain(client, headers, account, "BATCH-0001", 50)
     answer = client.post("/v1/batch/entries", json={"entries": items}, headers=headers)
@@ -86,12 +99,12 @@ def test_bulk_entries_are_anchored_and_provable(client: TestClient, keys: Keys, 
     path = [bytes.fromhex(p[2:]) for p in proof["proof"]]
     leaf = leaf_hash(bytes.fromhex(entry["entry_hash"][2:]))
     verify_inclusion(leaf, proof["leaf_index"], proof["tree_size"], path, bytes.fromhex(proof["root"][2:]))
-    contract = demo_runtime.services.node.chain.checkpoint_log
+    contract = checkpoint_log(demo_runtime)
     assert contract.verify_inclusion(leaf, proof["leaf_index"], proof["tree_size"], path)
     assert not contract.verify_inclusion(leaf, proof["leaf_index"] + 1, proof["tree_size"], path)
 
 
-def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier) -> None:
+def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier: Carrier) -> None:
     account, headers = carrier
     items = signed_chain(client, headers, account, "BATCH-0002", 5)
     forged = [dict(i) for i in items]
@@ -113,7 +126,7 @@ def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier) ->
 
 
 def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
-    client: TestClient, keys: Keys, carrier
+    client: TestClient, keys: Keys, carrier: Carrier
 ) -> None:
     _, headers = carrier
     assert client.get("/v1/consignments/BATCH-0001/head", headers=headers).json()["seq"] == 50
@@ -125,14 +138,14 @@ def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
     assert response.status_code == 409 and "batches" in response.json()["message"]
 
 
-def _anchor(demo_runtime: Runtime):
+def _anchor(demo_runtime: Runtime) -> dict[str, Any]:
     """Anchor what waits; the latest checkpoint, as the API shows it."""
-    demo_runtime.services.checkpointer.checkpoint()
+    anchor_now(demo_runtime)
     return demo_runtime.services.merkle_log.latest()
 
 
 def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blocks(
-    client: TestClient, keys: Keys, carrier, demo_runtime: Runtime
+    client: TestClient, keys: Keys, carrier: Carrier, demo_runtime: Runtime
 ) -> None:
     account, headers = carrier
     open_consignment(client, keys, "BATCH-0003", account.address)
@@ -202,7 +215,7 @@ def test_signer_role_is_judged_at_the_anchoring_block(client: TestClient, keys: 
 def test_consistency_proofs_between_anchored_sizes(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
     sizes = [c["size"] for c in client.get("/v1/batch/checkpoints", headers=auth(keys, "auditor")).json()]
     assert len(sizes) >= 2
-    roots = {c.size: "0x" + c.root.hex() for c in demo_runtime.services.node.chain.checkpoint_log.anchored()}
+    roots = {c.size: "0x" + c.root.hex() for c in checkpoint_log(demo_runtime).anchored()}
     for first, second in [(sizes[0], sizes[-1]), (sizes[-2], sizes[-1]), (sizes[0], sizes[1])]:
         answer = client.get(
             f"/v1/batch/consistency?first={first}&second={second}", headers=auth(keys, "auditor")
@@ -221,19 +234,20 @@ def test_consistency_proofs_between_anchored_sizes(client: TestClient, keys: Key
 
 
 def test_a_checkpoint_lost_from_the_database_is_recovered_from_the_chain(demo_runtime: Runtime) -> None:
-    checkpointer, index = demo_runtime.services.checkpointer, demo_runtime.services.node.index
-    checkpointer.checkpoint()
+    checkpointer_, index = checkpointer(demo_runtime), demo_runtime.services.node.index
+    checkpointer_.checkpoint()
     latest = index.latest_checkpoint()
+    assert latest is not None
     with index.engine.begin() as conn:
         conn.execute(delete(db.log_checkpoints).where(db.log_checkpoints.c.size == latest.size))
     assert index.latest_checkpoint() != latest
-    assert checkpointer.checkpoint() is None  # nothing new to anchor once the lost row is back
+    assert checkpointer_.checkpoint() is None  # nothing new to anchor once the lost row is back
     assert index.latest_checkpoint() == latest
 
 
 def test_a_rewritten_log_is_never_anchored(demo_runtime: Runtime) -> None:
     services = demo_runtime.services
-    contract = services.node.chain.checkpoint_log
+    contract = checkpoint_log(demo_runtime)
     merkle_log = MerkleLogService(services.node, services.members, services.consignments)
     rewritten = Checkpointer(services.node, merkle_log, contract, 1, 0)
     with services.merkle_log.lock:
@@ -247,7 +261,7 @@ def test_a_rewritten_log_is_never_anchored(demo_runtime: Runtime) -> None:
 
 
 def test_the_log_monitor_checks_every_anchored_checkpoint(keys: Keys, demo_runtime: Runtime) -> None:
-    contract = demo_runtime.services.node.chain.checkpoint_log.address
+    contract = checkpoint_log(demo_runtime).address
     with LiveServer(demo_runtime) as server:
         result = subprocess.run(
             [
@@ -258,7 +272,7 @@ def test_the_log_monitor_checks_every_anchored_checkpoint(keys: Keys, demo_runti
                 "--api-key",
                 keys["auditor"]["api_key"],
                 "--rpc",
-                demo_runtime.node.url,
+                demo_runtime.rpc_url,
                 "--contract",
                 contract,
             ],

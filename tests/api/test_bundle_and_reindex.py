@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,7 @@ from api.runtime import Runtime, start_runtime
 from api.services.reindex import reindex
 from evidence.bundle import parse_bundle, verify_bundle
 from tests.api.conftest import auth
-from tests.support import Keys, make_settings
+from tests.support import Keys, anchor_now, make_settings
 
 DEMO = "CQ-DUI-2026-0001"
 BATCHED_DEMO = "CQ-DUI-2026-B001"
@@ -25,19 +26,20 @@ BIN = Path(sys.executable).parent / "borderledger"
 
 
 @pytest.fixture(scope="module")
-def bundle(client: TestClient, keys: Keys) -> dict:
+def bundle(client: TestClient, keys: Keys) -> dict[str, Any]:
     response = client.get(f"/v1/consignments/{DEMO}/bundle", headers=auth(keys, "auditor"))
     assert response.status_code == 200
-    return response.json()
+    data: dict[str, Any] = response.json()
+    return data
 
 
-def verify_file(tmp_path: Path, data: dict, *args: str) -> subprocess.CompletedProcess[str]:
+def verify_file(tmp_path: Path, data: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(data))
     return subprocess.run([str(BIN), "verify-bundle", str(path), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_bundle_round_trip_offline(bundle, tmp_path: Path) -> None:
+def test_bundle_round_trip_offline(bundle: dict[str, Any], tmp_path: Path) -> None:
     assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 2
     assert len(bundle["entries"]) == 6 and bundle["chain"]["chain_id"] == 31337
     result = verify_file(tmp_path, bundle)
@@ -53,8 +55,8 @@ def test_bundle_round_trip_offline(bundle, tmp_path: Path) -> None:
     assert verify_bundle(parse_bundle(version_1)).passed
 
 
-def test_bundle_verifies_against_a_node(bundle, tmp_path: Path, demo_runtime: Runtime) -> None:
-    rpc = demo_runtime.node.url
+def test_bundle_verifies_against_a_node(bundle: dict[str, Any], tmp_path: Path, demo_runtime: Runtime) -> None:
+    rpc = demo_runtime.rpc_url
     result = verify_file(tmp_path, bundle, "--rpc", rpc, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -62,7 +64,7 @@ def test_bundle_verifies_against_a_node(bundle, tmp_path: Path, demo_runtime: Ru
     assert on_chain and all(c["passed"] for c in on_chain)
 
 
-def tampered(bundle: dict, how: str) -> dict:
+def tampered(bundle: dict[str, Any], how: str) -> dict[str, Any]:
     data = copy.deepcopy(bundle)
     entries = data["entries"]
     if how == "payload":
@@ -88,14 +90,16 @@ def tampered(bundle: dict, how: str) -> dict:
         ("dropped", "seq 3: chain_link"),
     ],
 )
-def test_tampered_bundle_is_rejected_naming_the_check(bundle, tmp_path: Path, how: str, failing: str) -> None:
+def test_tampered_bundle_is_rejected_naming_the_check(
+    bundle: dict[str, Any], tmp_path: Path, how: str, failing: str
+) -> None:
     result = verify_file(tmp_path, tampered(bundle, how))
     assert result.returncode == 1, result.stdout
     assert failing in result.stdout
     assert failing in verify_bundle(parse_bundle(tampered(bundle, how))).failures()
 
 
-def test_dropped_last_entry_is_caught_online(bundle, demo_runtime: Runtime) -> None:
+def test_dropped_last_entry_is_caught_online(bundle: dict[str, Any], demo_runtime: Runtime) -> None:
     data = copy.deepcopy(bundle)
     data["entries"].pop()
     parsed = parse_bundle(data)
@@ -112,7 +116,7 @@ def test_not_a_bundle_exits_2(tmp_path: Path) -> None:
 PER_NODE_BUNDLE_FIELDS = ("created_at",)
 
 
-def _comparable(bundle: dict) -> str:
+def _comparable(bundle: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in bundle.items() if k not in PER_NODE_BUNDLE_FIELDS}, sort_keys=True)
 
 
@@ -123,7 +127,7 @@ def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
     verification reports are identical byte for byte (bundles too, but for when each
     node assembled its own)."""
     references = (DEMO, BATCHED_DEMO)
-    demo_runtime.services.checkpointer.checkpoint()  # nothing left waiting for an anchor
+    anchor_now(demo_runtime)  # nothing left waiting for an anchor
     auditor_headers = auth(keys, "auditor")
     first = {r: client.get(f"/v1/consignments/{r}/verify", headers=auditor_headers).content for r in references}
     first_bundles = {r: client.get(f"/v1/consignments/{r}/bundle", headers=auditor_headers).json() for r in references}
@@ -134,9 +138,7 @@ def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
     second_dir = tmp_path / "second-node"
     shutil.copytree(settings.data_dir / "blocks", second_dir / "blocks")
     second = start_runtime(
-        make_settings(
-            second_dir, rpc_url=demo_runtime.node.url, deployment_file=settings.manifest_path, seed_demo=False
-        )
+        make_settings(second_dir, rpc_url=demo_runtime.rpc_url, deployment_file=settings.manifest_path, seed_demo=False)
     )
     try:
         stats = reindex(second.services.node, second.services.members)

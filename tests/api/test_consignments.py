@@ -10,7 +10,7 @@ from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Entry, sign_entry
 from evidence.event_types import EventType
-from evidence.types import ZERO_ADDRESS
+from evidence.types import ZERO_ADDRESS, Address, hash32
 from tests.api.conftest import EVENT, auth
 from tests.support import Keys
 
@@ -51,7 +51,7 @@ def test_carrier_cannot_append_customs_release_at_either_layer(
     # The same append sent straight to the contract from the carrier's own account.
     members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
     carrier = members.account(members.participant(keys["carrier"]["address"]))
-    cid = chain.consignment(bytes.fromhex(_id(client, keys)[2:]))
+    cid = chain.consignment(hash32(_id(client, keys)))
     data = canonical_json(EVENT)
     entry = Entry(
         cid.id,
@@ -61,7 +61,7 @@ def test_carrier_cannot_append_customs_release_at_either_layer(
         payload_hash(data),
         payload_cid(data),
         ZERO_ADDRESS,
-        carrier.address,
+        Address(carrier.address),
     )
     try:
         chain.append(carrier, entry, sign_entry(entry, chain.domain, carrier.key))
@@ -73,7 +73,7 @@ def test_carrier_cannot_append_customs_release_at_either_layer(
 
 
 def _id(client: TestClient, keys: Keys) -> str:
-    return client.get(f"/v1/consignments/{DEMO}", headers=auth(keys, "exporter")).json()["id"]
+    return str(client.get(f"/v1/consignments/{DEMO}", headers=auth(keys, "exporter")).json()["id"])
 
 
 def test_customs_of_destination_releases(client: TestClient, keys: Keys) -> None:
@@ -185,6 +185,7 @@ def test_edited_payload_fails_only_its_payload_check(client: TestClient, keys: K
         row = conn.execute(
             entries.select().where(entries.c.consignment_id == consignment_id, entries.c.seq == 1)
         ).first()
+        assert row is not None
         tampered = row.payload.replace("loading", "unloading")
         assert tampered != row.payload
         conn.execute(

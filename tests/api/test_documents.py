@@ -8,9 +8,11 @@ import subprocess
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from multiformats import CID
 
 from api.runtime import Runtime
+from content.local import LocalBlockStore
 from evidence.unixfs import build_file_dag
 from tests.api.conftest import auth
 from tests.support import Keys
@@ -24,13 +26,21 @@ def fake_pdf(size: int) -> bytes:
     return head + os.urandom(size - len(head) - len(tail)) + tail
 
 
-def upload(client: TestClient, keys: Keys, who, content, document_type="commercial_invoice", filename="invoice.pdf"):
-    return client.post(
+def upload(
+    client: TestClient,
+    keys: Keys,
+    who: str,
+    content: bytes,
+    document_type: str = "commercial_invoice",
+    filename: str = "invoice.pdf",
+) -> Response:
+    response: Response = client.post(
         f"/v1/consignments/{DEMO}/documents",
         params={"document_type": document_type, "filename": filename},
         content=content,
         headers={**auth(keys, who), "Content-Type": "application/pdf"},
     )
+    return response
 
 
 def test_three_mib_pdf_gets_the_cid_ipfs_add_gives(client: TestClient, keys: Keys, tmp_path: Path) -> None:
@@ -60,7 +70,9 @@ def test_flipped_byte_in_the_store_fails_that_document_only(
 ) -> None:
     first = upload(client, keys, "importer", fake_pdf(400_000), "packing_list", "packing.pdf").json()
     second = upload(client, keys, "exporter", fake_pdf(300_000), "certificate_of_origin", "origin.pdf").json()
-    store_root = demo_runtime.services.node.store.root
+    store = demo_runtime.services.node.store
+    assert isinstance(store, LocalBlockStore)
+    store_root = store.root
     # Flip one byte of the first document's first block on disk.
     downloaded = client.get(f"/v1/documents/{first['document']['cid']}", headers=auth(keys, "importer")).content
     leaf = build_file_dag(downloaded).blocks[0]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from epcis_event_hash_generator.events_from_file_reader import event_list_from_file
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from api.epcis.validate import problems_of
 from api.services.epcis import events_of
@@ -17,6 +19,8 @@ from tests.api.conftest import auth
 from tests.support import Keys, epcis_example_files
 
 FILES = epcis_example_files()
+Captured = dict[str, dict[str, Any]]
+"""Per GS1 example file: its consignment, its path and the capture answer."""
 
 
 def example(name: str) -> Path:
@@ -39,14 +43,17 @@ def open_consignment(client: TestClient, keys: Keys, reference: str) -> None:
     assert response.status_code == 201, response.json()
 
 
-def capture(client: TestClient, keys: Keys, document, who="carrier", consignment=None):
+def capture(
+    client: TestClient, keys: Keys, document: Any, who: str = "carrier", consignment: str | None = None
+) -> Response:
     params = {"consignment": consignment} if consignment else {}
-    return client.post(
+    response: Response = client.post(
         "/v1/epcis/capture",
         params=params,
         content=json.dumps(document),
         headers={**auth(keys, who), "Content-Type": "application/ld+json"},
     )
+    return response
 
 
 def reference_hashes(path: Path) -> list[str] | None:
@@ -57,7 +64,7 @@ def reference_hashes(path: Path) -> list[str] | None:
 
 
 @pytest.fixture(scope="module")
-def captured(client: TestClient, keys: Keys) -> dict[str, dict]:
+def captured(client: TestClient, keys: Keys) -> Captured:
     """Every GS1 example captured into a consignment of its own."""
     assert len(FILES) == 47
     out = {}
@@ -70,7 +77,7 @@ def captured(client: TestClient, keys: Keys) -> dict[str, dict]:
     return out
 
 
-def test_all_47_examples_are_captured(captured) -> None:
+def test_all_47_examples_are_captured(captured: Captured) -> None:
     assert len(captured) == 47
     for name, item in captured.items():
         document = json.loads(item["path"].read_text())
@@ -81,7 +88,7 @@ def test_all_47_examples_are_captured(captured) -> None:
     assert sum(c["result"]["duplicates"] for c in captured.values()) >= 1
 
 
-def test_each_export_validates_and_round_trips_every_field(client: TestClient, keys: Keys, captured) -> None:
+def test_each_export_validates_and_round_trips_every_field(client: TestClient, keys: Keys, captured: Captured) -> None:
     for name, item in captured.items():
         exported = client.get(f"/v1/consignments/{item['reference']}/epcis", headers=auth(keys, "auditor"))
         assert exported.status_code == 200
@@ -100,7 +107,7 @@ def test_each_export_validates_and_round_trips_every_field(client: TestClient, k
             assert event["bl:anchoring"]["txHash"].startswith("0x")
 
 
-def test_hash_ids_equal_the_reference_algorithm(captured) -> None:
+def test_hash_ids_equal_the_reference_algorithm(captured: Captured) -> None:
     compared = 0
     for name, item in captured.items():
         expected = reference_hashes(item["path"])
@@ -112,7 +119,7 @@ def test_hash_ids_equal_the_reference_algorithm(captured) -> None:
     assert compared >= 44
 
 
-def test_same_events_again_are_duplicates(client: TestClient, keys: Keys, captured) -> None:
+def test_same_events_again_are_duplicates(client: TestClient, keys: Keys, captured: Captured) -> None:
     item = captured["Example_9.6.1-ObjectEvent.jsonld"]
     before = client.get(f"/v1/consignments/{item['reference']}", headers=auth(keys, "carrier")).json()["entries"]
     again = capture(client, keys, json.loads(item["path"].read_text()), consignment=item["reference"])
@@ -163,7 +170,7 @@ def test_biz_transaction_maps_events_and_biz_step_picks_the_event_type(client: T
     by_customs = capture(client, keys, {**document, "epcisBody": {"eventList": [inspection]}}, who="customs-KZ")
     assert by_customs.json()["events"][0]["event_type"] == "INSPECTED"
 
-    unmapped = copy.deepcopy(event)
+    unmapped: dict[str, Any] = copy.deepcopy(event)
     unmapped["bizTransactionList"][0]["bizTransaction"] = "urn:epcglobal:cbv:bt:0614141000005:NOPE"
     refused = capture(client, keys, {**document, "epcisBody": {"eventList": [unmapped]}})
     assert refused.status_code == 422 and "no consignment" in refused.json()["message"]

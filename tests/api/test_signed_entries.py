@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from api.runtime import Runtime
@@ -14,10 +15,13 @@ from chain.errors import ContractRevert
 from client.http import ClientError, LedgerClientHTTP, build_entry
 from evidence.eip712 import sign_entry
 from evidence.event_types import EventType
+from evidence.types import hash32
 from tests.api.conftest import EVENT, auth
 from tests.support import Keys, LiveServer
 
 REFERENCE = "CQ-DUI-2026-0100"
+OwnKeyCarrier = tuple[LocalAccount, str]
+"""A carrier holding its own key, and its API key."""
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +31,7 @@ def server(demo_runtime: Runtime) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
-def own_key_carrier(client: TestClient, keys: Keys):
+def own_key_carrier(client: TestClient, keys: Keys) -> OwnKeyCarrier:
     """A carrier that holds its own key, registered by CN customs, carrying a new consignment."""
     account = Account.create()
     registered = client.post(
@@ -60,20 +64,20 @@ def own_key_carrier(client: TestClient, keys: Keys):
 
 
 def test_client_signed_entry_is_on_chain_with_the_clients_address(
-    server: LiveServer, own_key_carrier, demo_runtime: Runtime
+    server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
 ) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     entry = client.append(REFERENCE, "LOADING", EVENT)
     assert entry["actor"] == account.address and entry["status"] == "anchored"
     node = demo_runtime.services.node
-    record = node.chain.record(bytes.fromhex(client.head(REFERENCE)["consignment"][2:]), entry["seq"])
+    record = node.chain.record(hash32(client.head(REFERENCE)["consignment"]), entry["seq"])
     assert record.actor == account.address
     tx = node.chain.w3.eth.get_transaction(entry["tx_hash"])
     assert tx["from"] == node.relayer.address  # the node relayed, the client signed
 
 
-def test_the_same_signed_entry_twice_is_refused(server: LiveServer, own_key_carrier) -> None:
+def test_the_same_signed_entry_twice_is_refused(server: LiveServer, own_key_carrier: OwnKeyCarrier) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     signed = client.sign(REFERENCE, EventType.DEPARTING, {**EVENT, "eventTime": "2026-11-07T11:00:00+01:00"})
@@ -85,7 +89,7 @@ def test_the_same_signed_entry_twice_is_refused(server: LiveServer, own_key_carr
 
 
 def test_a_signature_by_another_key_is_refused_by_api_and_contract(
-    server: LiveServer, own_key_carrier, demo_runtime: Runtime
+    server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
 ) -> None:
     account, api_key = own_key_carrier
     impostor = LedgerClientHTTP(server.url, api_key, Account.create().key)  # right API key, wrong signing key
@@ -103,7 +107,7 @@ def test_a_signature_by_another_key_is_refused_by_api_and_contract(
 
 
 def test_high_s_signature_is_refused_by_api_and_contract(
-    server: LiveServer, own_key_carrier, demo_runtime: Runtime
+    server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
 ) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
@@ -122,7 +126,7 @@ def test_high_s_signature_is_refused_by_api_and_contract(
     assert reverted.value.error == "ECDSAInvalidSignatureS"
 
 
-def test_signed_entry_must_follow_the_role_rules(server: LiveServer, own_key_carrier) -> None:
+def test_signed_entry_must_follow_the_role_rules(server: LiveServer, own_key_carrier: OwnKeyCarrier) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     with pytest.raises(ClientError) as caught:
@@ -130,7 +134,9 @@ def test_signed_entry_must_follow_the_role_rules(server: LiveServer, own_key_car
     assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
 
 
-def test_client_attaches_a_document_it_signs_itself(server: LiveServer, own_key_carrier, tmp_path: Path) -> None:
+def test_client_attaches_a_document_it_signs_itself(
+    server: LiveServer, own_key_carrier: OwnKeyCarrier, tmp_path: Path
+) -> None:
     account, api_key = own_key_carrier
     client = LedgerClientHTTP(server.url, api_key, account.key)
     path = tmp_path / "cim-note.pdf"

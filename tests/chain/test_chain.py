@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
 
 from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
 from chain.errors import ContractRevert, DeploymentNotFound
-from chain.ledger import LedgerClient
+from chain.ledger import AppendResult, LedgerClient
 from chain.node import AnvilNode
 from chain.rpc import connect
 from evidence.canonical import canonical_json, payload_hash
@@ -19,11 +22,13 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Entry, entry_hash, sign_entry
 from evidence.event_types import EventType
 from evidence.roles import Role
-from evidence.types import ZERO_ADDRESS, ZERO_HASH
+from evidence.types import ZERO_ADDRESS, ZERO_HASH, Address, Hash32
+
+Consortium = tuple[LedgerClient, dict[str, LocalAccount]]
 
 
 @pytest.fixture(scope="module")
-def consortium(anvil: AnvilNode):
+def consortium(anvil: AnvilNode) -> Consortium:
     w3 = connect(anvil.url)
     people = {name: Account.create() for name in ("deployer", "cn", "de", "exporter", "importer", "carrier")}
     manifest = deploy(
@@ -41,13 +46,17 @@ def consortium(anvil: AnvilNode):
     return client, people
 
 
-def make_entry(client: LedgerClient, reference_id: bytes, actor: str, event: EventType, payload: dict) -> Entry:
+def make_entry(
+    client: LedgerClient, reference_id: Hash32, actor: str, event: EventType, payload: dict[str, Any]
+) -> Entry:
     count, head = client.head(reference_id)
     data = canonical_json(payload)
-    return Entry(reference_id, count, head, event.type_id, payload_hash(data), payload_cid(data), ZERO_ADDRESS, actor)
+    return Entry(
+        reference_id, count, head, event.type_id, payload_hash(data), payload_cid(data), ZERO_ADDRESS, Address(actor)
+    )
 
 
-def test_manifest_round_trip_and_chain_check(consortium, tmp_path: Path, anvil: AnvilNode) -> None:
+def test_manifest_round_trip_and_chain_check(consortium: Consortium, tmp_path: Path, anvil: AnvilNode) -> None:
     client, _ = consortium
     path = tmp_path / "deployment.json"
     write_manifest(client.manifest, path)
@@ -57,7 +66,7 @@ def test_manifest_round_trip_and_chain_check(consortium, tmp_path: Path, anvil: 
     assert loaded.registry.block < loaded.ledger.block
 
 
-def test_manifest_of_another_chain_is_refused(consortium, tmp_path: Path) -> None:
+def test_manifest_of_another_chain_is_refused(consortium: Consortium, tmp_path: Path) -> None:
     client, _ = consortium
     path = tmp_path / "deployment.json"
     data = client.manifest.to_json()
@@ -67,7 +76,7 @@ def test_manifest_of_another_chain_is_refused(consortium, tmp_path: Path) -> Non
         load_manifest(path, client.w3)
 
 
-def test_manifest_without_code_is_refused(tmp_path: Path, consortium) -> None:
+def test_manifest_without_code_is_refused(tmp_path: Path, consortium: Consortium) -> None:
     client, _ = consortium
     with AnvilNode() as fresh:
         path = tmp_path / "deployment.json"
@@ -76,22 +85,22 @@ def test_manifest_without_code_is_refused(tmp_path: Path, consortium) -> None:
             load_manifest(path, connect(fresh.url))
 
 
-def test_contract_and_evidence_compute_the_same_entry_hash(consortium) -> None:
+def test_contract_and_evidence_compute_the_same_entry_hash(consortium: Consortium) -> None:
     client, people = consortium
     entry = Entry(
-        b"\x05" * 32,
+        Hash32(b"\x05" * 32),
         11,
-        b"\x06" * 32,
+        Hash32(b"\x06" * 32),
         EventType.HANDOVER.type_id,
-        b"\x07" * 32,
+        Hash32(b"\x07" * 32),
         "bafy-some-cid",
-        people["importer"].address,
-        people["carrier"].address,
+        Address(people["importer"].address),
+        Address(people["carrier"].address),
     )
     assert client.hash_entry(entry) == entry_hash(entry, client.domain)
 
 
-def test_revert_is_decoded_to_the_custom_error(consortium) -> None:
+def test_revert_is_decoded_to_the_custom_error(consortium: Consortium) -> None:
     client, people = consortium
     with pytest.raises(ContractRevert) as caught:
         client.admit_operator(people["cn"], Account.create().address, [Role.IMPORTER], "DE", "X", "Y")
@@ -99,7 +108,7 @@ def test_revert_is_decoded_to_the_custom_error(consortium) -> None:
     assert caught.value.args_by_name["callerJurisdiction"] == "CN"
 
 
-def test_append_and_read_back_the_record(consortium) -> None:
+def test_append_and_read_back_the_record(consortium: Consortium) -> None:
     client, people = consortium
     cid, _ = client.create_consignment(
         people["exporter"], "CHAIN-T-1", "CN", "DE", [], people["importer"].address, people["carrier"].address
@@ -113,7 +122,7 @@ def test_append_and_read_back_the_record(consortium) -> None:
     assert client.head(cid) == (1, result.entry_hash)
 
 
-def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium) -> None:
+def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium: Consortium) -> None:
     """One relayer account sends 50 transactions at once: nonces never collide or skip."""
     client, people = consortium
     relayer, carrier = people["exporter"], people["carrier"]
@@ -123,18 +132,18 @@ def test_fifty_concurrent_appends_from_one_relayer_all_land(consortium) -> None:
     ]
     entries = [make_entry(client, cid, carrier.address, EventType.LOADING, {"i": i}) for i, cid in enumerate(ids)]
 
-    def send(entry: Entry):
+    def send(entry: Entry) -> AppendResult:
         return client.append(relayer, entry, sign_entry(entry, client.domain, carrier.key))
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(send, entries))
     assert len({r.receipt.tx_hash for r in results}) == 50
     assert all(client.head(cid)[0] == 1 for cid in ids)
-    nonces = sorted(int(client.w3.eth.get_transaction(r.receipt.tx_hash)["nonce"]) for r in results)
+    nonces = sorted(int(client.w3.eth.get_transaction(HexStr(r.receipt.tx_hash))["nonce"]) for r in results)
     assert nonces == list(range(nonces[0], nonces[0] + 50))
 
 
-def test_stale_head_reverts_with_its_custom_error(consortium) -> None:
+def test_stale_head_reverts_with_its_custom_error(consortium: Consortium) -> None:
     client, people = consortium
     cid, _ = client.create_consignment(
         people["exporter"], "CHAIN-T-2", "CN", "DE", [], people["importer"].address, people["carrier"].address
@@ -142,7 +151,14 @@ def test_stale_head_reverts_with_its_custom_error(consortium) -> None:
     first = make_entry(client, cid, people["carrier"].address, EventType.LOADING, {"n": 1})
     client.append(people["carrier"], first, sign_entry(first, client.domain, people["carrier"].key))
     stale = Entry(
-        cid, 0, ZERO_HASH, EventType.DEPARTING.type_id, b"\x01" * 32, "c", ZERO_ADDRESS, people["carrier"].address
+        cid,
+        0,
+        ZERO_HASH,
+        EventType.DEPARTING.type_id,
+        Hash32(b"\x01" * 32),
+        "c",
+        ZERO_ADDRESS,
+        Address(people["carrier"].address),
     )
     with pytest.raises(ContractRevert) as caught:
         client.append(people["carrier"], stale, sign_entry(stale, client.domain, people["carrier"].key))

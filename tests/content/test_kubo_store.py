@@ -10,22 +10,21 @@ import os
 
 import pytest
 
+from content.kubo import KuboStore
 from content.store import ContentUnavailable, describe
 
 ADDRESS = os.environ.get("BORDERLEDGER_TEST_IPFS_API", "/ip4/127.0.0.1/tcp/5001")
 
 
 @pytest.fixture(scope="module")
-def kubo():
-    from content.kubo import KuboStore
-
+def kubo() -> KuboStore:
     try:
         return KuboStore(ADDRESS, timeout=5)
     except ContentUnavailable as exc:
         pytest.skip(f"no kubo daemon reachable at {ADDRESS} ({exc}); set BORDERLEDGER_TEST_IPFS_API to run")
 
 
-def test_add_pins_and_cat_verifies(kubo) -> None:
+def test_add_pins_and_cat_verifies(kubo: KuboStore) -> None:
     content = os.urandom(1_000_000)
     stored = kubo.add(content)
     assert stored == describe(content)
@@ -33,6 +32,6 @@ def test_add_pins_and_cat_verifies(kubo) -> None:
     assert kubo.cat(stored.cid_v1) == content
 
 
-def test_raw_block_put_and_get(kubo) -> None:
+def test_raw_block_put_and_get(kubo: KuboStore) -> None:
     cid = kubo.put_raw(b'{"type":"ObjectEvent"}')
     assert kubo.get_raw(cid) == b'{"type":"ObjectEvent"}'

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from evidence.eip712 import Domain, Entry, sign_entry
 from evidence.event_types import EventType
 from evidence.roles import Role
+from evidence.types import Address, Hash32
 
 ZERO = "0x" + "00" * 20
 ZERO32 = b"\x00" * 32
@@ -95,13 +96,13 @@ def append(ledger: Any, consignment: Any, chain: Any) -> Any:
     ) -> Any:
         count, head = ledger.head(consignment)
         entry = Entry(
-            consignment=bytes(consignment),
+            consignment=Hash32(bytes(consignment)),
             seq=count if seq is None else seq,
-            prev_hash=bytes(head) if prev is None else prev,
+            prev_hash=Hash32(bytes(head) if prev is None else prev),
             event_type=EventType(event_type).type_id,
-            payload_hash=b"\x11" * 32,
+            payload_hash=Hash32(b"\x11" * 32),
             cid="bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
-            next_carrier=next_carrier.address if next_carrier else ZERO,
+            next_carrier=Address(next_carrier.address if next_carrier else ZERO),
             actor=actor.address,
         )
         domain = Domain(chain.id, ledger.address)

@@ -7,6 +7,7 @@ from conftest import reverts
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.event_types import EventType
 from evidence.roles import Role
+from evidence.types import ZERO_ADDRESS, Hash32
 
 ZERO32 = b"\x00" * 32
 
@@ -127,13 +128,13 @@ def test_anyone_may_relay_but_only_the_signers_rights_count(
 def test_malleable_high_s_signature_is_refused(ledger: Any, consignment: Any, people: Any, chain: Any) -> None:
     count, head = ledger.head(consignment)
     entry = Entry(
-        bytes(consignment),
+        Hash32(bytes(consignment)),
         count,
-        bytes(head),
+        Hash32(bytes(head)),
         EventType.LOADING.type_id,
-        b"\x11" * 32,
+        Hash32(b"\x11" * 32),
         "cid",
-        "0x" + "00" * 20,
+        ZERO_ADDRESS,
         people["carrier"].address,
     )
     signature = sign_entry(entry, Domain(chain.id, ledger.address), people["carrier"].private_key)
@@ -182,11 +183,11 @@ def test_contract_and_python_compute_the_same_entry_hash(
     ledger: Any, consignment: Any, people: Any, chain: Any
 ) -> None:
     entry = Entry(
-        consignment=bytes(consignment),
+        consignment=Hash32(bytes(consignment)),
         seq=7,
-        prev_hash=b"\x01" * 32,
-        event_type=b"\x02" * 32,
-        payload_hash=b"\x03" * 32,
+        prev_hash=Hash32(b"\x01" * 32),
+        event_type=Hash32(b"\x02" * 32),
+        payload_hash=Hash32(b"\x03" * 32),
         cid="bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",
         next_carrier=people["carrier2"].address,
         actor=people["carrier"].address,

@@ -12,7 +12,6 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
@@ -23,7 +22,7 @@ from client.http import LedgerClientHTTP
 from evidence.event_types import EventType
 from evidence.roles import Role
 from tests.api.conftest import EVENT
-from tests.support import LiveServer, demo_runtime
+from tests.support import LiveServer, anchor_now, demo_runtime
 
 __all__ = ["demo_runtime"]
 
@@ -79,12 +78,14 @@ def submit_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
     WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
 
 
-def test_wrong_key_is_refused(browser: WebDriver, server: LiveServer) -> None:
+def test_wrong_key_is_refused(browser: webdriver.Chrome, server: LiveServer) -> None:
     sign_in(browser, server, "blk_wrong")
     assert "not valid" in browser.find_element(By.ID, "signin-error").text
 
 
-def test_sign_in_open_demo_every_badge_green(browser: WebDriver, server: LiveServer, demo_runtime: Runtime) -> None:
+def test_sign_in_open_demo_every_badge_green(
+    browser: webdriver.Chrome, server: LiveServer, demo_runtime: Runtime
+) -> None:
     sign_in(browser, server, demo_runtime.created_keys["customs-DE"]["api_key"])
     assert browser.current_url.endswith("/ui/consignments")
     submit_and_wait(browser, By.LINK_TEXT, DEMO)
@@ -98,7 +99,7 @@ def test_sign_in_open_demo_every_badge_green(browser: WebDriver, server: LiveSer
     browser.save_screenshot(str(SCREENSHOTS / "timeline.png"))
 
 
-def test_tampered_entry_is_marked(browser: WebDriver, server: LiveServer, demo_runtime: Runtime) -> None:
+def test_tampered_entry_is_marked(browser: webdriver.Chrome, server: LiveServer, demo_runtime: Runtime) -> None:
     members = demo_runtime.services.members
     auditor = members.participant(demo_runtime.created_keys["auditor"]["address"])
     consignment_id = demo_runtime.services.consignments.get(auditor, DEMO)["id"]
@@ -106,6 +107,7 @@ def test_tampered_entry_is_marked(browser: WebDriver, server: LiveServer, demo_r
         row = conn.execute(
             entries.select().where(entries.c.consignment_id == consignment_id, entries.c.seq == 4)
         ).first()
+        assert row is not None
         conn.execute(
             update(entries)
             .where(entries.c.consignment_id == consignment_id, entries.c.seq == 4)
@@ -129,27 +131,27 @@ def test_tampered_entry_is_marked(browser: WebDriver, server: LiveServer, demo_r
             )
 
 
-def test_aeo_recognition_lookup(browser: WebDriver, server: LiveServer) -> None:
+def test_aeo_recognition_lookup(browser: webdriver.Chrome, server: LiveServer) -> None:
     browser.get(f"{server.url}/ui/aeo")
     browser.find_element(By.ID, "certificate").send_keys("CNAEO2026000001")
     browser.find_element(By.ID, "by").send_keys("DE")
     submit_and_wait(browser, By.ID, "check")
     result = browser.find_element(By.ID, "result")
-    assert "Recognised by DE" in result.text and "ok" in result.get_attribute("class")
+    assert "Recognised by DE" in result.text and "ok" in (result.get_attribute("class") or "")
     browser.find_element(By.ID, "by").clear()
     browser.find_element(By.ID, "by").send_keys("KZ")
     submit_and_wait(browser, By.ID, "check")
     assert "not accepted" in browser.find_element(By.ID, "result").text
 
 
-def test_signed_out_pages_redirect_to_sign_in(browser: WebDriver, server: LiveServer) -> None:
+def test_signed_out_pages_redirect_to_sign_in(browser: webdriver.Chrome, server: LiveServer) -> None:
     submit_and_wait(browser, By.CSS_SELECTOR, "header form button")
     browser.get(f"{server.url}/ui/consignments/{DEMO}")
     assert browser.current_url.endswith("/ui/signin")
 
 
 def test_batched_entries_show_their_log_leaf_and_verify(
-    browser: WebDriver, server: LiveServer, demo_runtime: Runtime
+    browser: webdriver.Chrome, server: LiveServer, demo_runtime: Runtime
 ) -> None:
     services, keys = demo_runtime.services, demo_runtime.created_keys
     account = Account.create()
@@ -172,7 +174,7 @@ def test_batched_entries_show_their_log_leaf_and_verify(
     )
     carrier = LedgerClientHTTP(server.url, registered["api_key"], account.key)
     carrier.submit_batch(carrier.sign_batch("UI-BATCH-1", [(EventType.ARRIVING, EVENT)] * 3))
-    demo_runtime.services.checkpointer.checkpoint()
+    anchor_now(demo_runtime)
 
     sign_in(browser, server, keys["customs-DE"]["api_key"])
     browser.get(f"{server.url}/ui/consignments/UI-BATCH-1")

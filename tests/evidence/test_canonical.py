@@ -4,7 +4,7 @@ import hashlib
 import json
 
 import pytest
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
@@ -50,12 +50,12 @@ def test_rfc8785_section_3_2_3_property_order_by_utf16_code_units() -> None:
         (9007199254740991, "9007199254740991"),
     ],
 )
-def test_rfc8785_number_serialisation(number, text) -> None:
+def test_rfc8785_number_serialisation(number: float, text: str) -> None:
     assert canonical_json(number) == text.encode()
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), {1: "non-string key"}])
-def test_values_json_cannot_carry_are_refused(bad) -> None:
+def test_values_json_cannot_carry_are_refused(bad: object) -> None:
     with pytest.raises(LedgerValueError, match="RFC 8785"):
         canonical_json(bad)
 

@@ -1,25 +1,26 @@
 """EIP-712 entry hashing, signing and recovery, against an independent computation."""
 
 import pytest
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_account import Account
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from evidence.eip712 import Domain, Entry, entry_hash, recover_signer, sign_entry
 from evidence.errors import LedgerValueError
+from evidence.types import ZERO_ADDRESS, Address, Hash32
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 KEY = "0x" + "42" * 32
 ACTOR = Account.from_key(KEY).address
-DOMAIN = Domain(chain_id=31337, verifying_contract="0x5FbDB2315678afecb367f032d93F642f64180aa3")
+DOMAIN = Domain(chain_id=31337, verifying_contract=Address("0x5FbDB2315678afecb367f032d93F642f64180aa3"))
 ENTRY = Entry(
-    consignment=keccak(text="CQ-DUI-2026-0001"),
+    consignment=Hash32(keccak(text="CQ-DUI-2026-0001")),
     seq=3,
-    prev_hash=b"\x01" * 32,
-    event_type=keccak(text="LOADING"),
-    payload_hash=b"\x02" * 32,
+    prev_hash=Hash32(b"\x01" * 32),
+    event_type=Hash32(keccak(text="LOADING")),
+    payload_hash=Hash32(b"\x02" * 32),
     cid="bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",
-    next_carrier="0x0000000000000000000000000000000000000000",
+    next_carrier=ZERO_ADDRESS,
     actor=ACTOR,
 )
 
@@ -71,7 +72,7 @@ def test_entry_hash_binds_every_field_and_the_domain() -> None:
     assert entry_hash(ENTRY.__class__(**{**ENTRY.__dict__, "seq": 4}), DOMAIN) != base
     assert entry_hash(ENTRY.__class__(**{**ENTRY.__dict__, "cid": "x"}), DOMAIN) != base
     assert entry_hash(ENTRY, Domain(1, DOMAIN.verifying_contract)) != base
-    assert entry_hash(ENTRY, Domain(31337, "0x" + "11" * 20)) != base
+    assert entry_hash(ENTRY, Domain(31337, Address("0x" + "11" * 20))) != base
 
 
 def test_signature_recovers_the_actor() -> None:

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from evidence.event_types import CATEGORIES, Category, EventType
 from evidence.roles import Role
@@ -19,7 +19,9 @@ def test_solidity_event_types_and_categories_match_python() -> None:
     source = (CONTRACTS / "EventTypes.sol").read_text()
     declared = set(re.findall(r'bytes32 internal constant (\w+) = keccak256\("(\w+)"\)', source))
     assert declared == {(e.value, e.value) for e in EventType}
-    custody = re.search(r"if \(\s*(eventType == LOADING.*?)\) return Category.Custody", source, re.S).group(1)
+    found = re.search(r"if \(\s*(eventType == LOADING.*?)\) return Category.Custody", source, re.S)
+    assert found is not None, "EventTypes.sol no longer has the custody clause this test reads"
+    custody = found.group(1)
     assert set(re.findall(r"eventType == (\w+)", custody)) == {
         e.value for e, c in CATEGORIES.items() if c is Category.CUSTODY
     }

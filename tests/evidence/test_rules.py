@@ -6,12 +6,13 @@ from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, may_read
+from evidence.types import Address, Jurisdiction
 
-EXP, IMP, CAR, CAR2, CN, KZ, DE, FR, AUD = (f"0x{i:040x}" for i in range(1, 10))
+EXP, IMP, CAR, CAR2, CN, KZ, DE, FR, AUD = (Address(f"0x{i:040x}") for i in range(1, 10))
 
 
-def member(address, role, jurisdiction, active=True):
-    return MemberView(address, frozenset({role}), jurisdiction, active)
+def member(address: Address, role: Role, jurisdiction: str, active: bool = True) -> MemberView:
+    return MemberView(address, frozenset({role}), Jurisdiction(jurisdiction), active)
 
 
 M = {
@@ -25,7 +26,9 @@ M = {
     "fr": member(FR, Role.CUSTOMS, "FR"),
     "auditor": member(AUD, Role.AUDITOR, "DE"),
 }
-CONSIGNMENT = ConsignmentView(EXP, IMP, CAR, frozenset({EXP, IMP, CAR}), frozenset({"CN", "KZ", "DE"}))
+CONSIGNMENT = ConsignmentView(
+    EXP, IMP, CAR, frozenset({EXP, IMP, CAR}), frozenset(Jurisdiction(j) for j in ("CN", "KZ", "DE"))
+)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +52,7 @@ CONSIGNMENT = ConsignmentView(EXP, IMP, CAR, frozenset({EXP, IMP, CAR}), frozens
         ("auditor", EventType.DOCUMENT_ATTACHED, "ConsignmentLedgerNotParty"),
     ],
 )
-def test_append_rules(actor, event, rule) -> None:
+def test_append_rules(actor: str, event: EventType, rule: str | None) -> None:
     if rule is None:
         check_append(event, M[actor], CONSIGNMENT, None)
     else:

@@ -3,16 +3,16 @@
 from dataclasses import replace
 
 from eth_account import Account
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from api.verify_pool import PARALLEL_FROM, VerifyPool
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
-from evidence.types import ZERO_ADDRESS, ZERO_HASH
-from evidence.verify import EntryEvidence, OnChainRecord, SharedChecks, verify_chain
+from evidence.types import ZERO_ADDRESS, ZERO_HASH, Address, Hash32
+from evidence.verify import EntryEvidence, OnChainRecord, Report, SharedChecks, verify_chain
 
-DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
+DOMAIN = Domain(31337, Address("0x5FbDB2315678afecb367f032d93F642f64180aa3"))
 CARRIER = Account.from_key("0x" + "07" * 32)
 CUSTOMS = Account.from_key("0x" + "08" * 32)
 
@@ -24,14 +24,14 @@ def build_chain(n: int = 3) -> list[EntryEvidence]:
         actor = CARRIER if seq % 2 == 0 else CUSTOMS
         payload = canonical_json({"type": "ObjectEvent", "seq": seq, "eventTime": "2026-11-28T10:00:00Z"})
         entry = Entry(
-            consignment=keccak(text="C-1"),
+            consignment=Hash32(keccak(text="C-1")),
             seq=seq,
             prev_hash=previous,
-            event_type=keccak(text="LOADING"),
+            event_type=Hash32(keccak(text="LOADING")),
             payload_hash=payload_hash(payload),
             cid=payload_cid(payload),
             next_carrier=ZERO_ADDRESS,
-            actor=actor.address,
+            actor=Address(actor.address),
         )
         digest = entry_hash(entry, DOMAIN)
         record = OnChainRecord(digest, actor.address, 1_800_000_000 + seq, 10 + seq, "0x" + "ab" * 32)
@@ -40,7 +40,7 @@ def build_chain(n: int = 3) -> list[EntryEvidence]:
     return out
 
 
-def failed(report) -> list[str]:
+def failed(report: Report) -> list[str]:
     return report.failures()
 
 
@@ -104,7 +104,7 @@ def test_reordered_entries_fail_the_link_check() -> None:
 
 def test_altered_field_fails_entry_hash_and_signature() -> None:
     evidence = build_chain()
-    evidence[2] = replace(evidence[2], entry=replace(evidence[2].entry, event_type=keccak(text="RELEASED")))
+    evidence[2] = replace(evidence[2], entry=replace(evidence[2].entry, event_type=Hash32(keccak(text="RELEASED"))))
     report = verify_chain("C-1", DOMAIN, evidence)
     assert {"seq 2: entry_hash", "seq 2: signature"} <= set(failed(report))
 
@@ -124,7 +124,9 @@ def test_a_process_pool_gives_the_same_report() -> None:
     alone = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash))
     pool = VerifyPool(2)
     try:
-        shared = SharedChecks(pool.for_entries(PARALLEL_FROM), DOMAIN, chunk=5)
+        executor = pool.for_entries(PARALLEL_FROM)
+        assert executor is not None
+        shared = SharedChecks(executor, DOMAIN, chunk=5)
         for item in evidence:
             shared.add(item)
         results = shared.results()

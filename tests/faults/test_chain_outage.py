@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from api.runtime import start_runtime
 from chain.node import AnvilNode
@@ -15,7 +17,7 @@ from tests.support import make_settings
 REFERENCES = [f"OUTAGE-{i}" for i in range(4)]
 
 
-def payload(i: int) -> dict:
+def payload(i: int) -> dict[str, Any]:
     return {
         "type": "ObjectEvent",
         "eventTime": f"2026-11-20T10:{i // 60:02d}:{i % 60:02d}Z",
@@ -25,7 +27,7 @@ def payload(i: int) -> dict:
     }
 
 
-def wait_for(condition, timeout: float, step: float = 0.2) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -49,7 +51,7 @@ def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path) -> None:
             )
         time.sleep(3)  # anvil saves its state every 2 s: the set-up survives the kill
 
-        accepted: list[dict] = []
+        accepted: list[dict[str, Any]] = []
         refused: list[str] = []
         lock = threading.Lock()
 

@@ -13,6 +13,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -53,10 +54,10 @@ def test_kill_dash_nine_mid_ingest(tmp_path: Path) -> None:
         carrier = keys["carrier"]["api_key"]
         url = f"http://127.0.0.1:{port}/v1/consignments/{REFERENCE}/events"
         idempotency_keys = [str(uuid.uuid4()) for _ in range(60)]
-        answers: dict[str, dict] = {}
+        answers: dict[str, dict[str, Any]] = {}
         lock = threading.Lock()
 
-        def body(i: int) -> dict:
+        def body(i: int) -> dict[str, Any]:
             return {
                 "event_type": "ARRIVING",
                 "payload": {
@@ -105,7 +106,7 @@ def test_kill_dash_nine_mid_ingest(tmp_path: Path) -> None:
                 answers[key] = response.json()
             auditor = {"X-API-Key": keys["auditor"]["api_key"]}
             deadline = time.monotonic() + 120
-            events: list[dict] = []
+            events: list[dict[str, Any]] = []
             while time.monotonic() < deadline:
                 events = requests.get(url, headers=auditor, timeout=30).json()
                 if all(e["status"] == "anchored" for e in events):
