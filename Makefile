@@ -50,11 +50,11 @@ demo: setup
 
 test: setup-dev test-tools lint test-contracts test-python
 
-# From Debian: ipfs_cid (the CIDs `ipfs add` gives a file, a test oracle) and a real
-# headless Chromium with its driver for the web UI tests.
-TEST_DEBS := ipfs-cid chromium chromium-driver
+# From Debian: ipfs_cid (the CIDs `ipfs add` gives a file, a test oracle), a real
+# headless Chromium with its driver for the web UI tests, and PostgreSQL for the index.
 test-tools:
 	@missing=""; command -v ipfs_cid >/dev/null || missing="$$missing ipfs-cid"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \

@@ -147,13 +147,6 @@ class LedgerClient:
         receipt = self.sender.transact(customs, call)
         return self._proposal_id(receipt), receipt
 
-    def propose_customs_removal(self, customs: LocalAccount, address: str) -> tuple[int, Receipt]:
-        """Propose to remove a customs administration; returns the proposal id."""
-        receipt = self.sender.transact(
-            customs, self.registry.functions.proposeCustomsRemoval(Web3.to_checksum_address(address))
-        )
-        return self._proposal_id(receipt), receipt
-
     def approve_proposal(self, customs: LocalAccount, proposal_id: int) -> Receipt:
         """Approve a governance proposal."""
         return self.sender.transact(customs, self.registry.functions.approveProposal(proposal_id))

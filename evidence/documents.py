@@ -69,14 +69,6 @@ class DocumentRef:
         )
 
 
-def describe_document(content: bytes, document_type: DocumentType, filename: str, media_type: str) -> DocumentRef:
-    """The reference of a document's bytes."""
-    cid_v0, cid_v1 = file_cids(content)
-    return DocumentRef(
-        document_type, hashlib.sha256(content).hexdigest(), cid_v0, cid_v1, len(content), filename, media_type
-    )
-
-
 def document_event(ref: DocumentRef, event_time: str, offset: str = "+00:00") -> dict[str, Any]:
     """The EPCIS payload of a DOCUMENT_ATTACHED entry."""
     return {

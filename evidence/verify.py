@@ -18,7 +18,7 @@ from evidence.checks import Check
 from evidence.cid import payload_cid
 from evidence.documents import check_document_bytes, document_in
 from evidence.eip712 import Domain, Entry, entry_hash, recover_digest_signer
-from evidence.errors import LedgerValueError, VerificationError
+from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
 from evidence.merkle import leaf_hash
 from evidence.types import ZERO_HASH, Hash32
@@ -328,12 +328,6 @@ def verify_chain(
         else:
             chain_checks.append(Check("chain_head", True, f"{count} ledger entries, head 0x{bytes(head).hex()}{then}"))
     return Report(consignment, domain.chain_id, domain.verifying_contract, reports, chain_checks)
-
-
-def require_passed(report: Report) -> None:
-    """Raise VerificationError naming the failed checks unless the report passed."""
-    if not report.passed:
-        raise VerificationError("verification failed: " + "; ".join(report.failures()))
 
 
 def _event_type_name(type_id: bytes) -> str:

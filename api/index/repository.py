@@ -74,12 +74,6 @@ class Index(EntryQueries):
             row = conn.execute(select(t.consignments).where(t.consignments.c.reference == reference)).first()
         return ConsignmentRow.from_row(row._mapping) if row else None
 
-    def consignment_by_id(self, consignment_id: str) -> ConsignmentRow | None:
-        """A consignment by on-chain id."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.consignments).where(t.consignments.c.id == consignment_id)).first()
-        return ConsignmentRow.from_row(row._mapping) if row else None
-
     def parties(self, consignment_id: str) -> dict[str, str]:
         """address → role of every party (exporter, importer, each carrier)."""
         query = select(t.consignment_parties).where(t.consignment_parties.c.consignment_id == consignment_id)

@@ -18,6 +18,7 @@ from api.services.node import Node
 from chain.checkpoints import AnchoredCheckpoint, CheckpointLogClient
 from evidence.log_segment import SignedLeaf, encode_segment
 from evidence.merkle import verify_consistency
+from evidence.rules.checkpoints import check_checkpoint
 from evidence.types import hash32, to_hex
 
 log = logging.getLogger("borderledger.checkpointer")
@@ -63,6 +64,8 @@ class Checkpointer:
                 previous = latest.size if latest else 0
                 if size == 0 or size <= previous:
                     return None
+                # The contract's rules, checked first: a refusal names its rule before anything is sent.
+                check_checkpoint(self.node.chain.member(self.node.relayer.address).view(), previous, size)
                 root = tree.root_at(size)
                 if latest is not None:
                     proof = tree.consistency_proof(latest.size, size)

@@ -181,18 +181,32 @@ def test_mra_lifecycle_and_refusals(client: TestClient, keys: Keys) -> None:
     assert mra_id in [m["id"] for m in client.get("/v1/mras", headers=auth(keys, "auditor")).json()]
 
 
+def admit_customs(client: TestClient, keys: Keys, jurisdiction: str) -> dict[str, str]:
+    """A new customs administration, admitted by the majority; its API key headers."""
+    body = {"name": f"Customs {jurisdiction}", "legal_id": f"{jurisdiction}-C", "jurisdiction": jurisdiction}
+    created = client.post("/v1/participants", json={**body, "roles": ["CUSTOMS"]}, headers=auth(keys, "customs-CN"))
+    assert created.status_code == 201, created.json()
+    proposal = created.json()["proposal"]["id"]
+    for approver in ("customs-DE", "customs-KZ"):
+        approved = client.post(f"/v1/proposals/{proposal}/approve", headers=auth(keys, approver)).json()
+        if approved["executed"]:
+            return {"X-API-Key": created.json()["api_key"]}
+    raise AssertionError(f"{jurisdiction} customs not admitted by the majority")
+
+
 def test_terminated_and_out_of_scope_mras_recognise_nothing(client: TestClient, keys: Keys) -> None:
+    # Between CN and a newly admitted NL only, so the demo's MRAs are untouched.
     assert issue(client, keys, "CNAEO-C-ONLY", programmes=("AEO-C",)).status_code == 201
-    # The CN–DE demo MRA covers both; a certificate under a CN–FR-less world has no MRA at all.
-    assert recognition(client, keys, "FR", certificate="CNAEO-C-ONLY")["reason"] == "no_mra"
+    assert recognition(client, keys, "NL", certificate="CNAEO-C-ONLY")["reason"] == "no_mra"
+    nl = admit_customs(client, keys, "NL")
     until = str(date.today() + timedelta(days=400))
     mra = client.post(
-        "/v1/mras", json={"partner": "KZ", "scope": ["AEO-S"], "valid_until": until}, headers=auth(keys, "customs-CN")
+        "/v1/mras", json={"partner": "NL", "scope": ["AEO-S"], "valid_until": until}, headers=auth(keys, "customs-CN")
     ).json()
-    client.post(f"/v1/mras/{mra['id']}/accept", headers=auth(keys, "customs-KZ"))
-    assert recognition(client, keys, "KZ", certificate="CNAEO-C-ONLY")["reason"] == "mra_out_of_scope"
+    assert client.post(f"/v1/mras/{mra['id']}/accept", headers=nl).status_code == 200
+    assert recognition(client, keys, "NL", certificate="CNAEO-C-ONLY")["reason"] == "mra_out_of_scope"
     client.post(f"/v1/mras/{mra['id']}/terminate", json={"reason": "ended"}, headers=auth(keys, "customs-CN"))
-    assert recognition(client, keys, "KZ", certificate="CNAEO-C-ONLY")["reason"] == "mra_terminated"
+    assert recognition(client, keys, "NL", certificate="CNAEO-C-ONLY")["reason"] == "mra_terminated"
 
 
 def test_expired_certificate_and_recognition_at_a_past_time(

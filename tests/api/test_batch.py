@@ -128,10 +128,13 @@ def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier: Ca
 def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
     client: TestClient, keys: Keys, carrier: Carrier
 ) -> None:
-    _, headers = carrier
-    assert client.get("/v1/consignments/BATCH-0001/head", headers=headers).json()["seq"] == 50
+    account, headers = carrier
+    open_consignment(client, keys, "BATCH-SINGLE", account.address)
+    items = signed_chain(client, headers, account, "BATCH-SINGLE", 7)
+    assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
+    assert client.get("/v1/consignments/BATCH-SINGLE/head", headers=headers).json()["seq"] == 7
     response = client.post(
-        "/v1/consignments/BATCH-0001/events",
+        "/v1/consignments/BATCH-SINGLE/events",
         json={"event_type": "DECLARATION", "payload": EVENT},
         headers=auth(keys, "importer"),
     )
@@ -212,7 +215,15 @@ def test_signer_role_is_judged_at_the_anchoring_block(client: TestClient, keys: 
     assert refused.json()["rule"] == "ConsignmentLedgerInactiveActor"
 
 
-def test_consistency_proofs_between_anchored_sizes(client: TestClient, keys: Keys, demo_runtime: Runtime) -> None:
+def test_consistency_proofs_between_anchored_sizes(
+    client: TestClient, keys: Keys, carrier: Carrier, demo_runtime: Runtime
+) -> None:
+    account, headers = carrier
+    open_consignment(client, keys, "BATCH-CONSISTENCY", account.address)
+    for _ in range(2):  # two more checkpoints, whatever ran before
+        items = signed_chain(client, headers, account, "BATCH-CONSISTENCY", 3)
+        assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
+        _anchor(demo_runtime)
     sizes = [c["size"] for c in client.get("/v1/batch/checkpoints", headers=auth(keys, "auditor")).json()]
     assert len(sizes) >= 2
     roots = {c.size: "0x" + c.root.hex() for c in checkpoint_log(demo_runtime).anchored()}

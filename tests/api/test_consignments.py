@@ -22,7 +22,16 @@ def test_demo_consignment_verifies(client: TestClient, keys: Keys) -> None:
     assert response.status_code == 200
     report = response.json()
     assert report["verdict"] == "passed", report["failures"]
-    assert len(report["entries"]) == 6
+    # The six seeded entries (other tests of this module may append after them).
+    assert len(report["entries"]) >= 6
+    assert [e["event_type"] for e in report["entries"][:6]] == [
+        "DECLARATION",
+        "LOADING",
+        "SEAL_VERIFIED",
+        "RELEASED",
+        "DEPARTING",
+        "SEAL_VERIFIED",
+    ]
     assert {c["name"] for c in report["entries"][0]["checks"]} == {
         "payload_hash",
         "entry_hash",
@@ -33,8 +42,8 @@ def test_demo_consignment_verifies(client: TestClient, keys: Keys) -> None:
     }
     assert {c["name"] for c in report["checks"]} == {"consignment_id", "chain_head", "membership"}
     custody = report["custody"]
-    assert [c["result"] for c in custody["controls"]] == ["SEAL_VERIFIED", "RELEASED", "SEAL_VERIFIED"]
-    assert [c["jurisdiction"] for c in custody["controls"]] == ["CN", "CN", "KZ"]
+    assert [c["result"] for c in custody["controls"][:3]] == ["SEAL_VERIFIED", "RELEASED", "SEAL_VERIFIED"]
+    assert [c["jurisdiction"] for c in custody["controls"][:3]] == ["CN", "CN", "KZ"]
     assert custody["holders"][0]["carrier"] == keys["carrier"]["address"]
     assert all(c["passed"] for e in report["entries"] for c in e["checks"])
 

@@ -177,7 +177,25 @@ def test_biz_transaction_maps_events_and_biz_step_picks_the_event_type(client: T
 
 
 def test_query_filters(client: TestClient, keys: Keys) -> None:
-    base = "/v1/consignments/BT-MAP-0001/epcis"
+    open_consignment(client, keys, "BT-QUERY-0001")
+    event = {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": ["urn:epc:id:sscc:0614141.1234567899"],
+    }
+    steps = [("loading", "08:00"), ("shipping", "09:00"), ("inspecting", "11:00")]
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-10T12:00:00Z",
+        "epcisBody": {
+            "eventList": [{**event, "bizStep": step, "eventTime": f"2026-11-10T{at}:00Z"} for step, at in steps]
+        },
+    }
+    assert capture(client, keys, document, consignment="BT-QUERY-0001").status_code == 201
+    base = "/v1/consignments/BT-QUERY-0001/epcis"
     headers = auth(keys, "auditor")
     assert len(client.get(base, headers=headers).json()["epcisBody"]["eventList"]) == 3
     loading = client.get(base, params={"EQ_bizStep": "loading"}, headers=headers).json()["epcisBody"]["eventList"]

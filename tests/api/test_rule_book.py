@@ -79,9 +79,7 @@ def test_errors_are_json_with_error_and_message(client: TestClient, keys: Keys, 
     assert set(body) >= {"error", "message"} and body["message"]
 
 
-def test_an_unexpected_error_is_a_json_500(
-    demo_runtime: Runtime, keys: Keys, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unexpected_error_is_a_json_500(demo_runtime: Runtime, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("a bug the handlers never heard of")
 

@@ -100,6 +100,7 @@ def test_sign_in_open_demo_every_badge_green(
 
 
 def test_tampered_entry_is_marked(browser: webdriver.Chrome, server: LiveServer, demo_runtime: Runtime) -> None:
+    sign_in(browser, server, demo_runtime.created_keys["customs-DE"]["api_key"])
     members = demo_runtime.services.members
     auditor = members.participant(demo_runtime.created_keys["auditor"]["address"])
     consignment_id = demo_runtime.services.consignments.get(auditor, DEMO)["id"]
@@ -131,7 +132,8 @@ def test_tampered_entry_is_marked(browser: webdriver.Chrome, server: LiveServer,
             )
 
 
-def test_aeo_recognition_lookup(browser: webdriver.Chrome, server: LiveServer) -> None:
+def test_aeo_recognition_lookup(browser: webdriver.Chrome, server: LiveServer, demo_runtime: Runtime) -> None:
+    sign_in(browser, server, demo_runtime.created_keys["customs-DE"]["api_key"])
     browser.get(f"{server.url}/ui/aeo")
     browser.find_element(By.ID, "certificate").send_keys("CNAEO2026000001")
     browser.find_element(By.ID, "by").send_keys("DE")

@@ -58,6 +58,7 @@ def test_thousand_concurrent_appends(demo_runtime: Runtime) -> None:
 
     statuses = Counter(status for _, status, _ in results)
     print(f"1000 appends: {dict(statuses)}")
+    assert sum(statuses.values()) == PARTICIPANTS * PER_PARTICIPANT
     assert set(statuses) <= {201, 202}, [text for _, status, text in results if status not in (201, 202)][:3]
     assert not any("nonce" in text.lower() for _, _, text in results)
     assert wait_drained(demo_runtime), "the outbox did not drain"
