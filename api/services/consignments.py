@@ -9,9 +9,8 @@ from api.services.errors import Conflict, NotFound
 from api.services.members import MembersService
 from api.services.node import Node
 from chain.ledger import ConsignmentInfo, consignment_id
-from evidence.errors import RuleViolation
 from evidence.roles import Role
-from evidence.rules import ConsignmentView, may_read
+from evidence.rules import ConsignmentView, check_opening, check_readable, may_read
 from evidence.types import Address, Hash32, hash32, to_hex
 
 
@@ -33,13 +32,9 @@ class ConsignmentsService:
         carrier: str,
     ) -> dict[str, Any]:
         """An exporter opens a consignment."""
-        if not self.members.view(caller.address).holds(Role.EXPORTER):
-            raise RuleViolation("ConsignmentLedgerMissingRole", "only an active exporter may open a consignment")
-        for address, role in ((importer, Role.IMPORTER), (carrier, Role.CARRIER)):
-            if not self.members.view(address).holds(role):
-                raise RuleViolation("ConsignmentLedgerMissingRole", f"{address} is not an active {role.value.lower()}")
-        if self.node.index.consignment(reference) is not None:
-            raise RuleViolation("ConsignmentLedgerAlreadyExists", f"consignment {reference} already exists")
+        exists = self.node.index.consignment(reference) is not None
+        view = self.members.view
+        check_opening(view(caller.address), view(importer), view(carrier), exists)
         account = self.members.account(caller)
         _, receipt = self.node.chain.create_consignment(
             account, reference, origin, destination, transit, importer, carrier
@@ -80,11 +75,7 @@ class ConsignmentsService:
         row = self.row(reference)
         info = self.info(row)
         view = self.view(info, row)
-        if not may_read(self.members.view(caller.address), view):
-            raise RuleViolation(
-                "ConsignmentReadAccess",
-                f"consignment {reference} is visible only to its parties, customs of its jurisdictions and auditors",
-            )
+        check_readable(self.members.view(caller.address), view, reference)
         return row, info, view
 
     def get(self, caller: Participant, reference: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from evidence.canonical import canonical_json
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
 from evidence.merkle import Tree, leaf_hash, multi_inclusion_proof
-from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry
+from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry, check_submitter
 from evidence.types import Address, Hash32, hash32, to_hex
 
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
@@ -90,8 +90,7 @@ class MerkleLogService:
         transaction; nothing is stored if any entry is refused."""
         if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
             raise LedgerValueError(f"a bulk request carries 1 to {MAX_BATCH_ENTRIES} entries, not {len(items)}")
-        if not self.members.view(caller.address).active:
-            raise RuleViolation("ConsignmentLedgerInactiveActor", "only active members submit entries")
+        check_submitter(self.members.view(caller.address))
         batch = _Batch(self)
         domain = self.node.chain.domain
         with self.lock:

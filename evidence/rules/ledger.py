@@ -41,6 +41,33 @@ class ConsignmentView:
     jurisdictions: frozenset[Jurisdiction]
 
 
+def check_opening(exporter: MemberView, importer: MemberView, carrier: MemberView, exists: bool) -> None:
+    """An active exporter opens a consignment, once per reference, naming an active importer
+    and an active carrier."""
+    for member, role in ((exporter, Role.EXPORTER), (importer, Role.IMPORTER), (carrier, Role.CARRIER)):
+        if not member.holds(role):
+            raise RuleViolation(
+                "ConsignmentLedgerMissingRole", f"{member.address} is not an active {role.value.lower()}"
+            )
+    if exists:
+        raise RuleViolation("ConsignmentLedgerAlreadyExists", "a consignment with this reference already exists")
+
+
+def check_submitter(submitter: MemberView) -> None:
+    """Only active members submit entries (the signer of each is checked on its own)."""
+    if not submitter.active:
+        raise RuleViolation("ConsignmentLedgerInactiveActor", f"{submitter.address} is not an active member")
+
+
+def check_readable(reader: MemberView, consignment: ConsignmentView, reference: str) -> None:
+    """Parties, customs of the consignment's jurisdictions and auditors read it; nobody else."""
+    if not may_read(reader, consignment):
+        raise RuleViolation(
+            "ConsignmentReadAccess",
+            f"consignment {reference} is visible only to its parties, customs of its jurisdictions and auditors",
+        )
+
+
 def is_jurisdiction_customs(member: MemberView, consignment: ConsignmentView) -> bool:
     """True for active customs of the consignment's origin, a transit or the destination."""
     return member.holds(Role.CUSTOMS) and member.jurisdiction in consignment.jurisdictions
