@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,9 +17,22 @@ from client import cli as client_cli
 from evidence.errors import LedgerValueError
 from evidence.verify import Report
 
+if TYPE_CHECKING:
+    from chain.deploy import Manifest
+    from evidence.bundle import Bundle, OnlineFacts
+    from evidence.checks import Check
+
 app = typer.Typer(help="BorderLedger: a permissioned evidence ledger for cross-border trade.", no_args_is_help=True)
 app.add_typer(client_cli.app, name="client")
-console = Console(soft_wrap=True)  # long hashes and keys stay on one line, copyable
+console = Console(soft_wrap=True)
+# Exit codes of the verify commands: every check ran and passed / one failed / the input is
+# unreadable / nothing failed but some checks could not be made.
+EXIT_PASSED, EXIT_FAILED, EXIT_UNREADABLE, EXIT_INCOMPLETE = (
+    0,
+    1,
+    2,
+    3,
+)  # long hashes and keys stay on one line, copyable
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="data directory (default: BORDERLEDGER_DATA_DIR or ./data)")
@@ -117,14 +130,14 @@ def verify(
     finally:
         runtime.close()
     _print_report(report, as_json)
-    raise typer.Exit(0 if report.passed else 1)
+    raise typer.Exit({"passed": EXIT_PASSED, "failed": EXIT_FAILED}.get(report.verdict, EXIT_INCOMPLETE))
 
 
 def _print_report(report: Report, as_json: bool) -> None:
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
         return
-    marks = {True: "[green]passed[/]", False: "[red]FAILED[/]", None: "[yellow]skipped[/]"}
+    marks = {True: "[green]passed[/]", False: "[red]FAILED[/]", None: "[yellow]not checked[/]"}
     table = Table(title=f"Verification of {report.consignment} (chain {report.chain_id}, ledger {report.ledger})")
     for column in ("seq", "event", "actor", "check", "result", "evidence"):
         table.add_column(column, overflow="fold")
@@ -147,38 +160,84 @@ def _print_report(report: Report, as_json: bool) -> None:
         for control in custody["controls"]:
             where = f"entry {control['seq']} ({control['event_time']})"
             console.print(f"  customs {control['jurisdiction']} {control['result']} at {where}")
-    if report.passed:
+    if report.verdict == "passed":
         console.print("[green]every check passed[/]")
-    else:
+    elif report.verdict == "failed":
         console.print("[red]verification FAILED: " + "; ".join(report.failures()))
+    else:
+        console.print("[yellow]verification INCOMPLETE: nothing failed, but these checks could not be made: ")
+        for item in report.not_checked():
+            console.print(f"[yellow]  {item}[/]")
 
 
 @app.command(name="verify-bundle")
 def verify_bundle_command(
     file: Annotated[Path, typer.Argument(help="an evidence bundle (GET /v1/consignments/{ref}/bundle)")],
     rpc: Annotated[str | None, typer.Option(help="also check on-chain presence against this JSON-RPC node")] = None,
+    trust: Annotated[
+        Path | None, typer.Option(help="the consortium's deployment manifest: the chain and contracts to trust")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Verify an evidence bundle offline (everything but on-chain presence), or with --rpc
-    against any node of the network. Exits 1 naming the failing checks."""
+    """Verify an evidence bundle: offline, or with --rpc against any node of the network, the
+    chain and contracts pinned by --trust (the bundle's own are never believed).
+
+    Exits 0 when every check ran and passed, 1 when any failed (naming them), 2 when the
+    file is not a bundle or the trust root not a manifest, 3 when nothing failed but some
+    checks could not be made (offline, nothing pinned), saying which and why."""
     from api.verify_pool import VerifyPool, default_workers
-    from chain.ledger import client_for_bundle
-    from chain.rpc import connect
     from evidence.bundle import parse_bundle, verify_bundle
 
     try:
         bundle = parse_bundle(json.loads(file.read_text()))
+        trusted = _trust_manifest(trust) if trust else None
     except (ValueError, LedgerValueError) as exc:
-        console.print(f"[red]{file}: {exc}[/]")
-        raise typer.Exit(2) from exc
-    online = client_for_bundle(connect(rpc), bundle).online_facts(bundle) if rpc else None
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    online, trust_check = _online(bundle, rpc, trusted)
     pool = VerifyPool(default_workers())
     try:
-        report = verify_bundle(bundle, online, executor=pool.for_entries(len(bundle.entries)))
+        report = verify_bundle(bundle, online, executor=pool.for_entries(len(bundle.entries)), trust=trust_check)
     finally:
         pool.close()
     _print_report(report, as_json)
-    raise typer.Exit(0 if report.passed else 1)
+    raise typer.Exit({"passed": EXIT_PASSED, "failed": EXIT_FAILED}.get(report.verdict, EXIT_INCOMPLETE))
+
+
+def _trust_manifest(path: Path) -> Manifest:
+    from chain.deploy import Manifest
+    from evidence.trust import TrustRoot
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise LedgerValueError(f"{path}: not a readable deployment manifest ({exc})") from exc
+    TrustRoot.from_manifest(data)  # refuses what is not a manifest, naming what is missing
+    return Manifest.from_json(data)
+
+
+def _online(bundle: Bundle, rpc: str | None, trusted: Manifest | None) -> tuple[OnlineFacts | None, Check]:
+    """The chain's facts about the bundle, read at the trusted contracts (the bundle's own
+    without a trust root), and the trust-root check; a node that cannot answer, or serves
+    another chain, fails the check instead of being asked."""
+    from chain.errors import ChainError
+    from chain.ledger import LedgerClient, manifest_of_bundle, trust_root_of
+    from chain.rpc import connect, node_identity
+    from evidence.checks import Check
+    from evidence.trust import check_trust_root
+
+    contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
+    pinned = trust_root_of(trusted) if trusted else None
+    if rpc is None:
+        return None, check_trust_root(pinned, bundle.chain.chain_id, contracts, None)
+    try:
+        w3 = connect(rpc)
+        check = check_trust_root(pinned, bundle.chain.chain_id, contracts, node_identity(w3))
+        if check.passed is False:
+            return None, check
+        return LedgerClient(w3, trusted or manifest_of_bundle(bundle)).online_facts(bundle), check
+    except ChainError as exc:
+        return None, Check("trust_root", False, f"the node at {rpc} could not be asked: {exc}")
 
 
 @app.command(name="verify-log")

@@ -52,6 +52,7 @@ class Manifest:
     deployed_at: str
     version: int = MANIFEST_VERSION
     bootstrap: list[dict[str, str]] = field(default_factory=list)
+    genesis_hash: str = ""  # block 0 of the chain: what, with the chain id, pins the chain itself
 
     @property
     def registry(self) -> DeployedContract:
@@ -126,7 +127,12 @@ def deploy(
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         bootstrap=[asdict(c) for c in customs],
+        genesis_hash=_genesis_hash(w3),
     )
+
+
+def _genesis_hash(w3: Web3) -> str:
+    return "0x" + bytes(w3.eth.get_block(0)["hash"]).hex()
 
 
 # Contracts that hang off the registry alone, so a newer release can add them to an
@@ -168,6 +174,8 @@ def load_manifest(path: Path, w3: Web3) -> Manifest:
     manifest = Manifest.from_json(json.loads(path.read_text()))
     if manifest.chain_id != w3.eth.chain_id:
         raise DeploymentNotFound(f"{path} is for chain {manifest.chain_id}, the node is chain {w3.eth.chain_id}")
+    if manifest.genesis_hash and manifest.genesis_hash != _genesis_hash(w3):
+        raise DeploymentNotFound(f"{path} is for another chain with id {manifest.chain_id} (its genesis block differs)")
     for name, contract in manifest.contracts.items():
         if len(w3.eth.get_code(Web3.to_checksum_address(contract.address))) == 0:
             raise DeploymentNotFound(f"{name} has no code at {contract.address} on this chain; redeploy")

@@ -3,7 +3,7 @@ and the checkpoint log through their own modules), built from the compiled artif
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -18,13 +18,14 @@ from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
 from chain.deploy import DeployedContract, Manifest
 from chain.errors import ChainError, ContractRevert
-from chain.indexer import LogReader
+from chain.indexer import CreatedConsignment, LogReader
 from chain.sender import Receipt, TransactionSender
 from evidence.bundle import Bundle, OnlineFacts, role_questions
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
-from evidence.types import Address, Hash32, Jurisdiction
+from evidence.types import Address, Hash32, Jurisdiction, hash32
+from evidence.trust import TrustRoot
 from evidence.verify import OnChainRecord
 
 STATUS_NAMES = ("none", "active", "suspended", "removed")
@@ -72,13 +73,16 @@ class AppendResult:
     block_time: int
 
 
-def client_for_bundle(w3: Web3, bundle: Bundle) -> LedgerClient:
-    """Bindings to the contracts a bundle names, on the chain ``w3`` is connected to."""
-    if w3.eth.chain_id != bundle.chain.chain_id:
-        raise ChainError(f"the node is chain {w3.eth.chain_id}; the bundle is from chain {bundle.chain.chain_id}")
+def manifest_of_bundle(bundle: Bundle) -> Manifest:
+    """The deployment a bundle claims to come from: what a verifier with no trust root of
+    its own falls back on (and its report then says the trust root was not checked)."""
     contracts = {name: DeployedContract(c.address, c.block, "") for name, c in bundle.chain.contracts.items()}
-    manifest = Manifest(bundle.chain.chain_id, "", contracts, "", bundle.created_at)
-    return LedgerClient(w3, manifest)
+    return Manifest(bundle.chain.chain_id, "", contracts, "", bundle.created_at)
+
+
+def trust_root_of(manifest: Manifest) -> TrustRoot:
+    """The trust root a deployment manifest pins."""
+    return TrustRoot(manifest.chain_id, manifest.genesis_hash, {n: c.address for n, c in manifest.contracts.items()})
 
 
 def consignment_id(reference: str) -> Hash32:
@@ -236,24 +240,36 @@ class LedgerClient:
         return Hash32(bytes(call_view(self.ledger.functions.hashEntry(entry.as_tuple()))))
 
     def online_facts(self, bundle: Bundle) -> OnlineFacts:
-        """What this chain says about a bundle's consignment: ledger records, head, membership
-        history and, for entries anchored in batches, the checkpoints and the signers' roles
-        at the anchoring blocks."""
-        consignment = Hash32(bytes.fromhex(bundle.consignment.id[2:]))
-        records = {e.seq: self.record(consignment, e.seq, e.tx_hash) for e in bundle.entries if e.leaf_index is None}
+        """What this chain, at this client's contracts (the verifier's trust root), says about a
+        bundle's consignment: how it was opened, ledger records and where each was written,
+        head, membership history and, for entries anchored in batches, the checkpoints and
+        the signers' roles at the anchoring blocks. Nothing is taken from the bundle but the
+        questions."""
+        consignment = hash32(bundle.consignment.id)
+        written = {e.seq: e.tx_hash for e in self.logs.entries(consignment)}
+        records = {
+            e.seq: replace(self.record(consignment, e.seq), tx_hash=written.get(e.seq))
+            for e in bundle.entries
+            if e.leaf_index is None
+        }
         checkpoints: dict[int, tuple[bytes, int]] = {}
-        if bundle.checkpoints:
-            log = CheckpointLogClient(self.w3, bundle.chain.contracts["CheckpointLog"].address, 0)
+        if bundle.checkpoints and self.checkpoint_log is not None:
             for c in bundle.checkpoints:
-                found = log.of_size(c.size)
+                found = self.checkpoint_log.of_size(c.size)
                 if found is not None:
                     checkpoints[c.size] = (bytes(found.root), found.block_number)
+        opened = self.logs.consignments(consignment)
         roles_at = {
             (role, actor, block): self.had_active_role_at(Role(role), actor, block)
             for role, actor, block in role_questions(bundle)
         }
         return OnlineFacts(
-            records, self.head(consignment), self.logs.membership(list(bundle.members)), checkpoints, roles_at
+            records,
+            self.head(consignment),
+            self.logs.membership(list(bundle.members)),
+            checkpoints,
+            roles_at,
+            _opened(opened[0]) if opened else None,
         )
 
     def had_active_role_at(self, role: Role, account: str, block: int) -> bool:
@@ -272,6 +288,22 @@ class LedgerClient:
         return AppendResult(
             Hash32(bytes(log["args"]["entryHash"])), receipt, int(log["logIndex"]), int(block["timestamp"])
         )
+
+
+def _opened(created: CreatedConsignment) -> dict[str, Any]:
+    """A ConsignmentCreated log in the shape of an evidence bundle's consignment."""
+    return {
+        "reference": created.reference,
+        "id": created.id,
+        "exporter": created.exporter,
+        "importer": created.importer,
+        "carrier": created.carrier,
+        "origin": created.origin,
+        "destination": created.destination,
+        "transit": list(created.transit),
+        "tx_hash": created.tx_hash,
+        "block_number": created.block_number,
+    }
 
 
 def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:

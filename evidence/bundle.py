@@ -42,6 +42,8 @@ VERSION = 2  # 2 added batched entries (``leaf_index``), ``checkpoints``, ``incl
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 HexAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+# Numbers the chain holds as uint64: a bundle stating more cannot be true, and is refused.
+Uint64 = Annotated[int, Field(ge=0, lt=2**64)]
 
 
 class _Strict(BaseModel):
@@ -74,7 +76,7 @@ class BundleConsignment(_Strict):
     destination: str
     transit: list[str]
     tx_hash: Hex32
-    block_number: int
+    block_number: Uint64
 
 
 class BundleMemberEvent(_Strict):
@@ -91,12 +93,12 @@ class BundleCheckpoint(_Strict):
     """A tree head CheckpointLog anchored, with the consistency proof from the checkpoint
     before it in the bundle (empty for the first)."""
 
-    size: int = Field(ge=1)
+    size: Annotated[int, Field(ge=1, lt=2**64)]
     root: Hex32
     tx_hash: Hex32
-    block_number: int
-    log_index: int
-    block_time: int | None
+    block_number: Uint64
+    log_index: Uint64
+    block_time: Uint64 | None
     consistency: list[Hex32]
 
 
@@ -104,7 +106,7 @@ class BundleEntry(_Strict):
     """One entry: its signed fields, signature, payload and where it landed (for a batched
     entry: the checkpoint that anchored it, and its ``leaf_index``)."""
 
-    seq: int
+    seq: Uint64
     event_type: EventType
     prev_hash: Hex32
     payload_hash: Hex32
@@ -115,10 +117,10 @@ class BundleEntry(_Strict):
     entry_hash: Hex32
     payload: str  # RFC 8785 canonical JSON, as hashed
     tx_hash: Hex32 | None
-    block_number: int
-    log_index: int
-    block_time: int | None
-    leaf_index: int | None = Field(default=None, ge=0)  # batched entries: the leaf in the Merkle log
+    block_number: Uint64
+    log_index: Uint64
+    block_time: Uint64 | None
+    leaf_index: Uint64 | None = None  # batched entries: the leaf in the Merkle log
 
 
 class BundleDocument(_Strict):
@@ -158,6 +160,9 @@ class OnlineFacts:
     membership: dict[str, list[MemberEvent]]
     checkpoints: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # size → (root, block)
     roles_at: dict[tuple[str, str, int], bool] = field(default_factory=dict)  # (role, actor, block) → held
+    # The consignment as its ConsignmentCreated log records it (the fields of BundleConsignment),
+    # None when the ledger has no such consignment.
+    consignment: dict[str, Any] | None = None
 
 
 def role_questions(bundle: Bundle) -> set[tuple[str, str, int]]:
@@ -241,12 +246,15 @@ def verify_bundle(
     online: OnlineFacts | None = None,
     document_errors: dict[str, str] | None = None,
     executor: Executor | None = None,
+    trust: Check | None = None,
 ) -> Report:
     """Verify every entry of the bundle (and, with ``online``, its presence on chain).
 
-    ``document_errors`` lets a node report documents its content store could not serve
-    intact (CID → why); they fail that entry's document check. ``executor`` shares out the
-    per-entry checks of long chains (see :func:`evidence.verify.verify_chain`).
+    ``online`` must come from the contracts of the verifier's pinned trust root, and
+    ``trust`` is the result of checking the bundle against it (``evidence.trust``); without
+    it the report says the trust root was not checked. ``document_errors`` lets a node
+    report documents its content store could not serve intact (CID → why); they fail that
+    entry's document check. ``executor`` shares out the per-entry checks of long chains.
     """
     c = bundle.consignment
     shared = SharedChecks(executor, bundle.domain) if executor is not None else None
@@ -283,6 +291,9 @@ def verify_bundle(
     if bundle.checkpoints:
         _add_log_checks(report, bundle, online)
     report.checks.insert(0, _consignment_id_check(c.id, c.reference))
+    report.checks.insert(0, trust or Check("trust_root", None, "no trust root pinned"))
+    if online is not None:
+        report.checks.insert(2, _consignment_on_chain(c, online.consignment))
     if online is None:
         report.checks.append(Check("membership", None, "roles as recorded in the bundle (not re-read from a node)"))
     else:
@@ -311,8 +322,6 @@ def _entry_evidence(
         event_times.append(event_time(data))
         document, document_error = _document(data, documents, document_errors)
         record = online.records.get(e.seq) if online and e.leaf_index is None else None
-        if record is not None:
-            record = OnChainRecord(record.entry_hash, record.actor, record.timestamp, record.block_number, e.tx_hash)
         evidence.append(
             EntryEvidence(
                 _entry(consignment, e),
@@ -323,6 +332,8 @@ def _entry_evidence(
                 document,
                 document_error,
                 _anchor(e, e.leaf_index, by_event) if e.leaf_index is not None else None,
+                e.block_number if e.leaf_index is None else None,
+                e.tx_hash if e.leaf_index is None else None,
             )
         )
         if shared is not None:
@@ -344,6 +355,21 @@ def _add_log_checks(report: Report, bundle: Bundle, online: OnlineFacts | None) 
         else:
             roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
             entry_report.checks.append(check_signer_role(e.actor, roles, e.block_number, online.roles_at))
+
+
+def _consignment_on_chain(stated: BundleConsignment, recorded: dict[str, Any] | None) -> Check:
+    """The bundle's consignment (parties, route, opening transaction) is the ledger's."""
+    if recorded is None:
+        return Check("consignment_on_chain", False, f"the ledger has no consignment {stated.id}")
+    differing = []
+    for name, value in stated.model_dump().items():
+        theirs = recorded.get(name)
+        same = value.lower() == str(theirs).lower() if isinstance(value, str) else value == theirs
+        if not same:
+            differing.append(f"{name}: the bundle says {value}, the ledger {theirs}")
+    if differing:
+        return Check("consignment_on_chain", False, "; ".join(differing))
+    return Check("consignment_on_chain", True, f"opened in tx {stated.tx_hash} at block {stated.block_number}")
 
 
 def _consignment_id_check(consignment_id: str, reference: str) -> Check:

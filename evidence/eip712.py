@@ -159,9 +159,10 @@ def recover_digest_signer(digest: bytes, signature: bytes) -> Address:
     s = int.from_bytes(signature[32:64], "big")
     if s > _SECP256K1_N // 2:
         raise LedgerValueError("signature is malleable (s in the upper half of the curve order)")
-    v = signature[64] - 27 if signature[64] >= 27 else signature[64]
-    if v not in (0, 1):
+    # 27 or 28 only: OpenZeppelin's ECDSA, which the ledger uses, refuses 0 and 1.
+    if signature[64] not in (27, 28):
         raise LedgerValueError(f"signature recovery id must be 27 or 28, got {signature[64]}")
+    v = signature[64] - 27
     try:
         public_key = PublicKey.from_signature_and_message(signature[:64] + bytes([v]), digest, hasher=None)
     except ValueError as exc:

@@ -52,6 +52,8 @@ class EntryEvidence:
     document: bytes | None = None  # the bytes of the document the payload references, if any
     document_error: str | None = None  # why the document could not be read, if it could not
     anchor: MerkleAnchor | None = None  # for an entry anchored in a batch, instead of ``on_chain``
+    stated_block: int | None = None  # where the evidence source says the entry landed ...
+    stated_tx: str | None = None  # ... checked against ``on_chain`` when it is known
 
 
 @dataclass
@@ -82,9 +84,24 @@ class Report:
     custody: dict[str, Any] | None = None
 
     @property
+    def verdict(self) -> str:
+        """ "failed" if any check failed; else "incomplete" if any could not be made (offline,
+        nothing pinned, bytes not supplied); else "passed": every check ran and passed."""
+        if self.failures():
+            return "failed"
+        return "incomplete" if self.not_checked() else "passed"
+
+    @property
     def passed(self) -> bool:
-        """True when every check of every entry and of the chain as a whole passed or was skipped."""
-        return all(e.passed for e in self.entries) and all(c.passed is not False for c in self.checks)
+        """True only when every check ran and passed."""
+        return self.verdict == "passed"
+
+    def not_checked(self) -> list[str]:
+        """Checks that could not be made, as ``seq <n>: <check> (why)`` or ``chain: <check> (why)``."""
+        out = [f"chain: {c.name} ({c.detail})" for c in self.checks if c.passed is None]
+        for e in self.entries:
+            out += [f"seq {e.seq}: {c.name} ({c.detail})" for c in e.checks if c.passed is None]
+        return out
 
     def failures(self) -> list[str]:
         """Names of failed checks, as ``seq <n>: <check>`` or ``chain: <check>``."""
@@ -99,8 +116,9 @@ class Report:
             "consignment": self.consignment,
             "chain_id": self.chain_id,
             "ledger": self.ledger,
-            "verdict": "passed" if self.passed else "failed",
+            "verdict": self.verdict,
             "failures": self.failures(),
+            "not_checked": self.not_checked(),
             "checks": [_check_dict(c) for c in self.checks],
             "entries": [
                 {
@@ -213,6 +231,12 @@ def check_on_chain(evidence: EntryEvidence, computed: Hash32, domain: Domain) ->
         return Check("on_chain", False, f"ledger records 0x{bytes(record.entry_hash).hex()} at this seq")
     if record.actor.lower() != evidence.entry.actor.lower():
         return Check("on_chain", False, f"ledger records actor {record.actor}")
+    if evidence.stated_block is not None and evidence.stated_block != record.block_number:
+        return Check(
+            "on_chain", False, f"stated block {evidence.stated_block}; the ledger wrote it in {record.block_number}"
+        )
+    if evidence.stated_tx and record.tx_hash and evidence.stated_tx.lower() != record.tx_hash.lower():
+        return Check("on_chain", False, f"stated tx {evidence.stated_tx}; the ledger's log is in {record.tx_hash}")
     return Check(
         "on_chain",
         True,

@@ -14,9 +14,12 @@ from api.services.errors import NotFound
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from api.verify_pool import VerifyPool
+from chain.ledger import trust_root_of
+from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
 from evidence.bundle import Bundle, build_bundle, verify_bundle
 from evidence.documents import document_in
+from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32
 from evidence.verify import Report
 
@@ -41,7 +44,13 @@ class EvidenceService:
         """Verify a consignment: its bundle, checked against this node's chain and content store."""
         bundle, document_errors = self._bundle(caller, reference, include_documents=True)
         executor = self.verify_pool.for_entries(len(bundle.entries))
-        return verify_bundle(bundle, self.node.chain.online_facts(bundle), document_errors, executor)
+        chain = self.node.chain
+        # The node's own deployment is its trust root; the check still asks the node which chain it serves.
+        contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
+        trust = check_trust_root(
+            trust_root_of(chain.manifest), bundle.chain.chain_id, contracts, node_identity(chain.w3)
+        )
+        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust)
 
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, _, _ = self.consignments.readable(caller, reference)

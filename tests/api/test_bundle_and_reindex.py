@@ -39,29 +39,36 @@ def verify_file(tmp_path: Path, data: dict[str, Any], *args: str) -> subprocess.
     return subprocess.run([str(BIN), "verify-bundle", str(path), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_bundle_round_trip_offline(bundle: dict[str, Any], tmp_path: Path) -> None:
+def test_bundle_round_trip_offline_is_incomplete_not_passed(bundle: dict[str, Any], tmp_path: Path) -> None:
     assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 2
     assert len(bundle["entries"]) == 6 and bundle["chain"]["chain_id"] == 31337
     result = verify_file(tmp_path, bundle)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "every check passed" in result.stdout
+    assert result.returncode == 3, result.stdout + result.stderr  # nothing failed, not everything checked
+    assert "INCOMPLETE" in result.stdout and "trust_root" in result.stdout and "on_chain" in result.stdout
     report = verify_bundle(parse_bundle(bundle))
-    assert report.passed and {c.name for c in report.entries[0].checks} >= {"authorised", "signature"}
+    assert report.verdict == "incomplete" and report.failures() == []
+    assert {c.name for c in report.entries[0].checks} >= {"authorised", "signature"}
     # A bundle of format version 1 (before batched entries) still verifies.
     version_1 = {k: v for k, v in copy.deepcopy(bundle).items() if k not in ("checkpoints", "inclusion_proof")}
     version_1["version"] = 1
     for entry in version_1["entries"]:
         del entry["leaf_index"]
-    assert verify_bundle(parse_bundle(version_1)).passed
+    assert verify_bundle(parse_bundle(version_1)).failures() == []
 
 
-def test_bundle_verifies_against_a_node(bundle: dict[str, Any], tmp_path: Path, demo_runtime: Runtime) -> None:
-    rpc = demo_runtime.rpc_url
-    result = verify_file(tmp_path, bundle, "--rpc", rpc, "--json")
+def test_bundle_verifies_against_a_node_and_the_pinned_trust_root(
+    bundle: dict[str, Any], tmp_path: Path, demo_runtime: Runtime
+) -> None:
+    rpc, manifest = demo_runtime.rpc_url, str(demo_runtime.settings.manifest_path)
+    result = verify_file(tmp_path, bundle, "--rpc", rpc, "--trust", manifest, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
+    assert report["verdict"] == "passed" and report["not_checked"] == []
     on_chain = [c for e in report["entries"] for c in e["checks"] if c["name"] == "on_chain"]
     assert on_chain and all(c["passed"] for c in on_chain)
+    # Without a trust root the bundle's own contracts were asked: not a pass.
+    unpinned = verify_file(tmp_path, bundle, "--rpc", rpc)
+    assert unpinned.returncode == 3 and "trust_root" in unpinned.stdout
 
 
 def tampered(bundle: dict[str, Any], how: str) -> dict[str, Any]:

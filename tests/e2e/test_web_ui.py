@@ -75,7 +75,7 @@ def submit_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
     """Click, then wait until the next page has replaced this one."""
     old_page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(by, value).click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old_page))
 
 
 def test_wrong_key_is_refused(browser: webdriver.Chrome, server: LiveServer) -> None:

@@ -51,10 +51,12 @@ def test_intact_chain_passes_every_check() -> None:
     assert all(c.passed for e in report.entries for c in e.checks)
 
 
-def test_offline_verification_skips_only_chain_checks() -> None:
+def test_offline_verification_is_incomplete_not_passed() -> None:
     evidence = [replace(e, on_chain=None) for e in build_chain()]
     report = verify_chain("C-1", DOMAIN, evidence)
-    assert report.passed
+    assert not report.passed and report.verdict == "incomplete" and report.failures() == []
+    assert "chain: chain_head (not checked (offline))" in report.not_checked()
+    assert report.to_dict()["verdict"] == "incomplete"
     skipped = {c.name for e in report.entries for c in e.checks if c.passed is None}
     assert skipped == {"on_chain"}
 
