@@ -17,15 +17,15 @@ from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
 from chain.deploy import DeployedContract, Manifest
-from chain.errors import ChainError, ContractRevert
+from chain.errors import ContractRevert
 from chain.indexer import CreatedConsignment, LogReader
 from chain.sender import Receipt, TransactionSender
 from evidence.bundle import Bundle, OnlineFacts, role_questions
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
-from evidence.types import Address, Hash32, Jurisdiction, hash32
 from evidence.trust import TrustRoot
+from evidence.types import Address, Hash32, Jurisdiction, hash32
 from evidence.verify import OnChainRecord
 
 STATUS_NAMES = ("none", "active", "suspended", "removed")

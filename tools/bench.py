@@ -30,13 +30,14 @@ from api.index import Index
 from api.runtime import start_runtime
 from api.settings import Settings
 from api.verify_pool import VerifyPool, default_workers
-from chain.ledger import client_for_bundle
-from chain.rpc import connect
+from chain.ledger import LedgerClient, trust_root_of
+from chain.rpc import connect, node_identity
 from client.http import sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
 from evidence.event_types import EventType
 from evidence.merkle import leaf_hash, verify_inclusion
 from evidence.roles import Role
+from evidence.trust import check_trust_root
 from tests.support import LiveServer
 
 CARRIERS = 4
@@ -255,8 +256,16 @@ def main() -> None:
                 for _ in range(2):
                     start = time.perf_counter()
                     bundle = parse_bundle(json.loads(bundle_json))
-                    online = client_for_bundle(connect(node.url), bundle).online_facts(bundle)
-                    audit = verify_bundle(bundle, online, executor=workers.for_entries(len(bundle.entries)))
+                    # As `verify-bundle --rpc URL --trust deployment.json` does.
+                    w3 = connect(node.url)
+                    manifest = services.node.chain.manifest
+                    contracts = {n: c.address for n, c in bundle.chain.contracts.items()}
+                    trust = check_trust_root(
+                        trust_root_of(manifest), bundle.chain.chain_id, contracts, node_identity(w3)
+                    )
+                    online = LedgerClient(w3, manifest).online_facts(bundle)
+                    executor = workers.for_entries(len(bundle.entries))
+                    audit = verify_bundle(bundle, online, executor=executor, trust=trust)
                     auditor_times.append(time.perf_counter() - start)
                     assert audit.passed, audit.failures()[:5]
             finally:

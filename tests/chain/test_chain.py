@@ -83,7 +83,7 @@ def test_manifest_without_code_is_refused(tmp_path: Path, consortium: Consortium
         write_manifest(client.manifest, path)
         # Its genesis block differs (anvil stamps it with the start time), or, started in the
         # same second, its contracts have no code: refused either way.
-        with pytest.raises(DeploymentNotFound, match="genesis block differs|no code"):
+        with pytest.raises(DeploymentNotFound, match=r"genesis block differs|no code"):
             load_manifest(path, connect(fresh.url))
 
 
