@@ -4,7 +4,7 @@ every response conforms to the schema (status code, content type, body)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -31,6 +31,18 @@ def live(demo_runtime: Runtime) -> Iterator[LiveServer]:
         yield server
 
 
+def _fuzzer(operation: Any, headers: dict[str, str], calls: Counter[str]) -> Callable[[], None]:
+    """Generated requests for one operation, each counted under its label."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    def run(case: Any) -> None:
+        calls[operation.label] += 1
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return run
+
+
 def test_api_conforms(live: LiveServer, demo_runtime: Runtime) -> None:
     # As the importer (a party to the demo consignment), so requests reach past authentication.
     headers = {"X-API-Key": demo_runtime.created_keys["importer"]["api_key"]}
@@ -44,14 +56,7 @@ def test_api_conforms(live: LiveServer, demo_runtime: Runtime) -> None:
         operation = result.ok()
         operations.append(operation.label)
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
-        )
-        def run(case: Any, label: str = operation.label) -> None:
-            calls[label] += 1
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
+        run = _fuzzer(operation, headers, calls)
         try:
             run()
         except Exception as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from api.http.deps import AEODep, CurrentParticipant
 from api.http.schemas import (
@@ -20,6 +20,8 @@ from api.http.schemas import (
 )
 from evidence.errors import LedgerValueError
 
+# Ids are uint256 on chain: anything else names no proposal or MRA.
+Uint256Id = Annotated[int, Path(ge=0, le=2**256 - 1)]
 router = APIRouter(prefix="/v1", tags=["aeo"])
 
 
@@ -106,12 +108,12 @@ def list_mras(aeo: AEODep, _caller: CurrentParticipant) -> list[dict[str, Any]]:
 
 
 @router.post("/mras/{mra_id}/accept", response_model=MraPublic)
-def accept_mra(mra_id: int, aeo: AEODep, caller: CurrentParticipant) -> dict[str, Any]:
+def accept_mra(mra_id: Uint256Id, aeo: AEODep, caller: CurrentParticipant) -> dict[str, Any]:
     """The partner administration only: accept an MRA."""
     return aeo.accept_mra(caller, mra_id)
 
 
 @router.post("/mras/{mra_id}/terminate", response_model=MraPublic)
-def terminate_mra(mra_id: int, body: StatusChange, aeo: AEODep, caller: CurrentParticipant) -> dict[str, Any]:
+def terminate_mra(mra_id: Uint256Id, body: StatusChange, aeo: AEODep, caller: CurrentParticipant) -> dict[str, Any]:
     """Either administration: terminate an MRA, with a reason."""
     return aeo.terminate_mra(caller, mra_id, body.reason)

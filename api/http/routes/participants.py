@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
 from web3 import Web3
@@ -10,6 +10,8 @@ from web3 import Web3
 from api.http.deps import CurrentParticipant, MembersDep
 from api.http.schemas import ParticipantCreate, ParticipantCreated, ParticipantPublic, ProposalPublic
 
+# Ids are uint256 on chain: anything else names no proposal or MRA.
+Uint256Id = Annotated[int, Path(ge=0, le=2**256 - 1)]
 router = APIRouter(prefix="/v1", tags=["participants"])
 _ADDRESS = Path(pattern=r"^0x[0-9a-fA-F]{40}$")
 
@@ -53,12 +55,12 @@ def reinstate(members: MembersDep, caller: CurrentParticipant, address: str = _A
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
-def get_proposal(proposal_id: int, members: MembersDep, caller: CurrentParticipant) -> dict[str, Any]:
+def get_proposal(proposal_id: Uint256Id, members: MembersDep, caller: CurrentParticipant) -> dict[str, Any]:
     """A governance proposal and its approvals."""
     return members.proposal(proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/approve", response_model=ProposalPublic)
-def approve_proposal(proposal_id: int, members: MembersDep, caller: CurrentParticipant) -> dict[str, Any]:
+def approve_proposal(proposal_id: Uint256Id, members: MembersDep, caller: CurrentParticipant) -> dict[str, Any]:
     """Customs only: approve a proposal; it takes effect at a majority of active customs."""
     return members.approve_proposal(caller, proposal_id)
