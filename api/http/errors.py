@@ -86,7 +86,8 @@ RULE_STATUS: dict[str, int] = {
     "InvalidShortString": INVALID,
     "StringTooLong": INVALID,
     # The API's own rules
-    "ConsignmentReadAccess": FORBIDDEN,
+    "ConsignmentReadAccess": NOT_FOUND,  # unknown and unreadable look the same
+    "MemberNotActive": FORBIDDEN,
     "DocumentReadAccess": FORBIDDEN,
     "CustodialKeyRequired": FORBIDDEN,
     "RateLimit": TOO_MANY,

@@ -17,6 +17,7 @@ from api.services.node import Node
 from chain.aeo import AEOClient, CertificateInfo
 from evidence.aeo import MraDataElements, Programme, Reason, data_hash
 from evidence.canonical import canonical_json
+from evidence.roles import Role
 from evidence.rules.aeo import (
     check_issue,
     check_mra_acceptance,
@@ -81,17 +82,21 @@ class AEOService:
         )
         issuer = caller_view.jurisdiction
         self.node.index.add_certificate(number, holder, issuer, record_json.decode(), document_cid)
-        return self.get(number)
+        return self.get(caller, number)
 
-    def get(self, number: str) -> dict[str, Any]:
-        """A certificate with its status now and its off-chain record, checked against the chain."""
+    def get(self, caller: Participant, number: str) -> dict[str, Any]:
+        """A certificate with its status now; its data elements (name, address, identification
+        number), checked against the hash on chain, only for customs and the holder itself —
+        the MRAs share them between customs administrations, not with every member."""
         info = self.aeo.certificate(number)
         if info.status == "none":
             raise NotFound(f"no AEO certificate {number}")
-        return self._describe(number, info)
+        reader = self.members.view(caller.address)
+        disclosed = reader.holds(Role.CUSTOMS) or caller.address.lower() == info.holder.lower()
+        return self._describe(number, info, disclosed)
 
-    def _describe(self, number: str, info: CertificateInfo) -> dict[str, Any]:
-        record = self.node.index.certificate_record(number)
+    def _describe(self, number: str, info: CertificateInfo, disclosed: bool) -> dict[str, Any]:
+        record = self.node.index.certificate_record(number) if disclosed else None
         record_intact = None
         if record is not None:
             record_intact = data_hash(MraDataElements.model_validate(record)) == bytes(info.data_hash)
@@ -114,20 +119,21 @@ class AEOService:
             "data_elements_match_chain": record_intact,
         }
 
-    def certificates(self, holder: str | None, issuer: str | None) -> list[dict[str, Any]]:
+    def certificates(self, caller: Participant, holder: str | None, issuer: str | None) -> list[dict[str, Any]]:
         """Certificates known to this node, by holder or by issuing jurisdiction."""
-        return [self.get(n) for n in self.node.index.certificate_numbers(holder, issuer)]
+        return [self.get(caller, n) for n in self.node.index.certificate_numbers(holder, issuer)]
 
     def change_status(self, caller: Participant, number: str, action: str, reason: str) -> dict[str, Any]:
         """Suspend, reinstate or revoke: only the issuing customs administration."""
         info = self.aeo.certificate(number)
         check_status_change(self.members.view(caller.address), info.issuer, info.status, action, number)
         self.aeo.change_status(self.members.account(caller), number, action, reason)
-        return self.get(number)
+        return self.get(caller, number)
 
     def history(self, number: str) -> list[dict[str, Any]]:
         """Every change, from the chain's logs: actor, reason, tx hash, block and its time."""
-        self.get(number)
+        if self.aeo.certificate(number).status == "none":
+            raise NotFound(f"no AEO certificate {number}")
         return [{**h, "block_time_iso": _iso(h["block_time"])} for h in self.aeo.history(number)]
 
     def recognition(self, number: str, by: str, at: datetime | None) -> dict[str, Any]:

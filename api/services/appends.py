@@ -68,9 +68,9 @@ class AppendsService:
 
     def may_append(self, caller: Participant, reference: str, event_type: EventType) -> RuleViolation | None:
         """The rule that would refuse ``caller`` appending ``event_type`` now, or None."""
-        row = self.consignments.row(reference)
         try:
-            self.authorise(caller.address, row, self.consignments.info(row), event_type, None)
+            row, info, _ = self.consignments.readable(caller, reference)
+            self.authorise(caller.address, row, info, event_type, None)
         except RuleViolation as violation:
             return violation
         return None
@@ -90,7 +90,7 @@ class AppendsService:
         (the outbox sends it later). With an idempotency key, a repeat returns the same entry.
         """
         account = self.members.account(caller)
-        row = self.consignments.row(reference)
+        row, _, _ = self.consignments.readable(caller, reference)
         payload_bytes = canonical_json(payload)
         with self.node.locks.of(row.id):
             repeated = self._repeated(idempotency_key)
@@ -127,8 +127,11 @@ class AppendsService:
         signature: bytes,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Non-custodial append: the caller built and signed the entry; the node relays it."""
-        row = self.consignments.row(reference)
+        """Non-custodial append: the caller built and signed the entry; the node relays it.
+
+        Nothing about the consignment's state is told before the caller is known to read it
+        and allowed to append this event, and the signature is known to be the caller's."""
+        row, _, _ = self.consignments.readable(caller, reference)
         payload_bytes = canonical_json(payload)
         with self.node.locks.of(row.id):
             repeated = self._repeated(idempotency_key)
@@ -140,11 +143,11 @@ class AppendsService:
                 info.id, seq, hash32(prev_hash), event_type, payload_bytes, next_carrier, caller.address
             )
             domain = self.node.chain.domain
+            self.authorise(caller.address, row, info, event_type, next_carrier)
+            next_seq, head = self.consignments.next_position(row, info)
             if self.node.index.entry_by_hash(to_hex(entry_hash(entry, domain))) is not None:
                 raise Conflict("this signed entry is already recorded; it cannot be replayed")
-            next_seq, head = self.consignments.next_position(row, info)
             digest = check_signed_entry(entry, signature, domain, next_seq, head)
-            self.authorise(caller.address, row, info, event_type, next_carrier)
             stored = StoredEntry.accepted(
                 entry,
                 digest,

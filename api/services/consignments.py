@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.index.rows import ConsignmentRow, Participant
-from api.services.errors import Conflict, NotFound
+from api.services.errors import Conflict
 from api.services.members import MembersService
 from api.services.node import Node
 from chain.ledger import ConsignmentInfo, consignment_id
@@ -54,13 +54,6 @@ class ConsignmentsService:
         self.node.index.add_consignment(row, parties)
         return self.get(caller, reference)
 
-    def row(self, reference: str) -> ConsignmentRow:
-        """The indexed consignment of ``reference``."""
-        row = self.node.index.consignment(reference)
-        if row is None:
-            raise NotFound(f"no consignment {reference}")
-        return row
-
     def info(self, row: ConsignmentRow) -> ConsignmentInfo:
         """The ledger's record of the consignment."""
         return self.node.chain.consignment(hash32(row.id))
@@ -71,11 +64,15 @@ class ConsignmentsService:
         return self.node.chain.consignment_view(info, parties)
 
     def readable(self, caller: Participant, reference: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
-        """The consignment, if the caller may read it."""
-        row = self.row(reference)
+        """The consignment, if the caller may read it; refused alike when it does not exist."""
+        reader = self.members.view(caller.address)
+        row = self.node.index.consignment(reference)
+        if row is None:
+            check_readable(reader, None, reference)
+            raise AssertionError("unreachable: an unknown consignment is always refused")
         info = self.info(row)
         view = self.view(info, row)
-        check_readable(self.members.view(caller.address), view, reference)
+        check_readable(reader, view, reference)
         return row, info, view
 
     def get(self, caller: Participant, reference: str) -> dict[str, Any]:

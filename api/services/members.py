@@ -42,13 +42,26 @@ class MembersService:
         self.node.index.add_api_key(address, hash_api_key(key), label)
         return key
 
-    def authenticate(self, api_key: str | None) -> Participant:
-        """The participant an API key belongs to."""
+    def identify(self, api_key: str | None) -> Participant:
+        """The participant an API key belongs to, whatever its standing on chain."""
         if not api_key:
             raise Unauthenticated("missing API key: send it in the X-API-Key header")
         participant = self.node.index.participant_by_key(hash_api_key(api_key))
         if participant is None:
             raise Unauthenticated("unknown API key")
+        return participant
+
+    def authenticate(self, api_key: str | None) -> Participant:
+        """The participant an API key belongs to, if it is an active member now: a suspended,
+        removed or not yet admitted member keeps no access through its keys."""
+        participant = self.identify(api_key)
+        status = self.node.chain.member(participant.address).status
+        if status != "active":
+            raise RuleViolation(
+                "MemberNotActive",
+                f"{participant.address} is {'not a member' if status == 'none' else status} on chain; "
+                "its API keys give no access until it is an active member",
+            )
         return participant
 
     def participant(self, address: str) -> Participant:

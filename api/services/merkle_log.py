@@ -46,8 +46,9 @@ class SignedItem:
 class _Batch:
     """The state a bulk request's checks carry from one entry to the next."""
 
-    def __init__(self, log: MerkleLogService) -> None:
+    def __init__(self, log: MerkleLogService, caller: Participant) -> None:
         self.log = log
+        self.caller = caller
         self.members: dict[str, MemberView] = {}
         self.views: dict[str, ConsignmentView] = {}
         self.heads: dict[str, tuple[int, Hash32]] = {}
@@ -61,8 +62,8 @@ class _Batch:
     def consignment(self, reference: str) -> str:
         if reference not in self.ids:
             consignments = self.log.consignments
-            row = consignments.row(reference)
-            info = consignments.info(row)
+            # The submitter must read the consignment: no refusal tells a stranger its head.
+            row, info, _ = consignments.readable(self.caller, reference)
             self.ids[reference] = row.id
             self.views[row.id] = consignments.view(info, row)
             self.heads[row.id] = consignments.next_position(row, info)
@@ -91,7 +92,7 @@ class MerkleLogService:
         if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
             raise LedgerValueError(f"a bulk request carries 1 to {MAX_BATCH_ENTRIES} entries, not {len(items)}")
         check_submitter(self.members.view(caller.address))
-        batch = _Batch(self)
+        batch = _Batch(self, caller)
         domain = self.node.chain.domain
         with self.lock:
             first = len(self.tree().leaves)
@@ -110,10 +111,10 @@ class MerkleLogService:
                     item.actor,
                 )
                 try:
-                    digest = check_signed_entry(entry, item.signature, domain, *batch.heads[consignment_id])
                     view = batch.views[consignment_id]
                     next_view = batch.member(item.next_carrier) if item.next_carrier else None
                     check_append(item.event_type, batch.member(item.actor), view, next_view)
+                    digest = check_signed_entry(entry, item.signature, domain, *batch.heads[consignment_id])
                 except RuleViolation as violation:
                     raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
                 if item.event_type is EventType.HANDOVER and item.next_carrier:

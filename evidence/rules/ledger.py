@@ -59,12 +59,15 @@ def check_submitter(submitter: MemberView) -> None:
         raise RuleViolation("ConsignmentLedgerInactiveActor", f"{submitter.address} is not an active member")
 
 
-def check_readable(reader: MemberView, consignment: ConsignmentView, reference: str) -> None:
-    """Parties, customs of the consignment's jurisdictions and auditors read it; nobody else."""
-    if not may_read(reader, consignment):
+def check_readable(reader: MemberView, consignment: ConsignmentView | None, reference: str) -> None:
+    """Parties, customs of the consignment's jurisdictions and auditors read it; nobody else.
+    An unknown reference (``consignment`` None) is refused in the same words, so a refusal
+    does not tell whether the consignment exists."""
+    if consignment is None or not may_read(reader, consignment):
         raise RuleViolation(
             "ConsignmentReadAccess",
-            f"consignment {reference} is visible only to its parties, customs of its jurisdictions and auditors",
+            f"no consignment {reference} that you may read: a consignment is visible only to its parties, "
+            "customs of its jurisdictions and auditors",
         )
 
 
@@ -161,17 +164,18 @@ def check_signed_entry(entry: Entry, signature: bytes, domain: Domain, next_seq:
 
     Raises LedgerValueError for a malformed or malleable signature (the contract refuses it too).
     """
-    if entry.seq != next_seq or bytes(entry.prev_hash) != bytes(head):
-        raise RuleViolation(
-            "ConsignmentLedgerStaleHead",
-            f"stale head: the next entry is seq {next_seq} with prevHash {to_hex(head)}, not seq {entry.seq} "
-            f"after {to_hex(entry.prev_hash)}; fetch the consignment's head and sign again",
-        )
+    # The signature first: the head is told only to whoever holds an entry its actor signed.
     digest = entry_hash(entry, domain)
     signer = recover_digest_signer(digest, signature)
     if signer.lower() != entry.actor.lower():
         raise RuleViolation(
             "ConsignmentLedgerInvalidSigner",
             f"the signature recovers {signer}, not the actor {entry.actor}: an entry is signed by its author",
+        )
+    if entry.seq != next_seq or bytes(entry.prev_hash) != bytes(head):
+        raise RuleViolation(
+            "ConsignmentLedgerStaleHead",
+            f"stale head: the next entry is seq {next_seq} with prevHash {to_hex(head)}, not seq {entry.seq} "
+            f"after {to_hex(entry.prev_hash)}; fetch the consignment's head and sign again",
         )
     return digest

@@ -133,7 +133,7 @@ def test_only_customs_issue_and_only_for_their_own_operators(client: TestClient,
 
 
 def test_certificate_record_and_lists(client: TestClient, keys: Keys) -> None:
-    certificate = client.get(f"/v1/aeo/certificates/{DEMO}", headers=auth(keys, "auditor")).json()
+    certificate = client.get(f"/v1/aeo/certificates/{DEMO}", headers=auth(keys, "customs-DE")).json()
     assert certificate["programmes"] == ["AEO-S", "AEO-C"] and certificate["issuer"] == "CN"
     assert certificate["data_elements_match_chain"] is True
     by_holder = client.get(

@@ -69,7 +69,8 @@ def test_bad_country_code_is_rejected(client: TestClient, keys: Keys) -> None:
 def test_unknown_consignment_is_404(client: TestClient, keys: Keys) -> None:
     response = client.get("/v1/consignments/NOPE-1", headers=auth(keys, "exporter"))
     assert response.status_code == 404
-    assert response.json()["message"] == "no consignment NOPE-1"
+    assert response.json()["rule"] == "ConsignmentReadAccess"
+    assert response.json()["message"].startswith("no consignment NOPE-1 that you may read")
 
 
 def test_oversized_body_is_413(client: TestClient, keys: Keys) -> None:

@@ -209,10 +209,13 @@ def test_signer_role_is_judged_at_the_anchoring_block(client: TestClient, keys: 
     # Allowed when anchored, so still verified; refused now, at both layers.
     report = client.get("/v1/consignments/BATCH-0004/verify", headers=auth(keys, "auditor")).json()
     assert report["verdict"] == "passed", report["failures"]
-    more = signed_chain(client, headers, account, "BATCH-0004", 1)
+    more = signed_chain(client, auth(keys, "auditor"), account, "BATCH-0004", 1)
+    # Its own keys give a suspended member no access at all ...
     refused = client.post("/v1/batch/entries", json={"entries": more}, headers=headers)
-    assert refused.status_code == 403, refused.json()
-    assert refused.json()["rule"] == "ConsignmentLedgerInactiveActor"
+    assert refused.status_code == 403 and refused.json()["rule"] == "MemberNotActive", refused.json()
+    # ... and its signed entries, sent by an active party, are refused by the append rule.
+    relayed = client.post("/v1/batch/entries", json={"entries": more}, headers=auth(keys, "exporter"))
+    assert relayed.status_code == 403 and relayed.json()["rule"] == "ConsignmentLedgerInactiveActor"
 
 
 def test_consistency_proofs_between_anchored_sizes(

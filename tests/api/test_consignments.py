@@ -180,8 +180,13 @@ def test_visibility_by_party_jurisdiction_and_role(client: TestClient, keys: Key
         headers=auth(keys, "customs-CN"),
     ).json()
     outsider = {"X-API-Key": other["api_key"]}
-    assert client.get(f"/v1/consignments/{DEMO}", headers=outsider).status_code == 403
-    assert client.get(f"/v1/consignments/{DEMO}/verify", headers=outsider).status_code == 403
+    # Refused exactly as an unknown reference is: the refusal does not tell it exists.
+    hidden = client.get(f"/v1/consignments/{DEMO}", headers=outsider)
+    unknown = client.get("/v1/consignments/NO-SUCH-CONSIGNMENT", headers=outsider)
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json()["rule"] == unknown.json()["rule"] == "ConsignmentReadAccess"
+    assert hidden.json()["message"].replace(DEMO, "X") == unknown.json()["message"].replace("NO-SUCH-CONSIGNMENT", "X")
+    assert client.get(f"/v1/consignments/{DEMO}/verify", headers=outsider).status_code == 404
     assert DEMO not in [c["reference"] for c in client.get("/v1/consignments", headers=outsider).json()]
     for who in ("exporter", "importer", "carrier", "customs-CN", "customs-KZ", "customs-DE", "auditor"):
         listed = [c["reference"] for c in client.get("/v1/consignments", headers=auth(keys, who)).json()]

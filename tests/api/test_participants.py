@@ -47,7 +47,10 @@ def test_suspension_by_own_customs_only_and_it_blocks_appends(client: TestClient
         },
     }
     refused = client.post("/v1/consignments/CQ-DUI-2026-0001/events", json=body, headers=auth(keys, "carrier"))
-    assert refused.status_code == 403 and refused.json()["rule"] == "ConsignmentLedgerInactiveActor"
+    assert refused.status_code == 403 and refused.json()["rule"] == "MemberNotActive"
+    # Reads too: a suspended member keeps no access through its keys.
+    read = client.get("/v1/consignments/CQ-DUI-2026-0001", headers=auth(keys, "carrier"))
+    assert read.status_code == 403 and read.json()["rule"] == "MemberNotActive"
     reinstated = client.post(f"/v1/participants/{carrier}/reinstate", headers=auth(keys, "customs-CN"))
     assert reinstated.json()["status"] == "active"
 

@@ -20,6 +20,7 @@ from tests.support import Keys
 ROOT = Path(__file__).resolve().parents[2]
 API_RULES = {
     "ConsignmentReadAccess",
+    "MemberNotActive",
     "DocumentReadAccess",
     "CustodialKeyRequired",
     "RateLimit",

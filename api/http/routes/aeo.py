@@ -43,18 +43,18 @@ def issue_certificate(body: CertificateCreate, aeo: AEODep, caller: CurrentParti
 @router.get("/aeo/certificates", response_model=list[CertificatePublic])
 def list_certificates(
     aeo: AEODep,
-    _caller: CurrentParticipant,
+    caller: CurrentParticipant,
     holder: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
     issuer: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
 ) -> list[dict[str, Any]]:
     """Certificates by holder or by issuing jurisdiction."""
-    return aeo.certificates(holder, issuer.upper() if issuer else None)
+    return aeo.certificates(caller, holder, issuer.upper() if issuer else None)
 
 
 @router.get("/aeo/certificates/{number}", response_model=CertificatePublic)
-def get_certificate(number: str, aeo: AEODep, _caller: CurrentParticipant) -> dict[str, Any]:
-    """A certificate and its status now."""
-    return aeo.get(number)
+def get_certificate(number: str, aeo: AEODep, caller: CurrentParticipant) -> dict[str, Any]:
+    """A certificate and its status now; its data elements for customs and its holder only."""
+    return aeo.get(caller, number)
 
 
 @router.post("/aeo/certificates/{number}/{action}", response_model=CertificatePublic)

@@ -19,7 +19,7 @@ from api.services import Services
 from api.services.errors import NotFound, Unauthenticated
 from api.services.members import MembersService, Participant
 from evidence.documents import document_in
-from evidence.errors import LedgerError
+from evidence.errors import LedgerError, RuleViolation
 from evidence.types import ZERO_ADDRESS
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -51,7 +51,7 @@ def _services(request: Request) -> Services:
 def _caller(request: Request) -> Participant | None:
     try:
         return _services(request).members.authenticate(request.cookies.get(COOKIE))
-    except Unauthenticated:
+    except (Unauthenticated, RuleViolation):
         return None
 
 
@@ -97,6 +97,8 @@ def signin(request: Request, api_key: Annotated[str, Form()]) -> Response:
         _services(request).members.authenticate(api_key.strip())
     except Unauthenticated:
         return _render(request, "signin.html", None, error="That API key is not valid on this node.")
+    except RuleViolation:
+        return _render(request, "signin.html", None, error="That API key belongs to a member who is not active.")
     response = RedirectResponse("/ui/consignments", status_code=303)
     response.set_cookie(COOKIE, api_key.strip(), httponly=True, samesite="strict", path="/ui")
     return response
@@ -207,7 +209,7 @@ def aeo(request: Request, certificate: str | None = None, by: str | None = None,
                 raise ValueError("give a time after 1970-01-01T00:00:00Z")
             context["result"] = service.recognition(certificate.strip(), by.strip().upper(), when)
             with contextlib.suppress(NotFound):
-                context["certificate_info"] = service.get(certificate.strip())
+                context["certificate_info"] = service.get(caller, certificate.strip())
         except (ValueError, LedgerError) as exc:
             context["error"] = str(exc)
     return _render(request, "aeo.html", caller, **context)
