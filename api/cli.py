@@ -232,7 +232,8 @@ def _online(bundle: Bundle, rpc: str | None, trusted: Manifest | None) -> tuple[
         return None, check_trust_root(pinned, bundle.chain.chain_id, contracts, None)
     try:
         w3 = connect(rpc)
-        check = check_trust_root(pinned, bundle.chain.chain_id, contracts, node_identity(w3))
+        anchor = pinned.deployment_block if pinned else bundle.chain.contracts["ConsortiumRegistry"].block
+        check = check_trust_root(pinned, bundle.chain.chain_id, contracts, node_identity(w3, anchor))
         if check.passed is False:
             return None, check
         return LedgerClient(w3, trusted or manifest_of_bundle(bundle)).online_facts(bundle), check

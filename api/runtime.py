@@ -113,14 +113,20 @@ def _boot(settings: Settings, anvil: AnvilNode | None, url: str) -> Runtime:
     relayer = _node_account(settings, keyring, "relayer")  # relays client-signed entries, anchors checkpoints
     pool = VerifyPool(settings.verify_workers)
     created: dict[str, dict[str, str]] = {}
-    try:
-        manifest = load_manifest(settings.manifest_path, w3)
-        fresh = False
-    except DeploymentNotFound as missing:
-        log.info("deploying: %s", missing)
-        fresh = True
+    fresh = not settings.manifest_path.exists()
+    if fresh:
+        log.info("deploying: no deployment manifest at %s", settings.manifest_path)
         manifest, customs = _deploy(settings, keyring, w3, sender)
     else:
+        # A manifest that does not match the chain is never answered by deploying anew: that
+        # would orphan every entry the index holds. The operator decides.
+        try:
+            manifest = load_manifest(settings.manifest_path, w3)
+        except DeploymentNotFound as mismatch:
+            raise DeploymentNotFound(
+                f"{mismatch}. Refusing to start: point the node at its own chain, or move "
+                f"{settings.manifest_path} and the index aside to deploy a new consortium"
+            ) from mismatch
         upgraded = deploy_missing(w3, _deployer(settings, keyring), manifest, sender)
         if upgraded is not manifest:
             write_manifest(upgraded, settings.manifest_path)

@@ -17,6 +17,7 @@ from web3 import Web3
 
 from chain.compile import compile_contracts, load_artifact
 from chain.errors import ChainError, DeploymentNotFound
+from chain.rpc import block_hash
 from chain.sender import TransactionSender
 
 MANIFEST_VERSION = 1
@@ -52,7 +53,8 @@ class Manifest:
     deployed_at: str
     version: int = MANIFEST_VERSION
     bootstrap: list[dict[str, str]] = field(default_factory=list)
-    genesis_hash: str = ""  # block 0 of the chain: what, with the chain id, pins the chain itself
+    # The hash of the registry's deployment block: with the chain id, what pins the chain itself.
+    deployment_block_hash: str = ""
 
     @property
     def registry(self) -> DeployedContract:
@@ -127,12 +129,8 @@ def deploy(
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         bootstrap=[asdict(c) for c in customs],
-        genesis_hash=_genesis_hash(w3),
+        deployment_block_hash=block_hash(w3, registry.block) or "",
     )
-
-
-def _genesis_hash(w3: Web3) -> str:
-    return "0x" + bytes(w3.eth.get_block(0)["hash"]).hex()
 
 
 # Contracts that hang off the registry alone, so a newer release can add them to an
@@ -174,8 +172,11 @@ def load_manifest(path: Path, w3: Web3) -> Manifest:
     manifest = Manifest.from_json(json.loads(path.read_text()))
     if manifest.chain_id != w3.eth.chain_id:
         raise DeploymentNotFound(f"{path} is for chain {manifest.chain_id}, the node is chain {w3.eth.chain_id}")
-    if manifest.genesis_hash and manifest.genesis_hash != _genesis_hash(w3):
-        raise DeploymentNotFound(f"{path} is for another chain with id {manifest.chain_id} (its genesis block differs)")
+    pinned = manifest.deployment_block_hash
+    if pinned and block_hash(w3, manifest.registry.block) != pinned:
+        raise DeploymentNotFound(
+            f"{path} is for another chain with id {manifest.chain_id} (block {manifest.registry.block} differs)"
+        )
     for name, contract in manifest.contracts.items():
         if len(w3.eth.get_code(Web3.to_checksum_address(contract.address))) == 0:
             raise DeploymentNotFound(f"{name} has no code at {contract.address} on this chain; redeploy")

@@ -82,7 +82,8 @@ def manifest_of_bundle(bundle: Bundle) -> Manifest:
 
 def trust_root_of(manifest: Manifest) -> TrustRoot:
     """The trust root a deployment manifest pins."""
-    return TrustRoot(manifest.chain_id, manifest.genesis_hash, {n: c.address for n, c in manifest.contracts.items()})
+    contracts = {n: c.address for n, c in manifest.contracts.items()}
+    return TrustRoot(manifest.chain_id, manifest.registry.block, manifest.deployment_block_hash, contracts)
 
 
 def consignment_id(reference: str) -> Hash32:

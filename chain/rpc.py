@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from web3 import Web3
+from web3.exceptions import BlockNotFound
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from chain.errors import ChainError
@@ -23,10 +24,17 @@ def connect(url: str, timeout: float = 30.0) -> Web3:
     return w3
 
 
-def node_identity(w3: Web3) -> NodeIdentity:
-    """Which chain the node serves: its chain id and the hash of its genesis block."""
+def block_hash(w3: Web3, number: int) -> str | None:
+    """The hash of block ``number`` on the node, None if it has no such block."""
     try:
-        genesis = w3.eth.get_block(0)
-        return NodeIdentity(int(w3.eth.chain_id), "0x" + bytes(genesis["hash"]).hex())
+        return "0x" + bytes(w3.eth.get_block(number)["hash"]).hex()
+    except BlockNotFound:
+        return None
+
+
+def node_identity(w3: Web3, deployment_block: int) -> NodeIdentity:
+    """Which chain the node serves: its chain id and its hash of ``deployment_block``."""
+    try:
+        return NodeIdentity(int(w3.eth.chain_id), block_hash(w3, deployment_block))
     except Exception as exc:
         raise ChainError(f"the node does not say which chain it serves: {exc}") from exc

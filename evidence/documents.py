@@ -101,3 +101,31 @@ def check_document_bytes(ref: DocumentRef, content: bytes) -> str | None:
     if cid_v0 != ref.cid:
         return f"CID of the stored bytes is {cid_v0}, the entry anchors {ref.cid}"
     return None
+
+
+# Media types a node serves as themselves, each recognised by its bytes; anything else, or
+# bytes that are not what they claim, is served as application/octet-stream.
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/tiff": (b"II*\x00", b"MM\x00*"),
+    "application/zip": (b"PK\x03\x04",),
+}
+SAFE_TEXT = ("text/plain", "text/csv", "application/json")
+
+
+def served_media_type(declared: str, content: bytes) -> str:
+    """The media type to serve a document's bytes as: the declared one if it is on the
+    allow-list and the bytes are that (no HTML, SVG or script ever), else octet-stream."""
+    kind = declared.split(";", 1)[0].strip().lower()
+    if kind in _MAGIC:
+        return kind if content.startswith(_MAGIC[kind]) else "application/octet-stream"
+    if kind in SAFE_TEXT:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return "application/octet-stream"
+        looks_like_markup = text.lstrip()[:1] == "<"
+        return "application/octet-stream" if looks_like_markup or "\x00" in text else kind
+    return "application/octet-stream"

@@ -2,8 +2,10 @@
 consortium's. Nothing a bundle or a node says is believed unless it matches.
 
 A trust root comes from the consortium's deployment manifest (``deployment.json``:
-chain id, genesis block hash, contract addresses), obtained independently of the bundle
-under verification — from the consortium, or a node operator's own deployment.
+chain id, the hash of the block the registry was deployed in, contract addresses),
+obtained independently of the bundle under verification — from the consortium, or a node
+operator's own deployment. (The deployment block rather than the genesis block: a
+development node such as anvil may re-stamp its genesis when it reloads its state.)
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ REQUIRED = ("ConsortiumRegistry", "ConsignmentLedger")
 
 @dataclass(frozen=True)
 class TrustRoot:
-    """The consortium's chain (id and genesis block hash) and its contracts' addresses."""
+    """The consortium's chain (id, deployment block and its hash) and its contracts' addresses."""
 
     chain_id: int
-    genesis_hash: str  # 0x-prefixed; "" when the manifest predates it
+    deployment_block: int
+    deployment_block_hash: str  # 0x-prefixed; "" when the manifest predates it
     contracts: Mapping[str, str]  # name → address
 
     @classmethod
@@ -32,7 +35,8 @@ class TrustRoot:
         """From a deployment manifest's JSON data; LedgerValueError if it is not one."""
         try:
             contracts = {str(name): str(c["address"]) for name, c in data["contracts"].items()}
-            root = cls(int(data["chain_id"]), str(data.get("genesis_hash", "")), contracts)
+            block = int(data["contracts"]["ConsortiumRegistry"]["block"])
+            root = cls(int(data["chain_id"]), block, str(data.get("deployment_block_hash", "")), contracts)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise LedgerValueError(f"not a deployment manifest: {exc!r}") from exc
         missing = [name for name in REQUIRED if name not in root.contracts]
@@ -43,10 +47,11 @@ class TrustRoot:
 
 @dataclass(frozen=True)
 class NodeIdentity:
-    """Which chain a node serves, as the node itself answers."""
+    """Which chain a node serves, as the node itself answers: its id, and the hash it has at
+    the trust root's deployment block (None if it has no such block)."""
 
     chain_id: int
-    genesis_hash: str
+    deployment_block_hash: str | None
 
 
 def check_trust_root(
@@ -75,11 +80,14 @@ def check_trust_root(
     if node is not None:
         if node.chain_id != trusted.chain_id:
             problems.append(f"the node serves chain {node.chain_id}, the trust root is chain {trusted.chain_id}")
-        if trusted.genesis_hash and node.genesis_hash.lower() != trusted.genesis_hash.lower():
+        stated = (node.deployment_block_hash or "").lower()
+        if trusted.deployment_block_hash and stated != trusted.deployment_block_hash.lower():
             problems.append(
-                f"the node's genesis block is {node.genesis_hash}, the trust root's is {trusted.genesis_hash}"
+                f"the node's block {trusted.deployment_block} is {node.deployment_block_hash}, "
+                f"the trust root's is {trusted.deployment_block_hash}: another chain"
             )
     if problems:
         return Check("trust_root", False, "; ".join(problems))
-    where = f"chain {trusted.chain_id}" + (f", genesis {trusted.genesis_hash[:10]}…" if trusted.genesis_hash else "")
+    pinned = trusted.deployment_block_hash
+    where = f"chain {trusted.chain_id}" + (f", block {trusted.deployment_block} {pinned[:10]}…" if pinned else "")
     return Check("trust_root", True, f"{where}; contracts as pinned")

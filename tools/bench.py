@@ -261,7 +261,10 @@ def main() -> None:
                     manifest = services.node.chain.manifest
                     contracts = {n: c.address for n, c in bundle.chain.contracts.items()}
                     trust = check_trust_root(
-                        trust_root_of(manifest), bundle.chain.chain_id, contracts, node_identity(w3)
+                        trust_root_of(manifest),
+                        bundle.chain.chain_id,
+                        contracts,
+                        node_identity(w3, manifest.registry.block),
                     )
                     online = LedgerClient(w3, manifest).online_facts(bundle)
                     executor = workers.for_entries(len(bundle.entries))

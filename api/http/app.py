@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
-from api.http.errors import error_response, install_error_handlers
-from api.http.middleware import Idempotency, RateLimit
+from api.http.errors import install_error_handlers
+from api.http.middleware import BodyLimit, Idempotency, RateLimit, SecurityHeaders
 from api.http.routes import aeo, batch, consignments, documents, epcis, participants, ui
 from api.http.schemas import ERROR_RESPONSES
 from api.runtime import Runtime, start_runtime
+from api.services.errors import Unauthenticated
 from api.settings import Settings
+from evidence.errors import RuleViolation
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -41,22 +43,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     install_error_handlers(app)
     # Outermost last: rate limits apply before anything else runs.
-    app.add_middleware(Idempotency, store=lambda: app.state.runtime.services.idempotency)
+    app.add_middleware(
+        Idempotency,
+        store=lambda: app.state.runtime.services.idempotency,
+        active_caller=lambda token: _active_caller(app, token),
+    )
+    app.add_middleware(BodyLimit, limit_for=lambda path: _body_limit(settings, path))
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # Document uploads have their own, larger limit (checked while streaming them).
-        if request.url.path.endswith("/documents"):
-            return await call_next(request)
-        length = request.headers.get("content-length")
-        limit = (
-            settings.max_batch_request_bytes if request.url.path == "/v1/batch/entries" else settings.max_request_bytes
-        )
-        if length is not None and length.isdigit() and int(length) > limit:
-            message = f"request body over {limit} bytes; documents go to …/documents"
-            return error_response(413, "too_large", message, rule="BodyTooLarge")
-        return await call_next(request)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"])
     def health() -> dict[str, object]:
@@ -71,3 +65,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(batch.router)
     app.include_router(ui.router)
     return app
+
+
+def _body_limit(settings: Settings, path: str) -> int | None:
+    """The body limit of a path; document uploads limit their own, larger bodies as they stream."""
+    if path.endswith("/documents"):
+        return None
+    return settings.max_batch_request_bytes if path == "/v1/batch/entries" else settings.max_request_bytes
+
+
+def _active_caller(app: FastAPI, api_key: str) -> bool:
+    """Whether ``api_key`` belongs to an active member (what every route demands first)."""
+    try:
+        app.state.runtime.services.members.authenticate(api_key)
+    except (Unauthenticated, RuleViolation):
+        return False
+    return True

@@ -62,20 +62,29 @@ async def _error(
 
 
 class RateLimit:
-    """A token bucket per API key: ``rate`` requests a second, ``burst`` at once; 429 beyond."""
+    """A token bucket per API key — and per client address for requests without one:
+    ``rate`` requests a second, ``burst`` at once; 429 beyond. Buckets that have refilled
+    are dropped once ``max_buckets`` exist, so the state stays bounded."""
 
-    def __init__(self, app: ASGIApp, rate: float, burst: int) -> None:
+    def __init__(self, app: ASGIApp, rate: float, burst: int, max_buckets: int = 10_000) -> None:
         self.app = app
         self.rate = rate
         self.burst = burst
+        self.max_buckets = max_buckets
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def _take(self, token: str) -> float:
+    def _prune(self, now: float) -> None:
+        full_after = self.burst / self.rate
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
+
+    def _take(self, caller: str) -> float:
         """0 if a request may go now, else the seconds until it may."""
-        key = hashlib.sha256(token.encode()).hexdigest()
+        key = hashlib.sha256(caller.encode()).hexdigest()
         now = time.monotonic()
         with self._lock:
+            if len(self._buckets) >= self.max_buckets:
+                self._prune(now)
             tokens, since = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - since) * self.rate)
             if tokens >= 1:
@@ -85,15 +94,97 @@ class RateLimit:
             return (1 - tokens) / self.rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = _caller_token(scope) if scope["type"] == "http" else None
-        if token and self.rate > 0:
-            wait = self._take(token)
+        if scope["type"] == "http" and self.rate > 0:
+            token = _caller_token(scope)
+            client = scope.get("client") or ("unknown", 0)
+            wait = self._take(f"key:{token}" if token else f"address:{client[0]}")
             if wait > 0:
                 retry = str(max(1, int(wait + 0.999)))
-                message = f"more than {self.rate:g} requests a second for this API key; retry in {retry} s"
+                who = "this API key" if token else "this client address"
+                message = f"more than {self.rate:g} requests a second for {who}; retry in {retry} s"
                 await _error(send, 429, "rate_limited", "RateLimit", message, [(b"retry-after", retry.encode())])
                 return
         await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuses a request body over its limit with 413 before the application reads it, whether
+    the size is declared (Content-Length) or the body comes in chunks; ``limit_for`` gives the
+    limit of a path (None: the route limits its own body while streaming it)."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int | None]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limit_for(scope["path"]) if scope["type"] == "http" else None
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, "content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await _too_large(send, limit)
+                return
+            if not message.get("more_body"):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    message = f"request body over {limit} bytes; documents go to …/documents"
+    await _error(send, 413, "too_large", "BodyTooLarge", message)
+
+
+class SecurityHeaders:
+    """Headers on every answer: nothing is sniffed, framed or referred; the web UI's pages
+    run no script at all (a Content Security Policy with no script source)."""
+
+    UI_POLICY = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ui = scope["path"].startswith("/ui")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                if ui:
+                    extra.append((b"content-security-policy", self.UI_POLICY.encode()))
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class Idempotency:
@@ -104,15 +195,21 @@ class Idempotency:
     request can be retried with the same key.
     """
 
-    def __init__(self, app: ASGIApp, store: Callable[[], IdempotencyService]) -> None:
+    def __init__(
+        self, app: ASGIApp, store: Callable[[], IdempotencyService], active_caller: Callable[[str], bool]
+    ) -> None:
         self.app = app
         self.store = store
+        self.active_caller = active_caller  # nothing is kept for a key that gives no access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, IDEMPOTENCY_HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
         token = _caller_token(scope)
         if key is None or token is None:
             await self.app(scope, receive, send)
+            return
+        if not await run_in_threadpool(self.active_caller, token):
+            await self.app(scope, receive, send)  # the route refuses it (401/403), and nothing is kept
             return
         if not 1 <= len(key) <= 128:
             await _error(send, 422, "invalid", "IdempotencyKeyInvalid", "Idempotency-Key must be 1 to 128 characters")

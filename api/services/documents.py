@@ -64,11 +64,14 @@ class DocumentsService:
         return {"document": ref.to_json(), "entry": entry}
 
     def read(self, caller: Participant, cid: str) -> tuple[bytes, DocumentRef | None]:
-        """The verified bytes of a document the caller may see."""
-        attached = self._attachments(cid)
+        """The verified bytes of a document the caller may see: its uploader, and whoever may
+        read a consignment its uploader attached it to. Knowing a CID gives nothing: CIDs
+        are not secrets, and attaching someone else's document to one's own consignment
+        does not open it."""
         row = self.node.index.document(cid)
         if row is None:
             raise NotFound(f"no document {cid}")
+        attached = self._attachments(cid, row["uploaded_by"])
         readable = row["uploaded_by"] == caller.address
         for reference, _ in attached:
             if readable:
@@ -86,10 +89,13 @@ class DocumentsService:
         content = self.node.store.cat(row["cid"])
         return content, attached[0][1] if attached else None
 
-    def _attachments(self, cid: str) -> list[tuple[str, DocumentRef]]:
-        """(reference, document reference) of every DOCUMENT_ATTACHED entry naming ``cid``."""
+    def _attachments(self, cid: str, uploader: str) -> list[tuple[str, DocumentRef]]:
+        """(reference, document reference) of every DOCUMENT_ATTACHED entry naming ``cid``
+        that its uploader wrote."""
         out = []
         for reference, entry in self.node.index.entries_of_type(EventType.DOCUMENT_ATTACHED, cid):
+            if entry.actor.lower() != uploader.lower():
+                continue
             ref = document_in(json.loads(entry.payload))
             if ref is not None and cid in (ref.cid, ref.cid_v1):
                 out.append((reference, ref))

@@ -48,7 +48,10 @@ class EvidenceService:
         # The node's own deployment is its trust root; the check still asks the node which chain it serves.
         contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
         trust = check_trust_root(
-            trust_root_of(chain.manifest), bundle.chain.chain_id, contracts, node_identity(chain.w3)
+            trust_root_of(chain.manifest),
+            bundle.chain.chain_id,
+            contracts,
+            node_identity(chain.w3, chain.manifest.registry.block),
         )
         return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust)
 

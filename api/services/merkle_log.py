@@ -27,6 +27,14 @@ from evidence.rules import ConsignmentView, MemberView, check_append, check_sign
 from evidence.types import Address, Hash32, hash32, to_hex
 
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
+MAX_LEAVES_PER_READ = 1_000
+
+
+def _signed_fields(entry: StoredEntry) -> dict[str, Any]:
+    """What the entry's author signed, the signature and the entry hash (no payload)."""
+    public = entry.public()
+    keys = ("seq", "event_type", "prev_hash", "payload_hash", "cid", "next_carrier", "actor", "signature", "entry_hash")
+    return {k: public[k] for k in keys}
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,25 @@ class MerkleLogService:
     def checkpoints(self) -> list[dict[str, Any]]:
         """Every anchored tree head, oldest first."""
         return [c.public() for c in self.node.index.checkpoints()]
+
+    def leaves(self, start: int, end: int) -> dict[str, Any]:
+        """The signed entries of anchored leaves ``start`` up to ``end`` (at most
+        MAX_LEAVES_PER_READ), as Certificate Transparency's get-entries: what a monitor needs
+        to recompute every anchored root and see what a node leaves out. Payloads are not
+        included (they are served to who may read their consignment)."""
+        latest = self.node.index.latest_checkpoint()
+        anchored = latest.size if latest else 0
+        if start < 0 or end <= start:
+            raise LedgerValueError(f"leaves run from start to end, start < end; not {start}..{end}")
+        end = min(end, anchored, start + MAX_LEAVES_PER_READ)
+        entries = self.node.index.log_entries(start, end) if start < end else []
+        return {
+            "tree_size": anchored,
+            "start": start,
+            "entries": [
+                {"leaf_index": e.leaf_index, "consignment": e.consignment_id, **_signed_fields(e)} for e in entries
+            ],
+        }
 
     def latest(self) -> dict[str, Any]:
         """The latest anchored tree head."""

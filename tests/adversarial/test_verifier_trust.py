@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.runtime import Runtime, start_runtime
+from chain.errors import DeploymentNotFound
 from chain.node import AnvilNode
+from chain.rpc import connect
 from evidence.bundle import parse_bundle, verify_bundle
 from evidence.eip712 import recover_digest_signer
 from evidence.errors import LedgerValueError
@@ -131,3 +133,18 @@ def test_a_seq_no_chain_can_hold_is_refused_by_name(genuine: dict[str, Any], tmp
     result = verify_file(tmp_path, huge)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "entries.1.seq" in result.stdout
+
+
+def test_a_node_never_deploys_over_a_manifest_that_does_not_match_its_chain(
+    demo_runtime: Runtime, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "moved-node"
+    data_dir.mkdir()
+    (data_dir / "deployment.json").write_text(demo_runtime.settings.manifest_path.read_text())
+    with AnvilNode() as other:
+        with pytest.raises(DeploymentNotFound, match="Refusing to start"):
+            start_runtime(make_settings(data_dir, rpc_url=other.url))
+        assert connect(other.url).eth.block_number == 0  # nothing was deployed there
+    assert json.loads((data_dir / "deployment.json").read_text()) == json.loads(
+        demo_runtime.settings.manifest_path.read_text()
+    )

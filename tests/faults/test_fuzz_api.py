@@ -64,7 +64,9 @@ def test_api_conforms(live: LiveServer, demo_runtime: Runtime) -> None:
     print(f"schemathesis: {len(operations)} operations, {sum(calls.values())} calls, {len(failures)} failing")
     for label, failure in failures.items():
         print(f"--- {label}\n{failure}")
-    # The run must have exercised the API: every documented operation, several times each.
+    # The run must have exercised the API: every documented operation (one without parameters
+    # has a single case), and many cases in all.
     assert len(operations) >= MIN_OPERATIONS, operations
-    assert {label for label in operations if calls[label] < 3} == set(), calls
+    assert {label for label in operations if calls[label] == 0} == set(), calls
+    assert sum(calls.values()) >= 8 * len(operations), calls
     assert not failures, sorted(failures)

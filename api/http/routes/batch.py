@@ -66,6 +66,18 @@ def consistency(
     return merkle_log.consistency(first, second)
 
 
+@router.get("/leaves")
+def leaves(
+    merkle_log: MerkleLogDep,
+    _caller: CurrentParticipant,
+    start: Annotated[int, Query(ge=0, le=_MAX_SIZE, description="the first leaf index")],
+    end: Annotated[int, Query(ge=1, le=_MAX_SIZE, description="one past the last leaf index")],
+) -> dict[str, Any]:
+    """The signed entries of anchored leaves start..end-1 (at most 1,000 per call), as
+    Certificate Transparency's get-entries: a monitor recomputes every anchored root from them."""
+    return merkle_log.leaves(start, end)
+
+
 @router.get("/checkpoints")
 def checkpoints(merkle_log: MerkleLogDep, _caller: CurrentParticipant) -> list[dict[str, Any]]:
     """Every anchored tree head, oldest first."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import CurrentParticipant, DocumentsDep
+from api.http.downloads import document_response
 from api.http.schemas import DocumentPublic
 from api.http.uploads import read_body
 from evidence.documents import DocumentType
@@ -38,12 +39,7 @@ async def store_document(
 
 @router.get("/{cid}", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
 def download_document(cid: str, documents: DocumentsDep, caller: CurrentParticipant) -> Response:
-    """The document's bytes, verified against its CID on the way out."""
+    """The document's bytes, verified against its CID on the way out; always an attachment,
+    with its media type only if the bytes are that type (see ``api/http/downloads.py``)."""
     content, ref = documents.read(caller, cid)
-    headers = {"X-Content-CID": cid}
-    media_type = "application/octet-stream"
-    if ref is not None:
-        media_type = ref.media_type
-        headers["Content-Disposition"] = f'attachment; filename="{ref.filename}"'
-        headers["X-Content-SHA256"] = ref.sha256
-    return Response(content, media_type=media_type, headers=headers)
+    return document_response(content, ref, cid)

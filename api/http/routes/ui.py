@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.http.downloads import document_response
 from api.services import Services
 from api.services.errors import NotFound, Unauthenticated
 from api.services.members import MembersService, Participant
@@ -179,9 +180,7 @@ def document(request: Request, cid: str) -> Response:
     if caller is None:
         return _signin_redirect()
     content, ref = _services(request).documents.read(caller, cid)
-    media_type = ref.media_type if ref else "application/octet-stream"
-    filename = ref.filename if ref else cid
-    return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return document_response(content, ref, cid)
 
 
 @router.get("/aeo")
