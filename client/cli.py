@@ -13,13 +13,22 @@ from rich.console import Console
 
 from client.http import ClientError, LedgerClientHTTP
 from evidence.documents import DocumentType
+from evidence.eip712 import Domain
+from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
+from evidence.trust import TrustRoot
 
 app = typer.Typer(help="Sign entries with your own key (non-custodial) and have a node relay them.")
 console = Console()
 
 Url = Annotated[str, typer.Option(envvar="BORDERLEDGER_URL", help="the node's API")]
 ApiKey = Annotated[str, typer.Option(envvar="BORDERLEDGER_API_KEY", help="your API key")]
+Trust = Annotated[
+    Path,
+    typer.Option(
+        envvar="BORDERLEDGER_TRUST", help="the consortium's deployment manifest: the chain and ledger to sign for"
+    ),
+]
 Keystore = Annotated[
     Path | None, typer.Option(help="your encrypted keystore (password in BORDERLEDGER_CLIENT_PASSWORD)")
 ]
@@ -35,10 +44,18 @@ def _key(keystore: Path | None) -> bytes:
     return bytes.fromhex(hex_key.removeprefix("0x"))
 
 
+def _domain(manifest: Path) -> Domain:
+    """The signing domain the consortium's manifest pins."""
+    try:
+        return TrustRoot.from_manifest(json.loads(manifest.read_text())).signing_domain
+    except (OSError, ValueError, LedgerValueError) as exc:
+        raise typer.BadParameter(f"--trust {manifest}: {exc}") from exc
+
+
 def _run(action: object) -> None:
     try:
         result = action() if callable(action) else action
-    except ClientError as exc:
+    except (ClientError, LedgerValueError) as exc:
         console.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print_json(json.dumps(result))
@@ -67,9 +84,10 @@ def append(
     api_key: ApiKey = "",
     keystore: Keystore = None,
     next_carrier: Annotated[str | None, typer.Option(help="HANDOVER only: the next carrier")] = None,
+    trust: Trust = Path("deployment.json"),
 ) -> None:
     """Sign an event with your key and send it to the node."""
-    client = LedgerClientHTTP(url, api_key, _key(keystore))
+    client = LedgerClientHTTP(url, api_key, _key(keystore), trusted=_domain(trust))
     _run(lambda: client.append(reference, event_type, json.loads(payload.read_text()), next_carrier))
 
 
@@ -81,7 +99,8 @@ def attach(
     url: Url = "http://127.0.0.1:8000",
     api_key: ApiKey = "",
     keystore: Keystore = None,
+    trust: Trust = Path("deployment.json"),
 ) -> None:
     """Upload a document and anchor it with an entry signed by your key."""
-    client = LedgerClientHTTP(url, api_key, _key(keystore))
+    client = LedgerClientHTTP(url, api_key, _key(keystore), trusted=_domain(trust))
     _run(lambda: client.attach_document(reference, file, document_type))

@@ -1,6 +1,6 @@
 """The signing HTTP client: library use.
 
-client = LedgerClientHTTP("http://127.0.0.1:8000", api_key, private_key)
+client = LedgerClientHTTP("http://127.0.0.1:8000", api_key, private_key, trusted=domain)
 entry = client.append("CQ-DUI-2026-0001", "ARRIVING", payload)
 """
 
@@ -14,12 +14,13 @@ from typing import Any
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.documents import DocumentRef, DocumentType, document_event
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
-from evidence.errors import LedgerError
+from evidence.errors import LedgerError, LedgerValueError
 from evidence.event_types import EventType
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
@@ -34,12 +35,41 @@ class ClientError(LedgerError):
         super().__init__(f"HTTP {status}{rule}: {body.get('message', body)}")
 
 
+def checked_domain(head: dict[str, Any], reference: str | None, pinned: Domain | None) -> Domain:
+    """The domain to sign in, once the node's ``head`` is known to be for ``reference`` (its
+    id is keccak256 of the reference) and in the pinned domain: a node that asks for a
+    signature over another consignment, chain or ledger is refused before anything is signed."""
+    if reference is not None:
+        expected = "0x" + keccak(text=reference).hex()
+        if str(head["consignment"]).lower() != expected:
+            raise LedgerValueError(
+                f"the node's head is for consignment {head['consignment']}, not {reference} ({expected}); "
+                "nothing signed"
+            )
+    stated = Domain(int(head["domain"]["chainId"]), Address(head["domain"]["verifyingContract"]))
+    if pinned is not None and (
+        stated.chain_id != pinned.chain_id or stated.verifying_contract.lower() != pinned.verifying_contract.lower()
+    ):
+        raise LedgerValueError(
+            f"the node asks for a signature on chain {stated.chain_id}, ledger {stated.verifying_contract}; "
+            f"the trust root is chain {pinned.chain_id}, ledger {pinned.verifying_contract}; nothing signed"
+        )
+    return pinned or stated
+
+
 def build_entry(
-    head: dict[str, Any], actor: str, event_type: EventType, payload: dict[str, Any], next_carrier: str | None
+    head: dict[str, Any],
+    actor: str,
+    event_type: EventType,
+    payload: dict[str, Any],
+    next_carrier: str | None,
+    reference: str | None = None,
+    pinned: Domain | None = None,
 ) -> tuple[Entry, Domain]:
-    """The entry extending ``head`` (as GET …/head returns it) and the domain to sign it in."""
+    """The entry extending ``head`` (as GET …/head returns it) and the domain to sign it in,
+    checked against the consignment's reference and the pinned domain when given."""
     data = canonical_json(payload)
-    domain = Domain(int(head["domain"]["chainId"]), Address(head["domain"]["verifyingContract"]))
+    domain = checked_domain(head, reference, pinned)
     entry = Entry(
         consignment=Hash32(bytes.fromhex(head["consignment"][2:])),
         seq=int(head["seq"]),
@@ -54,13 +84,17 @@ def build_entry(
 
 
 def sign_chain(
-    head: dict[str, Any], account: LocalAccount, reference: str, events: list[tuple[EventType, dict[str, Any]]]
+    head: dict[str, Any],
+    account: LocalAccount,
+    reference: str,
+    events: list[tuple[EventType, dict[str, Any]]],
+    pinned: Domain | None = None,
 ) -> list[dict[str, Any]]:
     """Items of a bulk request (POST /v1/batch/entries): ``events`` signed by ``account`` in
     order, the first extending ``head`` (as GET …/head returns it), each the one before."""
     items = []
     for event_type, payload in events:
-        entry, domain = build_entry(head, account.address, event_type, payload, None)
+        entry, domain = build_entry(head, account.address, event_type, payload, None, reference, pinned)
         signed = _signed_body(entry, domain, account, event_type, payload)
         items.append({"reference": reference, **signed, "actor": account.address})
         head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain).hex()}
@@ -110,17 +144,24 @@ class NodeReader:
 
 
 class LedgerClientHTTP(NodeReader):
-    """Talks to one node as one participant, signing with the participant's own key."""
+    """Talks to one node as one participant, signing with the participant's own key, only
+    ever in the ``trusted`` domain (the consortium's chain and ledger, from its manifest)."""
 
-    def __init__(self, base_url: str, api_key: str, private_key: str | bytes, timeout: float = 120.0) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, private_key: str | bytes, *, trusted: Domain, timeout: float = 120.0
+    ) -> None:
         super().__init__(base_url, api_key, timeout)
         self.account: LocalAccount = Account.from_key(private_key)
+        self.trusted = trusted
 
     def sign(
         self, reference: str, event_type: EventType, payload: dict[str, Any], next_carrier: str | None = None
     ) -> dict[str, Any]:
         """The body of a signed-event request, built on the current head."""
-        entry, domain = build_entry(self.head(reference), self.account.address, event_type, payload, next_carrier)
+        head = self.head(reference)
+        entry, domain = build_entry(
+            head, self.account.address, event_type, payload, next_carrier, reference, self.trusted
+        )
         return {**_signed_body(entry, domain, self.account, event_type, payload), "next_carrier": next_carrier}
 
     def submit(self, reference: str, signed: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +178,7 @@ class LedgerClientHTTP(NodeReader):
         self, reference: str, events: list[tuple[EventType, dict[str, Any]]], head: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """Bulk-request items for ``events`` signed with our key (see :func:`sign_chain`)."""
-        return sign_chain(head or self.head(reference), self.account, reference, events)
+        return sign_chain(head or self.head(reference), self.account, reference, events, self.trusted)
 
     def submit_batch(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         """Send up to 10,000 signed items to the Merkle log; durable when this returns."""

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.checks import Check
+from evidence.eip712 import Domain
 from evidence.errors import LedgerValueError
+from evidence.types import Address
 
 # The contracts every bundle's evidence rests on; others (AEO) are pinned when present.
 REQUIRED = ("ConsortiumRegistry", "ConsignmentLedger")
@@ -29,6 +31,11 @@ class TrustRoot:
     deployment_block: int
     deployment_block_hash: str  # 0x-prefixed; "" when the manifest predates it
     contracts: Mapping[str, str]  # name → address
+
+    @property
+    def signing_domain(self) -> Domain:
+        """The EIP-712 domain entries of this consortium are signed in."""
+        return Domain(self.chain_id, Address(self.contracts["ConsignmentLedger"]))
 
     @classmethod
     def from_manifest(cls, data: Any) -> TrustRoot:

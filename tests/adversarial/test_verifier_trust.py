@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
+from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
@@ -21,9 +23,12 @@ from api.runtime import Runtime, start_runtime
 from chain.errors import DeploymentNotFound
 from chain.node import AnvilNode
 from chain.rpc import connect
+from client.http import build_entry, sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
 from evidence.eip712 import recover_digest_signer
 from evidence.errors import LedgerValueError
+from evidence.event_types import EventType
+from evidence.trust import TrustRoot
 from tests.api.conftest import auth
 from tests.support import Keys, make_settings
 
@@ -148,3 +153,26 @@ def test_a_node_never_deploys_over_a_manifest_that_does_not_match_its_chain(
     assert json.loads((data_dir / "deployment.json").read_text()) == json.loads(
         demo_runtime.settings.manifest_path.read_text()
     )
+
+
+def test_the_client_signs_only_for_the_reference_asked_and_the_pinned_domain(demo_runtime: Runtime) -> None:
+    """Finding 3: a compromised node answering GET …/head cannot move a member's signature to
+    another consignment, chain or ledger."""
+    trusted = TrustRoot.from_manifest(json.loads(demo_runtime.settings.manifest_path.read_text())).signing_domain
+    honest: dict[str, Any] = {
+        "consignment": "0x" + keccak(text=DEMO).hex(),
+        "seq": 3,
+        "prev_hash": "0x" + "11" * 32,
+        "domain": {"chainId": trusted.chain_id, "verifyingContract": trusted.verifying_contract},
+    }
+    account = Account.create()
+    event = {"type": "ObjectEvent", "eventTime": "2026-11-09T10:00:00Z", "eventTimeZoneOffset": "+00:00"}
+    assert build_entry(honest, account.address, EventType.ARRIVING, event, None, DEMO, trusted)[1] == trusted
+    moved = {**honest, "consignment": "0x" + keccak(text="SOMEONE-ELSES").hex()}
+    other_ledger = {**honest, "domain": {"chainId": trusted.chain_id, "verifyingContract": "0x" + "ab" * 20}}
+    other_chain = {**honest, "domain": {"chainId": 1, "verifyingContract": trusted.verifying_contract}}
+    for head, why in ((moved, "not " + DEMO), (other_ledger, "trust root"), (other_chain, "trust root")):
+        with pytest.raises(LedgerValueError, match=why):
+            build_entry(head, account.address, EventType.ARRIVING, event, None, DEMO, trusted)
+        with pytest.raises(LedgerValueError, match=why):
+            sign_chain(head, account, DEMO, [(EventType.ARRIVING, event)], trusted)

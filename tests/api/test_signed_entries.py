@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from fastapi.testclient import TestClient
 from api.runtime import Runtime
 from chain.errors import ContractRevert
 from client.http import ClientError, LedgerClientHTTP, build_entry
-from evidence.eip712 import sign_entry
+from evidence.eip712 import Domain, sign_entry
 from evidence.event_types import EventType
+from evidence.trust import TrustRoot
 from evidence.types import hash32
 from tests.api.conftest import EVENT, auth
 from tests.support import Keys, LiveServer
@@ -28,6 +30,12 @@ OwnKeyCarrier = tuple[LocalAccount, str]
 def server(demo_runtime: Runtime) -> Iterator[LiveServer]:
     with LiveServer(demo_runtime) as live:
         yield live
+
+
+@pytest.fixture(scope="module")
+def trusted(demo_runtime: Runtime) -> Domain:
+    """The signing domain, from the node's deployment manifest (never from the node's answers)."""
+    return TrustRoot.from_manifest(json.loads(demo_runtime.settings.manifest_path.read_text())).signing_domain
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +72,10 @@ def own_key_carrier(client: TestClient, keys: Keys) -> OwnKeyCarrier:
 
 
 def test_client_signed_entry_is_on_chain_with_the_clients_address(
-    server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
+    trusted: Domain, server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
 ) -> None:
     account, api_key = own_key_carrier
-    client = LedgerClientHTTP(server.url, api_key, account.key)
+    client = LedgerClientHTTP(server.url, api_key, account.key, trusted=trusted)
     entry = client.append(REFERENCE, "LOADING", EVENT)
     assert entry["actor"] == account.address and entry["status"] == "anchored"
     node = demo_runtime.services.node
@@ -77,9 +85,11 @@ def test_client_signed_entry_is_on_chain_with_the_clients_address(
     assert tx["from"] == node.relayer.address  # the node relayed, the client signed
 
 
-def test_the_same_signed_entry_twice_is_refused(server: LiveServer, own_key_carrier: OwnKeyCarrier) -> None:
+def test_the_same_signed_entry_twice_is_refused(
+    trusted: Domain, server: LiveServer, own_key_carrier: OwnKeyCarrier
+) -> None:
     account, api_key = own_key_carrier
-    client = LedgerClientHTTP(server.url, api_key, account.key)
+    client = LedgerClientHTTP(server.url, api_key, account.key, trusted=trusted)
     signed = client.sign(REFERENCE, EventType.DEPARTING, {**EVENT, "eventTime": "2026-11-07T11:00:00+01:00"})
     first = client.submit(REFERENCE, signed)
     with pytest.raises(ClientError) as caught:
@@ -89,16 +99,18 @@ def test_the_same_signed_entry_twice_is_refused(server: LiveServer, own_key_carr
 
 
 def test_a_signature_by_another_key_is_refused_by_api_and_contract(
-    server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
+    trusted: Domain, server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
 ) -> None:
     account, api_key = own_key_carrier
-    impostor = LedgerClientHTTP(server.url, api_key, Account.create().key)  # right API key, wrong signing key
+    impostor = LedgerClientHTTP(
+        server.url, api_key, Account.create().key, trusted=trusted
+    )  # right API key, wrong signing key
     with pytest.raises(ClientError) as caught:
         impostor.append(REFERENCE, "ARRIVING", EVENT)
     assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerInvalidSigner"
 
     node = demo_runtime.services.node
-    head = LedgerClientHTTP(server.url, api_key, account.key).head(REFERENCE)
+    head = LedgerClientHTTP(server.url, api_key, account.key, trusted=trusted).head(REFERENCE)
     entry, domain = build_entry(head, account.address, EventType.ARRIVING, EVENT, None)
     forged = sign_entry(entry, domain, Account.create().key)
     with pytest.raises(ContractRevert) as reverted:
@@ -107,10 +119,10 @@ def test_a_signature_by_another_key_is_refused_by_api_and_contract(
 
 
 def test_high_s_signature_is_refused_by_api_and_contract(
-    server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
+    trusted: Domain, server: LiveServer, own_key_carrier: OwnKeyCarrier, demo_runtime: Runtime
 ) -> None:
     account, api_key = own_key_carrier
-    client = LedgerClientHTTP(server.url, api_key, account.key)
+    client = LedgerClientHTTP(server.url, api_key, account.key, trusted=trusted)
     signed = client.sign(REFERENCE, EventType.ARRIVING, EVENT)
     raw = bytes.fromhex(signed["signature"][2:])
     n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -126,19 +138,21 @@ def test_high_s_signature_is_refused_by_api_and_contract(
     assert reverted.value.error == "ECDSAInvalidSignatureS"
 
 
-def test_signed_entry_must_follow_the_role_rules(server: LiveServer, own_key_carrier: OwnKeyCarrier) -> None:
+def test_signed_entry_must_follow_the_role_rules(
+    trusted: Domain, server: LiveServer, own_key_carrier: OwnKeyCarrier
+) -> None:
     account, api_key = own_key_carrier
-    client = LedgerClientHTTP(server.url, api_key, account.key)
+    client = LedgerClientHTTP(server.url, api_key, account.key, trusted=trusted)
     with pytest.raises(ClientError) as caught:
         client.append(REFERENCE, "RELEASED", EVENT)
     assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
 
 
 def test_client_attaches_a_document_it_signs_itself(
-    server: LiveServer, own_key_carrier: OwnKeyCarrier, tmp_path: Path
+    trusted: Domain, server: LiveServer, own_key_carrier: OwnKeyCarrier, tmp_path: Path
 ) -> None:
     account, api_key = own_key_carrier
-    client = LedgerClientHTTP(server.url, api_key, account.key)
+    client = LedgerClientHTTP(server.url, api_key, account.key, trusted=trusted)
     path = tmp_path / "cim-note.pdf"
     path.write_bytes(b"%PDF-1.7\n" + b"rail consignment note " * 5000 + b"\n%%EOF\n")
     entry = client.attach_document(REFERENCE, path, "rail_consignment_note_cim")
@@ -146,8 +160,10 @@ def test_client_attaches_a_document_it_signs_itself(
     assert entry["payload"]["bl:document"]["filename"] == "cim-note.pdf"
 
 
-def test_custodial_member_cannot_be_impersonated_by_a_client_key(server: LiveServer, keys: Keys) -> None:
-    client = LedgerClientHTTP(server.url, keys["carrier"]["api_key"], Account.create().key)
+def test_custodial_member_cannot_be_impersonated_by_a_client_key(
+    trusted: Domain, server: LiveServer, keys: Keys
+) -> None:
+    client = LedgerClientHTTP(server.url, keys["carrier"]["api_key"], Account.create().key, trusted=trusted)
     with pytest.raises(ClientError) as caught:
         client.append("CQ-DUI-2026-0001", "ARRIVING", EVENT)
     assert caught.value.status == 403 and caught.value.body["rule"] == "ConsignmentLedgerInvalidSigner"

@@ -174,7 +174,9 @@ def test_batched_entries_show_their_log_leaf_and_verify(
         keys["importer"]["address"],
         account.address,
     )
-    carrier = LedgerClientHTTP(server.url, registered["api_key"], account.key)
+    carrier = LedgerClientHTTP(
+        server.url, registered["api_key"], account.key, trusted=demo_runtime.services.node.chain.domain
+    )
     carrier.submit_batch(carrier.sign_batch("UI-BATCH-1", [(EventType.ARRIVING, EVENT)] * 3))
     anchor_now(demo_runtime)
 
