@@ -286,10 +286,14 @@ def reindex(data_dir: DataDir = None) -> None:
     logs and the content store. API keys and custodial keystores are kept."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from api.runtime import start_runtime
+    from api.runtime import DataDirectoryInUse, start_runtime
     from api.services.reindex import reindex as rebuild
 
-    runtime = start_runtime(_settings(data_dir, seed_demo=False), start_workers=False)
+    try:
+        runtime = start_runtime(_settings(data_dir, seed_demo=False), start_workers=False, exclusive=True)
+    except DataDirectoryInUse as busy:
+        console.print(f"[red]{busy}[/]")
+        raise typer.Exit(1) from busy
     try:
         with Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
             tasks: dict[str, TaskID] = {}

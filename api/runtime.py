@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +20,13 @@ from api.services.node import Node
 from api.settings import Settings
 from api.verify_pool import VerifyPool
 from chain.deploy import CustomsBootstrap, Manifest, deploy, deploy_missing, load_manifest, write_manifest
-from chain.errors import DeploymentNotFound
+from chain.errors import ChainError, DeploymentNotFound
 from chain.ledger import LedgerClient
 from chain.node import AnvilNode
 from chain.rpc import connect
 from chain.sender import TransactionSender
 from content.store import open_store
+from evidence.errors import LedgerError
 from evidence.roles import Role
 
 log = logging.getLogger("borderledger")
@@ -50,6 +52,7 @@ class Runtime:
         self.services.node.index.close()
         if self.node is not None:
             self.node.stop()
+            _embedded_record(self.settings).unlink(missing_ok=True)
 
 
 def _node_account(settings: Settings, keyring: Keyring, name: str) -> LocalAccount:
@@ -80,17 +83,54 @@ def start_embedded_chain(settings: Settings) -> AnvilNode:
     ).start()
 
 
-def start_runtime(settings: Settings, start_workers: bool = True) -> Runtime:
+class DataDirectoryInUse(LedgerError):
+    """Raised when a command needs a data directory to itself and a running node holds it."""
+
+
+def _embedded_record(settings: Settings) -> Path:
+    return settings.data_dir / "embedded-chain.json"
+
+
+def _running_embedded_chain(settings: Settings) -> tuple[str, int] | None:
+    """(RPC URL, owner pid) of the embedded chain a running node of this data directory
+    started, if that node and its chain are still alive."""
+    try:
+        record = json.loads(_embedded_record(settings).read_text())
+        for pid in (int(record["anvil_pid"]), int(record["owner_pid"])):
+            os.kill(pid, 0)  # raises if the process is gone
+        connect(str(record["url"]), timeout=2)
+    except (OSError, ValueError, KeyError, ChainError):
+        return None
+    return str(record["url"]), int(record["owner_pid"])
+
+
+def start_runtime(settings: Settings, start_workers: bool = True, exclusive: bool = False) -> Runtime:
     """Start (or connect to) the chain, deploy if needed, open the index and keys.
 
-    On a fresh deployment it admits the bootstrap customs administrations, issues their
-    API keys and, unless disabled, seeds the demo consortium.
+    With the embedded default, a second process on the same data directory (``borderledger
+    verify`` or ``issue-key`` while ``serve`` runs) connects to the chain the running node
+    started instead of starting another on the same state; with ``exclusive`` (``reindex``)
+    it refuses while that node runs. On a fresh deployment it admits the bootstrap customs
+    administrations, issues their API keys and, unless disabled, seeds the demo consortium.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    anvil = start_embedded_chain(settings) if settings.rpc_url is None else None
-    url = anvil.url if anvil is not None else str(settings.rpc_url)
-    if anvil is not None:
-        (settings.data_dir / "rpc-url").write_text(url + "\n")
+    anvil: AnvilNode | None = None
+    url = settings.rpc_url
+    if url is None:
+        running = _running_embedded_chain(settings)
+        if running is not None and exclusive:
+            raise DataDirectoryInUse(
+                f"a node (pid {running[1]}) is running on {settings.data_dir}: stop it first, this command "
+                "rewrites what it serves"
+            )
+        if running is not None:
+            url = running[0]
+        else:
+            anvil = start_embedded_chain(settings)
+            url = anvil.url
+            (settings.data_dir / "rpc-url").write_text(url + "\n")
+            record = {"url": url, "anvil_pid": anvil.pid, "owner_pid": os.getpid()}
+            _embedded_record(settings).write_text(json.dumps(record) + "\n")
     try:
         runtime = _boot(settings, anvil, url)
     except BaseException:

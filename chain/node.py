@@ -54,6 +54,11 @@ class AnvilNode:
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The anvil process id, while it runs."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    @property
     def url(self) -> str:
         """The JSON-RPC URL."""
         return f"http://127.0.0.1:{self.port}"
