@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -191,7 +192,7 @@ def verify_bundle_command(
     try:
         bundle = parse_bundle(json.loads(file.read_text()))
         trusted = _trust_manifest(trust) if trust else None
-    except (ValueError, LedgerValueError) as exc:
+    except (ValueError, RecursionError, LedgerValueError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_UNREADABLE) from exc
     online, trust_check = _online(bundle, rpc, trusted)
@@ -334,6 +335,11 @@ def issue_key(
 
 def main() -> None:
     """Entry point of the ``borderledger`` script."""
+    from api.http.app import SAFE_RECURSION_LIMIT
+
+    # Bundles and manifests come from outside: keep the JSON parser from recursing past the C
+    # stack (see SAFE_RECURSION_LIMIT).
+    sys.setrecursionlimit(SAFE_RECURSION_LIMIT)
     app()
 
 

@@ -6,10 +6,46 @@ Unknown fields are refused, except namespaced EPCIS extensions (``prefix:name``)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Bounds on what an event may carry in extensions and sensor data: every value must survive
+# canonicalisation (RFC 8785 numbers are IEEE 754 doubles) and no request may nest without end.
+MAX_DEPTH = 32
+MAX_INTEGER = 2**53 - 1
+MAX_STRING = 65_536
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def check_json_value(value: Any, where: str = "value", depth: int = 0) -> None:
+    """Raise ValueError unless ``value`` is plain JSON within the bounds above."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where} nests deeper than {MAX_DEPTH} levels")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_INTEGER:
+            raise ValueError(f"{where}: integers are limited to ±{MAX_INTEGER} (RFC 8785 numbers are doubles)")
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{where}: NaN and infinities are not JSON")
+    elif isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise ValueError(f"{where}: strings are limited to {MAX_STRING} characters")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_json_value(item, f"{where}[{i}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: object keys are strings")
+            check_json_value(item, f"{where}.{key}", depth + 1)
+    else:
+        raise ValueError(f"{where}: {type(value).__name__} is not a JSON value")
+
 
 EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
 _OFFSET_PATTERN = r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -33,9 +69,10 @@ class _Extensible(BaseModel):
 
     @model_validator(mode="after")
     def _only_namespaced_extensions(self) -> _Extensible:
-        for name in self.model_extra or {}:
+        for name, value in (self.model_extra or {}).items():
             if ":" not in name:
                 raise ValueError(f"unknown field '{name}' (EPCIS extensions must be namespaced, e.g. 'ext:{name}')")
+            check_json_value(value, name)
         return self
 
 
@@ -70,6 +107,12 @@ class SensorElement(_Extensible):
     sensorMetadata: dict[str, Any] | None = None
     sensorReport: list[dict[str, Any]] = Field(min_length=1)
 
+    @field_validator("sensorMetadata", "sensorReport")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        check_json_value(value, "sensor data")
+        return value
+
 
 class EventPayload(_Extensible):
     """One EPCIS 2.0 event, as recorded in a ledger entry."""
@@ -90,6 +133,15 @@ class EventPayload(_Extensible):
     eventID: str | None = Field(default=None, max_length=512)
 
     _cbv_form = field_validator("bizStep", "disposition")(lambda cls, v: _cbv_value(v))
+
+    @field_validator("eventTime", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not _RFC3339.match(value):
+            raise ValueError(
+                f"eventTime must be an RFC 3339 date-time with a time zone (e.g. 2026-11-28T10:00:00Z), not {value!r}"
+            )
+        return value
 
     @field_validator("eventTime")
     @classmethod

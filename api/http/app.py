@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,9 +17,15 @@ from api.services.errors import Unauthenticated
 from api.settings import Settings
 from evidence.errors import RuleViolation
 
+# py_ecc (imported by the Ethereum libraries) raises Python's recursion limit to 100,000 for
+# the whole process; the C JSON parser then recurses so deep on a nested body that the process
+# crashes before it raises. Parsing anything an outsider sends needs this limit back down.
+SAFE_RECURSION_LIMIT = 4_000
+
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """The application; it starts its runtime on startup unless one is given."""
+    sys.setrecursionlimit(SAFE_RECURSION_LIMIT)
     settings = settings or (runtime.settings if runtime else Settings())
 
     @asynccontextmanager
