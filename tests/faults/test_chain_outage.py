@@ -12,6 +12,7 @@ from typing import Any
 from api.runtime import start_runtime
 from chain.node import AnvilNode
 from evidence.event_types import EventType
+from evidence.types import hash32
 from tests.support import make_settings
 
 REFERENCES = [f"OUTAGE-{i}" for i in range(4)]
@@ -73,7 +74,20 @@ def test_chain_killed_mid_ingest_then_restarted(tmp_path: Path) -> None:
             for future in futures:
                 future.result()
 
-        assert wait_for(lambda: runtime.services.outbox.pending_count() == 0, 120), "the outbox did not drain"
+        def settled() -> bool:
+            """The outbox has drained and reconciled the index with the restarted chain: every
+            entry it holds as anchored is on chain, and none waits."""
+            if runtime.services.outbox.pending_count():
+                return False
+            index, chain = services.node.index, services.node.chain
+            for reference in REFERENCES:
+                row = index.consignment(reference)
+                assert row is not None
+                if chain.head(hash32(row.id))[0] != len(index.entries_of(row.id)):
+                    return False
+            return True
+
+        assert wait_for(settled, 120), "the outbox did not drain and reconcile with the restarted chain"
         print(f"accepted {len(accepted)}, refused while down {len(refused)}")
         assert len(accepted) + len(refused) == 80 and len(accepted) >= 20
 
