@@ -159,7 +159,10 @@ class LedgerClient:
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         """A proposal's kind, subject, status and approvers."""
         kind, account, jurisdiction, executed, approvers = call_view(self.registry.functions.proposal(proposal_id))
+        functions = self.registry.functions
         return {
+            "expires_at": int(call_view(functions.proposalExpiresAt(proposal_id))),
+            "counting_approvals": int(call_view(functions.countingApprovals(proposal_id))),
             "id": proposal_id,
             "kind": ("admit_customs", "remove_customs")[kind],
             "account": account,

@@ -10,15 +10,27 @@ import {Roles} from "./Roles.sol";
 /// @notice Members of a BorderLedger consortium, their roles and jurisdictions, governed by
 /// the customs administrations. See {IConsortiumRegistry}.
 contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
+    /// @dev An approval counts while its approver is an active customs administration in the
+    /// same admission it approved in: a removal erases it, a re-admission does not revive it.
+    struct Approval {
+        address approver;
+        uint32 admission;
+    }
+
     struct Proposal {
         ProposalKind kind;
         bool executed;
         address account;
         bytes2 jurisdiction;
+        uint32 targetAdmission; // a removal is of the admission the proposal named
+        uint64 expiresAt;
         string legalId;
         string name;
-        address[] approvers;
+        Approval[] approvals;
     }
+
+    /// @notice How long a proposal stays open for approvals.
+    uint64 public constant PROPOSAL_LIFETIME = 30 days;
 
     /// @dev A member's standing from `fromBlock` on: active or not, holding the roles of its
     /// `admission`-th admission (a removed member re-admitted starts from new roles).
@@ -76,9 +88,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
 
     /// @inheritdoc IConsortiumRegistry
     function proposeCustomsRemoval(address account) external onlyActiveRole(Roles.CUSTOMS) returns (uint256 proposalId) {
-        if (!_hasRole[account][Roles.CUSTOMS] || _members[account].status == Status.Removed) {
-            revert ConsortiumRegistryNotMember(account);
-        }
+        if (!_isCustoms(account)) revert ConsortiumRegistryNotMember(account);
         proposalId = _newProposal(ProposalKind.RemoveCustoms, account, _members[account].jurisdiction, "", "");
     }
 
@@ -175,14 +185,32 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         return _activeCustoms;
     }
 
-    /// @notice A proposal's kind, subject, status and approvers.
+    /// @notice A proposal's kind, subject, status and approvers (whether or not their
+    /// approvals still count).
     function proposal(uint256 proposalId)
         external
         view
         returns (ProposalKind kind, address account, bytes2 jurisdiction, bool executed, address[] memory approvers)
     {
         Proposal storage p = _requireProposal(proposalId);
-        return (p.kind, p.account, p.jurisdiction, p.executed, p.approvers);
+        approvers = new address[](p.approvals.length);
+        for (uint256 i = 0; i < approvers.length; ++i) {
+            approvers[i] = p.approvals[i].approver;
+        }
+        return (p.kind, p.account, p.jurisdiction, p.executed, approvers);
+    }
+
+    /// @notice When a proposal stops taking approvals.
+    function proposalExpiresAt(uint256 proposalId) external view returns (uint64) {
+        return _requireProposal(proposalId).expiresAt;
+    }
+
+    /// @notice Approvals of a proposal that count now (see {Approval}).
+    function countingApprovals(uint256 proposalId) public view returns (uint256 approvals) {
+        Proposal storage p = _requireProposal(proposalId);
+        for (uint256 i = 0; i < p.approvals.length; ++i) {
+            if (_counts(p.approvals[i])) ++approvals;
+        }
     }
 
     /// @notice Number of proposals ever created; ids run from 1 to this number.
@@ -202,6 +230,8 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         p.kind = kind;
         p.account = account;
         p.jurisdiction = jurisdiction;
+        p.targetAdmission = _admission(account);
+        p.expiresAt = uint64(block.timestamp) + PROPOSAL_LIFETIME;
         p.legalId = legalId;
         p.name = name;
         emit CustomsProposalCreated(proposalId, kind, account, jurisdiction, msg.sender);
@@ -211,14 +241,16 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     function _approve(uint256 proposalId, address approver) private {
         Proposal storage p = _requireProposal(proposalId);
         if (p.executed) revert ConsortiumRegistryProposalExecuted(proposalId);
-        uint256 approvals = 0;
-        for (uint256 i = 0; i < p.approvers.length; ++i) {
-            if (p.approvers[i] == approver) revert ConsortiumRegistryAlreadyApproved(proposalId, approver);
-            // Approvals of administrations removed or suspended since no longer count.
-            if (hasActiveRole(Roles.CUSTOMS, p.approvers[i])) ++approvals;
+        if (block.timestamp > p.expiresAt) revert ConsortiumRegistryProposalExpired(proposalId, p.expiresAt);
+        Approval memory approval = Approval(approver, _admission(approver));
+        for (uint256 i = 0; i < p.approvals.length; ++i) {
+            Approval storage given = p.approvals[i];
+            if (given.approver == approver && given.admission == approval.admission) {
+                revert ConsortiumRegistryAlreadyApproved(proposalId, approver);
+            }
         }
-        p.approvers.push(approver);
-        ++approvals;
+        p.approvals.push(approval);
+        uint256 approvals = countingApprovals(proposalId);
         uint256 needed = _activeCustoms / 2 + 1;
         emit CustomsProposalApproved(proposalId, approver, approvals, needed);
         if (approvals >= needed) _execute(proposalId, p);
@@ -230,6 +262,11 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
             _requireAdmissible(p.account);
             _admitCustoms(p.account, p.jurisdiction, p.legalId, p.name, address(this));
         } else {
+            // Only the administration the proposal named, still a customs administration in
+            // that admission: a stale proposal can never remove a re-admitted member again.
+            if (!_isCustoms(p.account) || _admission(p.account) != p.targetAdmission) {
+                revert ConsortiumRegistryStaleProposal(proposalId);
+            }
             Member storage m = _members[p.account];
             if (m.status == Status.Active) {
                 if (_activeCustoms == 1) revert ConsortiumRegistryLastCustoms(p.account);
@@ -240,6 +277,19 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
             emit MemberRemoved(p.account, proposalId);
         }
         emit CustomsProposalExecuted(proposalId);
+    }
+
+    function _counts(Approval storage approval) private view returns (bool) {
+        return hasActiveRole(Roles.CUSTOMS, approval.approver) && _admission(approval.approver) == approval.admission;
+    }
+
+    function _isCustoms(address account) private view returns (bool) {
+        return _hasRole[account][Roles.CUSTOMS] && _members[account].status != Status.Removed;
+    }
+
+    function _admission(address account) private view returns (uint32) {
+        Standing[] storage history = _standings[account];
+        return history.length == 0 ? 0 : history[history.length - 1].admission;
     }
 
     function _admitCustoms(address account, bytes2 jurisdiction, string memory legalId, string memory name, address by)

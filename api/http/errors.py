@@ -43,6 +43,8 @@ RULE_STATUS: dict[str, int] = {
     "ConsortiumRegistryLastCustoms": CONFLICT,
     "ConsortiumRegistryBadBootstrap": INVALID,
     "ConsortiumRegistryFutureLookup": INVALID,
+    "ConsortiumRegistryProposalExpired": CONFLICT,
+    "ConsortiumRegistryStaleProposal": CONFLICT,
     # ConsignmentLedger
     "ConsignmentLedgerZeroAddress": INVALID,
     "ConsignmentLedgerMissingRole": FORBIDDEN,

@@ -264,7 +264,9 @@ class ProposalPublic(BaseModel):
     jurisdiction: str
     executed: bool
     approvers: list[str]
+    counting_approvals: int  # approvals of administrations still active in the admission they approved in
     active_customs: int
+    expires_at: int  # unix time after which approvals are refused
 
 
 class CertificateCreate(_Input):

@@ -144,7 +144,9 @@ class MembersService:
     def approve_proposal(self, caller: Participant, proposal_id: int) -> dict[str, Any]:
         """An active customs administration approves a governance proposal."""
         proposal = self.proposal(proposal_id)
-        check_approval(self.view(caller.address), proposal["executed"], proposal["approvers"])
+        now = int(self.node.chain.w3.eth.get_block("latest")["timestamp"])
+        expired = now > proposal["expires_at"]
+        check_approval(self.view(caller.address), proposal["executed"], proposal["approvers"], expired)
         self.node.chain.approve_proposal(self.account(caller), proposal_id)
         return self.proposal(proposal_id)
 

@@ -34,6 +34,10 @@ interface IConsortiumRegistryErrors {
     error ConsortiumRegistryLastCustoms(address account);
     /// @notice Constructor arrays differ in length or are empty.
     error ConsortiumRegistryBadBootstrap();
+    /// @notice The proposal stopped taking approvals at `expiresAt`.
+    error ConsortiumRegistryProposalExpired(uint256 proposalId, uint64 expiresAt);
+    /// @notice The proposal no longer describes the consortium (its subject left or was re-admitted).
+    error ConsortiumRegistryStaleProposal(uint256 proposalId);
     /// @notice A role was asked about at a block not yet mined.
     error ConsortiumRegistryFutureLookup(uint256 blockNumber, uint256 currentBlock);
 }

@@ -64,10 +64,12 @@ def check_suspension(caller: MemberView, target: MemberView, target_status: str,
         )
 
 
-def check_approval(caller: MemberView, executed: bool, approvers: Collection[str]) -> None:
-    """An active customs administration approves an open proposal once."""
+def check_approval(caller: MemberView, executed: bool, approvers: Collection[str], expired: bool) -> None:
+    """An active customs administration approves an open, unexpired proposal once."""
     require_customs(caller)
     if executed:
         raise RuleViolation("ConsortiumRegistryProposalExecuted", "this proposal has already taken effect")
+    if expired:
+        raise RuleViolation("ConsortiumRegistryProposalExpired", "this proposal stopped taking approvals")
     if caller.address in approvers:
         raise RuleViolation("ConsortiumRegistryAlreadyApproved", f"{caller.address} already approved this proposal")

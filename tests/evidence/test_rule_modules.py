@@ -57,10 +57,11 @@ def test_registry_suspensions_and_approvals() -> None:
     assert rule_of(lambda: check_suspension(CN, DE, "active", True)) == "ConsortiumRegistryCustomsNeedsGovernance"
     assert rule_of(lambda: check_suspension(CN, CARRIER, "none", True)) == "ConsortiumRegistryNotMember"
     assert rule_of(lambda: check_suspension(CN, CARRIER, "active", False)) == "ConsortiumRegistryWrongStatus"
-    assert rule_of(lambda: check_approval(DE, False, [CN.address])) is None
-    assert rule_of(lambda: check_approval(CN, False, [CN.address])) == "ConsortiumRegistryAlreadyApproved"
-    assert rule_of(lambda: check_approval(DE, True, [CN.address])) == "ConsortiumRegistryProposalExecuted"
-    assert rule_of(lambda: check_approval(CARRIER, False, [])) == "ConsortiumRegistryMissingRole"
+    assert rule_of(lambda: check_approval(DE, False, [CN.address], False)) is None
+    assert rule_of(lambda: check_approval(CN, False, [CN.address], False)) == "ConsortiumRegistryAlreadyApproved"
+    assert rule_of(lambda: check_approval(DE, True, [CN.address], False)) == "ConsortiumRegistryProposalExecuted"
+    assert rule_of(lambda: check_approval(DE, False, [CN.address], True)) == "ConsortiumRegistryProposalExpired"
+    assert rule_of(lambda: check_approval(CARRIER, False, [], False)) == "ConsortiumRegistryMissingRole"
 
 
 def test_aeo_certificates() -> None:
