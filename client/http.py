@@ -7,6 +7,7 @@ entry = client.append("CQ-DUI-2026-0001", "ARRIVING", payload)
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -87,16 +88,19 @@ def sign_chain(
     head: dict[str, Any],
     account: LocalAccount,
     reference: str,
-    events: list[tuple[EventType, dict[str, Any]]],
+    events: Sequence[tuple[EventType, dict[str, Any]]],
     pinned: Domain | None = None,
+    handovers: Mapping[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Items of a bulk request (POST /v1/batch/entries): ``events`` signed by ``account`` in
-    order, the first extending ``head`` (as GET …/head returns it), each the one before."""
+    order, the first extending ``head`` (as GET …/head returns it), each the one before;
+    ``handovers`` maps the position of a HANDOVER to the next carrier it names."""
     items = []
-    for event_type, payload in events:
-        entry, domain = build_entry(head, account.address, event_type, payload, None, reference, pinned)
+    for n, (event_type, payload) in enumerate(events):
+        next_carrier = (handovers or {}).get(n)
+        entry, domain = build_entry(head, account.address, event_type, payload, next_carrier, reference, pinned)
         signed = _signed_body(entry, domain, account, event_type, payload)
-        items.append({"reference": reference, **signed, "actor": account.address})
+        items.append({"reference": reference, **signed, "actor": account.address, "next_carrier": next_carrier})
         head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain).hex()}
     return items
 

@@ -64,6 +64,18 @@ class EntryQueries:
             row = conn.execute(query).first()
         return StoredEntry.from_row(row._mapping) if row else None
 
+    def last_handover(self, consignment_id: str) -> str | None:
+        """The next carrier named by the consignment's latest accepted HANDOVER, if any."""
+        query = (
+            select(t.entries.c.next_carrier)
+            .where(t.entries.c.consignment_id == consignment_id, t.entries.c.event_type == EventType.HANDOVER.value)
+            .order_by(t.entries.c.seq.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return str(row.next_carrier) if row else None
+
     def is_batched(self, consignment_id: str) -> bool:
         """Whether the consignment's entries go through the Merkle log."""
         query = select(t.entries.c.seq).where(
@@ -163,10 +175,14 @@ class EntryQueries:
                 )
 
     def add_log_entries(self, entries: Iterable[StoredEntry]) -> None:
-        """Record a bulk request's entries in one transaction: all or nothing."""
-        rows = [e.row() for e in entries]
+        """Record a bulk request's entries in one transaction, all or nothing; each HANDOVER
+        makes its next carrier a party."""
+        accepted = list(entries)
         with self.engine.begin() as conn:
-            conn.execute(insert(t.entries), rows)
+            conn.execute(insert(t.entries), [e.row() for e in accepted])
+            for e in accepted:
+                if e.event_type is EventType.HANDOVER:
+                    add_party(conn, e.consignment_id, e.next_carrier, "carrier")
 
     # --- the Merkle log --------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from api.index.rows import ConsignmentRow, Participant
@@ -59,9 +60,16 @@ class ConsignmentsService:
         return self.node.chain.consignment(hash32(row.id))
 
     def view(self, info: ConsignmentInfo, row: ConsignmentRow) -> ConsignmentView:
-        """The rules' view of the consignment (with every carrier that ever held custody)."""
-        parties = frozenset(Address(a) for a in self.node.index.parties(row.id))
-        return self.node.chain.consignment_view(info, parties)
+        """The rules' view of the consignment (with every carrier that ever held custody).
+
+        The ledger contract follows custody through the entries it anchors; a consignment
+        anchored through the Merkle log hands custody over in its log entries, so there the
+        latest accepted HANDOVER says who holds it."""
+        index = self.node.index
+        parties = frozenset(Address(a) for a in index.parties(row.id))
+        view = self.node.chain.consignment_view(info, parties)
+        handed_to = index.last_handover(row.id) if index.is_batched(row.id) else None
+        return replace(view, carrier=Address(handed_to)) if handed_to else view
 
     def readable(self, caller: Participant, reference: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
         """The consignment, if the caller may read it; refused alike when it does not exist."""
