@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
-from api.http.errors import install_error_handlers
+from api.http.errors import error_response, install_error_handlers
 from api.http.middleware import BodyLimit, Idempotency, RateLimit, SecurityHeaders
 from api.http.routes import aeo, batch, consignments, documents, epcis, participants, ui
 from api.http.schemas import ERROR_RESPONSES
@@ -60,8 +61,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"])
-    def health() -> dict[str, object]:
-        domain = app.state.runtime.services.node.chain.domain
+    def health() -> Any:
+        services = app.state.runtime.services
+        domain = services.node.chain.domain
+        checkpointer = services.checkpointer
+        split_view = checkpointer.split_view if checkpointer is not None else None
+        if split_view is not None:
+            # An alarm for monitoring; every route keeps serving what this node can prove.
+            return error_response(503, "split_view", split_view, chain_id=domain.chain_id)
         return {"status": "ok", "chain_id": domain.chain_id, "ledger": domain.verifying_contract}
 
     app.include_router(participants.router)

@@ -22,6 +22,7 @@ from evidence.rules.checkpoints import check_checkpoint
 from evidence.types import hash32, to_hex
 
 log = logging.getLogger("borderledger.checkpointer")
+WATCH_INTERVAL = 5.0  # seconds between looks at the chain's checkpoints when nothing is due
 
 
 def _row(anchored: AnchoredCheckpoint) -> CheckpointRow:
@@ -51,11 +52,16 @@ class Checkpointer:
         self._anchoring = threading.Lock()  # one checkpoint at a time (worker thread or a direct call)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Set when the chain holds a checkpoint that is not a consistent extension of this
+        # node's log: a split view. Reported (logs, /healthz); never adopted or built upon.
+        self.split_view: str | None = None
 
     def checkpoint(self) -> CheckpointRow | None:
-        """Anchor the current tree head if it grew since the last checkpoint."""
+        """Anchor the current tree head if it grew since the last checkpoint; nothing while
+        the chain shows a split view (see :attr:`split_view`)."""
         with self._anchoring:
-            self._recover_lost_checkpoint()
+            if not self._adopt_checkpoints_from_chain():
+                return None
             index = self.node.index
             with self.merkle_log.lock:
                 tree = self.merkle_log.tree()
@@ -78,17 +84,42 @@ class Checkpointer:
             index.add_checkpoint(row, previous)
             return row
 
-    def _recover_lost_checkpoint(self) -> None:
-        """Record a checkpoint the chain has but the database lost (a crash between the
-        transaction and its row): otherwise every later submission would revert."""
-        on_chain = self.contract.latest()
-        latest = self.node.index.latest_checkpoint()
+    def _adopt_checkpoints_from_chain(self) -> bool:
+        """Record checkpoints the chain has and the index lacks (a crash between a transaction
+        and its row), each only once it is proven to be this node's own log: its root must be
+        the root of the node's first ``size`` leaves. Returns False, and reports a split view,
+        when the chain holds a checkpoint this node cannot prove."""
+        index = self.node.index
+        latest = index.latest_checkpoint()
         previous = latest.size if latest else 0
-        if on_chain.size == 0 or on_chain.size <= previous:
-            return
-        (anchored,) = self.contract.anchored(on_chain.size)
-        self.node.index.add_checkpoint(_row(anchored), previous)
-        log.warning("recorded checkpoint of size %d from the chain (its row was lost)", on_chain.size)
+        on_chain = self.contract.latest()
+        if on_chain.size <= previous:
+            return self.split_view is None
+        for anchored in self.contract.anchored():
+            if anchored.size <= previous:
+                continue
+            with self.merkle_log.lock:
+                tree = self.merkle_log.tree()
+                ours = tree.root_at(anchored.size) if anchored.size <= len(tree.leaves) else None
+            if ours is None or bytes(ours) != bytes(anchored.root):
+                self.split_view = (
+                    f"CheckpointLog holds size {anchored.size} root {to_hex(anchored.root)} (block "
+                    f"{anchored.block_number}, by {anchored.submitter}); this node's log "
+                    + (f"has only {len(tree.leaves)} leaves" if ours is None else f"has root {to_hex(ours)} there")
+                    + ": a split view; nothing more is anchored until the consortium resolves it"
+                )
+                log.error("split view: %s", self.split_view)
+                return False
+            index.add_checkpoint(_row(anchored), previous)
+            log.warning("recorded checkpoint of size %d from the chain (its row was lost)", anchored.size)
+            previous = anchored.size
+        return True
+
+    def watch(self) -> str | None:
+        """Compare the chain's checkpoints with this node's log; the split view, if any."""
+        with self._anchoring:
+            self._adopt_checkpoints_from_chain()
+        return self.split_view
 
     def due(self) -> bool:
         """Whether enough entries wait, or the oldest has waited long enough."""
@@ -99,10 +130,14 @@ class Checkpointer:
         """Start the worker thread."""
 
         def loop() -> None:
+            last_watch = 0.0
             while not self._stop.wait(0.1):
                 try:
                     if self.due():
                         self.checkpoint()
+                    elif time.monotonic() - last_watch > WATCH_INTERVAL:
+                        self.watch()
+                        last_watch = time.monotonic()
                 except Exception:
                     log.warning("checkpoint failed; retrying", exc_info=True)
 
