@@ -304,7 +304,8 @@ def reindex(data_dir: DataDir = None) -> None:
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            stats = rebuild(runtime.services.node, runtime.services.members, progress)
+            services = runtime.services
+            stats = rebuild(services.node, services.members, progress, services.merkle_log)
     finally:
         runtime.close()
     console.print(

@@ -215,11 +215,18 @@ def _bootstrap(
             "address": account.address,
             "api_key": services.members.issue_api_key(account.address),
         }
-    # The node's relayer anchors Merkle log checkpoints: the first customs administration admits it.
+    # The node's relayer anchors Merkle log checkpoints: a consortium-wide role, so the first
+    # customs administration proposes it and the bootstrap administrations approve until the
+    # majority is reached.
+    chain = services.node.chain
     first, _, jurisdiction, _, _ = customs[0]
-    services.node.chain.admit_operator(
+    proposal_id, _ = chain.propose_member(
         first, relayer.address, [Role.ANCHOR], jurisdiction, f"{jurisdiction}-NODE-RELAYER", "node relayer"
     )
+    for approver, *_ in customs[1:]:
+        if chain.proposal(proposal_id)["executed"]:
+            break
+        chain.approve_proposal(approver, proposal_id)
     if settings.seed_demo:
         from api.demo import seed_demo
 

@@ -152,6 +152,16 @@ class LedgerClient:
         receipt = self.sender.transact(customs, call)
         return self._proposal_id(receipt), receipt
 
+    def propose_member(
+        self, customs: LocalAccount, address: str, roles: list[Role], jurisdiction: str, legal_id: str, name: str
+    ) -> tuple[int, Receipt]:
+        """Propose a member with consortium-wide roles (auditor, anchor); returns the proposal id."""
+        call = self.registry.functions.proposeMemberAdmission(
+            Web3.to_checksum_address(address), [r.role_id for r in roles], jurisdiction.encode("ascii"), legal_id, name
+        )
+        receipt = self.sender.transact(customs, call)
+        return self._proposal_id(receipt), receipt
+
     def approve_proposal(self, customs: LocalAccount, proposal_id: int) -> Receipt:
         """Approve a governance proposal."""
         return self.sender.transact(customs, self.registry.functions.approveProposal(proposal_id))
@@ -164,7 +174,7 @@ class LedgerClient:
             "expires_at": int(call_view(functions.proposalExpiresAt(proposal_id))),
             "counting_approvals": int(call_view(functions.countingApprovals(proposal_id))),
             "id": proposal_id,
-            "kind": ("admit_customs", "remove_customs")[kind],
+            "kind": ("admit_customs", "remove_customs", "admit_member")[kind],
             "account": account,
             "jurisdiction": decode_jurisdiction(jurisdiction),
             "executed": executed,

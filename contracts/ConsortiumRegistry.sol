@@ -26,6 +26,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         uint64 expiresAt;
         string legalId;
         string name;
+        bytes32[] roles; // of an AdmitConsortiumMember proposal
         Approval[] approvals;
     }
 
@@ -93,6 +94,26 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     }
 
     /// @inheritdoc IConsortiumRegistry
+    function proposeMemberAdmission(
+        address account,
+        bytes32[] calldata roles,
+        bytes2 jurisdiction,
+        string calldata legalId,
+        string calldata name
+    ) external onlyActiveRole(Roles.CUSTOMS) returns (uint256 proposalId) {
+        if (account == address(0)) revert ConsortiumRegistryZeroAddress();
+        if (roles.length == 0) revert ConsortiumRegistryNoRoles();
+        _requireJurisdiction(jurisdiction);
+        _requireAdmissible(account);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            if (!Roles.isConsortiumRole(roles[i])) revert ConsortiumRegistryInvalidOperatorRole(roles[i]);
+        }
+        proposalId = ++_proposalCount;
+        _proposals[proposalId].roles = roles;
+        proposalId = _openProposal(proposalId, ProposalKind.AdmitConsortiumMember, account, jurisdiction, legalId, name);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
     function approveProposal(uint256 proposalId) external onlyActiveRole(Roles.CUSTOMS) {
         _approve(proposalId, msg.sender);
     }
@@ -111,6 +132,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         _requireOwnJurisdiction(account, jurisdiction);
         _requireAdmissible(account);
         for (uint256 i = 0; i < roles.length; ++i) {
+            if (Roles.isConsortiumRole(roles[i])) revert ConsortiumRegistryNeedsMajority(roles[i]);
             if (!Roles.isOperatorRole(roles[i])) revert ConsortiumRegistryInvalidOperatorRole(roles[i]);
         }
         _setMember(account, jurisdiction, legalId, name, msg.sender);
@@ -225,7 +247,17 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         string memory legalId,
         string memory name
     ) private returns (uint256 proposalId) {
-        proposalId = ++_proposalCount;
+        return _openProposal(++_proposalCount, kind, account, jurisdiction, legalId, name);
+    }
+
+    function _openProposal(
+        uint256 proposalId,
+        ProposalKind kind,
+        address account,
+        bytes2 jurisdiction,
+        string memory legalId,
+        string memory name
+    ) private returns (uint256) {
         Proposal storage p = _proposals[proposalId];
         p.kind = kind;
         p.account = account;
@@ -236,6 +268,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         p.name = name;
         emit CustomsProposalCreated(proposalId, kind, account, jurisdiction, msg.sender);
         _approve(proposalId, msg.sender);
+        return proposalId;
     }
 
     function _approve(uint256 proposalId, address approver) private {
@@ -261,6 +294,13 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         if (p.kind == ProposalKind.AdmitCustoms) {
             _requireAdmissible(p.account);
             _admitCustoms(p.account, p.jurisdiction, p.legalId, p.name, address(this));
+        } else if (p.kind == ProposalKind.AdmitConsortiumMember) {
+            _requireAdmissible(p.account);
+            _setMember(p.account, p.jurisdiction, p.legalId, p.name, address(this));
+            for (uint256 i = 0; i < p.roles.length; ++i) {
+                _grant(p.account, p.roles[i]);
+            }
+            emit MemberAdmitted(p.account, p.jurisdiction, p.roles, p.legalId, p.name, address(this));
         } else {
             // Only the administration the proposal named, still a customs administration in
             // that admission: a stale proposal can never remove a re-admitted member again.

@@ -12,8 +12,15 @@ library Roles {
     bytes32 internal constant AUDITOR = keccak256("AUDITOR_ROLE");
     bytes32 internal constant ANCHOR = keccak256("ANCHOR_ROLE");
 
-    /// @notice True for the roles a customs administration may grant to an operator.
+    /// @notice True for the roles a customs administration may grant, alone, to an operator
+    /// of its own jurisdiction.
     function isOperatorRole(bytes32 role) internal pure returns (bool) {
-        return role == EXPORTER || role == IMPORTER || role == CARRIER || role == AUDITOR || role == ANCHOR;
+        return role == EXPORTER || role == IMPORTER || role == CARRIER;
+    }
+
+    /// @notice True for the roles with powers over the whole consortium (auditors read every
+    /// consignment; anchors checkpoint the shared log): granted by the customs majority only.
+    function isConsortiumRole(bytes32 role) internal pure returns (bool) {
+        return role == AUDITOR || role == ANCHOR;
     }
 }

@@ -31,4 +31,7 @@ class Role(StrEnum):
         raise ValueError(f"unknown role id 0x{bytes(role_id).hex()}")
 
 
-OPERATOR_ROLES = frozenset({Role.EXPORTER, Role.IMPORTER, Role.CARRIER, Role.AUDITOR, Role.ANCHOR})
+OPERATOR_ROLES = frozenset({Role.EXPORTER, Role.IMPORTER, Role.CARRIER})
+"""Roles a customs administration grants, alone, to operators of its own jurisdiction."""
+CONSORTIUM_ROLES = frozenset({Role.AUDITOR, Role.ANCHOR})
+"""Roles whose powers span the consortium: granted by the customs majority only."""

@@ -44,6 +44,7 @@ RULE_STATUS: dict[str, int] = {
     "ConsortiumRegistryBadBootstrap": INVALID,
     "ConsortiumRegistryFutureLookup": INVALID,
     "ConsortiumRegistryProposalExpired": CONFLICT,
+    "ConsortiumRegistryNeedsMajority": FORBIDDEN,
     "ConsortiumRegistryStaleProposal": CONFLICT,
     # ConsignmentLedger
     "ConsignmentLedgerZeroAddress": INVALID,

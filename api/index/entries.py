@@ -194,6 +194,12 @@ class EntryQueries:
         with self.engine.connect() as conn:
             return [r.entry_hash for r in conn.execute(query)]
 
+    def has_log(self) -> bool:
+        """Whether the Merkle log holds any leaf."""
+        query = select(t.entries.c.leaf_index).where(t.entries.c.leaf_index.is_not(None)).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def log_entries(self, first: int, end: int) -> list[StoredEntry]:
         """The log's leaves ``first`` up to (not including) ``end``, in leaf order."""
         query = (

@@ -92,6 +92,8 @@ class Checkpointer:
         index = self.node.index
         latest = index.latest_checkpoint()
         previous = latest.size if latest else 0
+        if latest is None and not index.has_log():
+            return True  # no log here yet (a new node before `reindex`): nothing to judge against
         on_chain = self.contract.latest()
         if on_chain.size <= previous:
             return self.split_view is None

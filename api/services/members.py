@@ -16,7 +16,7 @@ __all__ = ["MembersService", "Participant"]
 from evidence.errors import RuleViolation
 from evidence.roles import Role
 from evidence.rules import MemberView
-from evidence.rules.registry import check_admission, check_approval, check_suspension
+from evidence.rules.registry import check_admission, check_approval, check_suspension, needs_majority
 from evidence.types import Address
 
 
@@ -110,7 +110,8 @@ class MembersService:
         address: str | None = None,
     ) -> dict[str, Any]:
         """A customs administration registers a member: an operator of its own jurisdiction
-        directly, or another customs administration through a governance proposal.
+        directly; another customs administration, or an auditor or anchor (whose powers span
+        the consortium), through a governance proposal the customs majority must approve.
 
         Without ``address`` the node creates and keeps the member's key (custodial); with
         it, the member holds its own key and signs its entries itself."""
@@ -126,6 +127,9 @@ class MembersService:
         proposal: dict[str, Any] | None = None
         if Role.CUSTOMS in roles:
             proposal_id, _ = chain.propose_customs(signer, address, jurisdiction, legal_id, name)
+            proposal = chain.proposal(proposal_id)
+        elif needs_majority(roles):
+            proposal_id, _ = chain.propose_member(signer, address, roles, jurisdiction, legal_id, name)
             proposal = chain.proposal(proposal_id)
         else:
             chain.admit_operator(signer, address, roles, jurisdiction, legal_id, name)

@@ -88,6 +88,11 @@ class MerkleLogService:
         self.lock = threading.Lock()  # the log's leaves: ingest appends, proofs and checkpoints read
         self._tree: Tree | None = None  # loaded lazily; it only grows, so cached subtrees stay valid
 
+    def reload(self) -> None:
+        """Forget the cached tree (after the index was rebuilt underneath)."""
+        with self.lock:
+            self._tree = None
+
     def tree(self) -> Tree:
         """The whole log's tree; call with :attr:`lock` held."""
         if self._tree is None:

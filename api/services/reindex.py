@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, ConsignmentRow, EntryStatus, StoredEntry
 from api.services.members import MembersService
+from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from evidence.documents import document_in
 from evidence.eip712 import entry_hash
@@ -41,9 +42,12 @@ class ReindexStats:
     documents: int = 0
 
 
-def reindex(node: Node, members: MembersService, progress: Progress | None = None) -> ReindexStats:
+def reindex(
+    node: Node, members: MembersService, progress: Progress | None = None, merkle_log: MerkleLogService | None = None
+) -> ReindexStats:
     """Rebuild consignments, parties, entries (single and batched), checkpoints and
-    documents; add members missing from the directory."""
+    documents; add members missing from the directory. ``merkle_log`` (the running node's)
+    forgets the tree it cached from the old index."""
     report = progress or (lambda stage, done, total: None)
     stats = ReindexStats()
     _add_missing_members(node, members, stats, report)
@@ -59,6 +63,8 @@ def reindex(node: Node, members: MembersService, progress: Progress | None = Non
                 known.append((entry.next_carrier, "carrier"))
     documents = _documents(entries)
     node.index.replace_rebuildable(consignments, entries, documents, checkpoints)
+    if merkle_log is not None:
+        merkle_log.reload()
     stats.consignments = len(consignments)
     stats.entries = len(entries)
     stats.batched_entries = len(batched)

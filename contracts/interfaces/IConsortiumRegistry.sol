@@ -15,10 +15,11 @@ interface IConsortiumRegistry {
         Removed
     }
 
-    /// @notice Kind of a governance proposal about a customs administration.
+    /// @notice Kind of a governance proposal.
     enum ProposalKind {
         AdmitCustoms,
-        RemoveCustoms
+        RemoveCustoms,
+        AdmitConsortiumMember // an auditor or an anchor, whose powers span the consortium
     }
 
     /// @notice A member as recorded on chain.
@@ -67,11 +68,22 @@ interface IConsortiumRegistry {
     /// @notice Proposes to remove the customs administration `account`.
     function proposeCustomsRemoval(address account) external returns (uint256 proposalId);
 
+    /// @notice Proposes to admit `account` with consortium-wide roles (auditor, anchor); it is
+    /// admitted once a strict majority of the active customs administrations approves.
+    function proposeMemberAdmission(
+        address account,
+        bytes32[] calldata roles,
+        bytes2 jurisdiction,
+        string calldata legalId,
+        string calldata name
+    ) external returns (uint256 proposalId);
+
     /// @notice Approves a pending proposal; it takes effect once a strict majority of the
     /// active customs administrations has approved it.
     function approveProposal(uint256 proposalId) external;
 
-    /// @notice Admits an operator of the caller's own jurisdiction with the given operator roles.
+    /// @notice Admits an operator of the caller's own jurisdiction with the given operator roles
+    /// (exporter, importer, carrier); consortium-wide roles need {proposeMemberAdmission}.
     function admitOperator(
         address account,
         bytes32[] calldata roles,

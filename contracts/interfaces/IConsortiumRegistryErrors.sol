@@ -34,6 +34,8 @@ interface IConsortiumRegistryErrors {
     error ConsortiumRegistryLastCustoms(address account);
     /// @notice Constructor arrays differ in length or are empty.
     error ConsortiumRegistryBadBootstrap();
+    /// @notice `role` spans the consortium (auditor, anchor): it is granted by the customs majority.
+    error ConsortiumRegistryNeedsMajority(bytes32 role);
     /// @notice The proposal stopped taking approvals at `expiresAt`.
     error ConsortiumRegistryProposalExpired(uint256 proposalId, uint64 expiresAt);
     /// @notice The proposal no longer describes the consortium (its subject left or was re-admitted).

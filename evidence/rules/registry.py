@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from evidence.errors import RuleViolation
-from evidence.roles import OPERATOR_ROLES, Role
+from evidence.roles import CONSORTIUM_ROLES, OPERATOR_ROLES, Role
 from evidence.rules.ledger import MemberView
 from evidence.types import Jurisdiction
 
@@ -19,15 +19,29 @@ def require_customs(caller: MemberView) -> Jurisdiction:
     return caller.jurisdiction
 
 
+def needs_majority(roles: Collection[Role]) -> bool:
+    """Whether admitting a member with ``roles`` is a governance proposal (customs, or roles
+    that span the consortium) rather than one customs administration's act."""
+    return Role.CUSTOMS in roles or any(r in CONSORTIUM_ROLES for r in roles)
+
+
 def check_admission(caller: MemberView, roles: Collection[Role], jurisdiction: str) -> None:
-    """A customs administration admits an operator of its own jurisdiction directly, or
-    proposes another customs administration (which holds CUSTOMS alone)."""
+    """A customs administration admits an operator of its own jurisdiction directly; it
+    proposes another customs administration (which holds CUSTOMS alone), or a member with
+    consortium-wide roles (auditor, anchor, and only those), to the customs majority."""
     own = require_customs(caller)
     if not roles:
         raise RuleViolation("ConsortiumRegistryNoRoles", "a member holds at least one role")
     if Role.CUSTOMS in roles:
         if len(roles) != 1:
             raise RuleViolation("ConsortiumRegistryInvalidOperatorRole", "a customs administration holds only CUSTOMS")
+        return
+    if any(r in CONSORTIUM_ROLES for r in roles):
+        if not all(r in CONSORTIUM_ROLES for r in roles):
+            raise RuleViolation(
+                "ConsortiumRegistryInvalidOperatorRole",
+                "auditor and anchor roles are granted by the customs majority, apart from operator roles",
+            )
         return
     for role in roles:
         if role not in OPERATOR_ROLES:

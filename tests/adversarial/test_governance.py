@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from web3.types import RPCEndpoint
 
 from api.runtime import Runtime
+from evidence.roles import Role
 from tests.api.conftest import auth
 from tests.support import Keys
 
@@ -33,3 +34,24 @@ def test_an_expired_proposal_is_refused_at_both_layers(client: TestClient, keys:
         assert "ConsortiumRegistryProposalExpired" in str(getattr(revert, "error", revert))
     else:
         raise AssertionError("the contract approved an expired proposal")
+
+
+def test_one_customs_administration_cannot_mint_an_auditor_or_an_anchor(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
+    """Finding 5 and 6: consortium-wide roles need the customs majority, at both layers."""
+    for role in ("AUDITOR", "ANCHOR"):
+        body = {"name": f"Lone {role}", "legal_id": f"CN-LONE-{role}", "jurisdiction": "CN", "roles": [role]}
+        created = client.post("/v1/participants", json=body, headers=auth(keys, "customs-CN"))
+        assert created.status_code == 201, created.json()
+        assert created.json()["proposal"]["kind"] == "admit_member" and not created.json()["proposal"]["executed"]
+        assert created.json()["participant"]["status"] == "none"  # nothing granted by CN alone
+    # Straight at the contract, CN alone is refused by name.
+    members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
+    cn = members.account(members.participant(keys["customs-CN"]["address"]))
+    try:
+        chain.admit_operator(cn, "0x" + "12" * 20, [Role.ANCHOR], "CN", "CN-X", "x")
+    except Exception as revert:
+        assert getattr(revert, "error", "") == "ConsortiumRegistryNeedsMajority"
+    else:
+        raise AssertionError("one customs administration admitted an anchor")

@@ -69,6 +69,10 @@ def test_a_suspended_member_keeps_no_access(client: TestClient, keys: Keys) -> N
         headers=auth(keys, "customs-CN"),
     ).json()
     own = {"X-API-Key": created["api_key"]}
+    # An auditor is admitted by the customs majority: not before.
+    assert client.get(f"/v1/consignments/{DEMO}", headers=own).json()["rule"] == "MemberNotActive"
+    approve = client.post(f"/v1/proposals/{created['proposal']['id']}/approve", headers=auth(keys, "customs-KZ"))
+    assert approve.json()["executed"]
     assert client.get(f"/v1/consignments/{DEMO}", headers=own).status_code == 200
     assert (
         client.post(f"/v1/participants/{account.address}/suspend", headers=auth(keys, "customs-CN")).status_code == 200

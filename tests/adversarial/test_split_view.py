@@ -25,12 +25,14 @@ def test_a_checkpoint_the_node_cannot_prove_is_an_alarm_not_an_adoption(
     before = client.get(f"/v1/consignments/{BATCHED_DEMO}/verify", headers=auth(keys, "auditor")).json()
     assert before["verdict"] == "passed"
     latest = client.get("/v1/batch/checkpoint", headers=auth(keys, "auditor")).json()
-    # A member with the anchor role (admitted here by one customs administration) anchors a
-    # tree head that is not this node's log.
+    # A member with the anchor role (admitted by a colluding majority) anchors a tree head that
+    # is not this node's log.
     members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
     cn = members.account(members.participant(keys["customs-CN"]["address"]))
+    kz = members.account(members.participant(keys["customs-KZ"]["address"]))
     rogue = Account.create()
-    chain.admit_operator(cn, rogue.address, [Role.ANCHOR], "CN", "CN-ROGUE", "rogue anchor")
+    proposal_id, _ = chain.propose_member(cn, rogue.address, [Role.ANCHOR], "CN", "CN-ROGUE", "rogue anchor")
+    chain.approve_proposal(kz, proposal_id)
     checkpoint_log(demo_runtime).submit(rogue, 2**64 - 1, b"\x66" * 32, "bafy-nothing")
 
     split = checkpointer(demo_runtime).watch()

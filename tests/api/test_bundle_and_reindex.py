@@ -148,7 +148,7 @@ def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
         make_settings(second_dir, rpc_url=demo_runtime.rpc_url, deployment_file=settings.manifest_path, seed_demo=False)
     )
     try:
-        stats = reindex(second.services.node, second.services.members)
+        stats = reindex(second.services.node, second.services.members, merkle_log=second.services.merkle_log)
         assert stats.consignments >= 2 and stats.entries >= 18 and stats.batched_entries >= 12
         auditor = second.services.members.participant(keys["auditor"]["address"])
         assert auditor.keystore is None  # not custodial on this node

@@ -67,7 +67,11 @@ def ledger(ConsignmentLedger: Any, registry: Any, accounts: Any, people: Any) ->
     registry.admitOperator(p["carrier"], [Role.CARRIER.role_id], b"CN", "CN-RAIL", "Carrier", {"from": p["cn"]})
     registry.admitOperator(p["carrier2"], [Role.CARRIER.role_id], b"KZ", "KZ-RAIL", "Carrier 2", {"from": p["kz"]})
     registry.admitOperator(p["importer"], [Role.IMPORTER.role_id], b"DE", "DE-IMP", "Importer", {"from": p["de"]})
-    registry.admitOperator(p["auditor"], [Role.AUDITOR.role_id], b"DE", "DE-AUD", "Auditor", {"from": p["de"]})
+    # An auditor reads every consignment: the customs majority admits it.
+    tx = registry.proposeMemberAdmission(
+        p["auditor"], [Role.AUDITOR.role_id], b"DE", "DE-AUD", "Auditor", {"from": p["de"]}
+    )
+    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": p["cn"]})
     return ConsignmentLedger.deploy(registry, {"from": accounts[0]})
 
 

@@ -14,9 +14,10 @@ SEGMENT = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
 @pytest.fixture(scope="module")
 def checkpoints(registry: Any, accounts: Any, people: Any) -> Any:
-    registry.admitOperator(
+    tx = registry.proposeMemberAdmission(
         people["outsider"], [Role.ANCHOR.role_id], b"CN", "CN-NODE", "CN node", {"from": people["cn"]}
     )
+    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["kz"]})
     return CheckpointLog.deploy(registry, {"from": accounts[0]})
 
 

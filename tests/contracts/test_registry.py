@@ -136,3 +136,16 @@ def test_removed_customs_lose_the_role_from_the_removal_block_on(registry: Any, 
     assert not registry.hadActiveRoleAt(CUSTOMS, people["kz"], removed.block_number)
     assert registry.hadActiveRoleAt(CUSTOMS, people["kz"], bootstrapped_at)
     assert not registry.hadActiveRoleAt(CUSTOMS, people["kz"], bootstrapped_at - 1)
+
+
+def test_auditors_and_anchors_need_the_customs_majority(registry: Any, people: Any, accounts: Any) -> None:
+    candidate = accounts.add()
+    for role in (Role.AUDITOR, Role.ANCHOR):
+        with reverts("ConsortiumRegistryNeedsMajority"):
+            registry.admitOperator(candidate, [role.role_id], b"CN", "CN-X", "X", {"from": people["cn"]})
+    with reverts("ConsortiumRegistryInvalidOperatorRole"):
+        registry.proposeMemberAdmission(candidate, [Role.CARRIER.role_id], b"CN", "CN-X", "X", {"from": people["cn"]})
+    tx = registry.proposeMemberAdmission(candidate, [Role.AUDITOR.role_id], b"CN", "CN-X", "X", {"from": people["cn"]})
+    assert not registry.hasActiveRole(Role.AUDITOR.role_id, candidate)  # one of three is no majority
+    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["de"]})
+    assert registry.hasActiveRole(Role.AUDITOR.role_id, candidate)
