@@ -161,7 +161,7 @@ def _seed_batched(services: Services, exporter: Participant, carrier: Participan
     """A second consignment whose carrier reports its position every six hours through the
     Merkle log (one bulk request, then a checkpoint), as a busy corridor would."""
     services.consignments.create(
-        exporter, DEMO_BATCHED_REFERENCE, "CN", "DE", ["KZ"], importer.address, carrier.address
+        exporter, DEMO_BATCHED_REFERENCE, "CN", "DE", ["KZ"], importer.address, carrier.address, batched=True
     )
     start = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
     readings = []

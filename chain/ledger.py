@@ -199,9 +199,11 @@ class LedgerClient:
         transit: list[str],
         importer: str,
         carrier: str,
+        batched: bool = False,
     ) -> tuple[Hash32, Receipt]:
-        """Open a consignment as ``exporter``."""
-        call = self.ledger.functions.createConsignment(
+        """Open a consignment as ``exporter``; ``batched``: its entries go through the Merkle log."""
+        create = self.ledger.functions.createBatchedConsignment if batched else self.ledger.functions.createConsignment
+        call = create(
             reference,
             origin.encode("ascii"),
             destination.encode("ascii"),
@@ -211,6 +213,10 @@ class LedgerClient:
         )
         receipt = self.sender.transact(exporter, call)
         return consignment_id(reference), receipt
+
+    def is_batched(self, cid: Hash32) -> bool:
+        """Whether the ledger sends the consignment's entries to the Merkle log (and refuses single ones)."""
+        return bool(call_view(self.ledger.functions.isBatched(bytes(cid))))
 
     def consignment(self, cid: Hash32) -> ConsignmentInfo:
         """The ledger's record of a consignment."""

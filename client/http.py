@@ -99,14 +99,19 @@ def sign_chain(
     for n, (event_type, payload) in enumerate(events):
         next_carrier = (handovers or {}).get(n)
         entry, domain = build_entry(head, account.address, event_type, payload, next_carrier, reference, pinned)
-        signed = _signed_body(entry, domain, account, event_type, payload)
+        signed = _signed_body(entry, domain, account, event_type, payload, log=True)
         items.append({"reference": reference, **signed, "actor": account.address, "next_carrier": next_carrier})
-        head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain).hex()}
+        head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain, log=True).hex()}
     return items
 
 
 def _signed_body(
-    entry: Entry, domain: Domain, account: LocalAccount, event_type: EventType, payload: dict[str, Any]
+    entry: Entry,
+    domain: Domain,
+    account: LocalAccount,
+    event_type: EventType,
+    payload: dict[str, Any],
+    log: bool = False,
 ) -> dict[str, Any]:
     """The fields every signed-entry request carries: the event, its position and the signature."""
     return {
@@ -114,7 +119,7 @@ def _signed_body(
         "payload": payload,
         "seq": entry.seq,
         "prev_hash": "0x" + bytes(entry.prev_hash).hex(),
-        "signature": "0x" + sign_entry(entry, domain, account.key).hex(),
+        "signature": "0x" + sign_entry(entry, domain, account.key, log).hex(),
     }
 
 

@@ -22,6 +22,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     mapping(bytes32 consignment => Consignment) private _consignments;
     mapping(bytes32 consignment => mapping(uint64 seq => Record)) private _records;
     mapping(bytes32 consignment => mapping(address account => bool)) private _parties;
+    mapping(bytes32 consignment => bool) private _batched;
 
     /// @notice Binds the ledger to the consortium registry it asks about roles.
     /// @param registry_ the consortium registry that answers who holds which role
@@ -44,6 +45,36 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
         address importer,
         address carrier
     ) external returns (bytes32 id) {
+        id = _create(ref, origin, destination, transit, importer, carrier);
+    }
+
+    /// @inheritdoc IConsignmentLedger
+    function createBatchedConsignment(
+        string calldata ref,
+        bytes2 origin,
+        bytes2 destination,
+        bytes2[] calldata transit,
+        address importer,
+        address carrier
+    ) external returns (bytes32 id) {
+        id = _create(ref, origin, destination, transit, importer, carrier);
+        _batched[id] = true;
+        emit ConsignmentBatched(id);
+    }
+
+    /// @inheritdoc IConsignmentLedger
+    function isBatched(bytes32 consignment) external view returns (bool) {
+        return _batched[consignment];
+    }
+
+    function _create(
+        string calldata ref,
+        bytes2 origin,
+        bytes2 destination,
+        bytes2[] calldata transit,
+        address importer,
+        address carrier
+    ) private returns (bytes32 id) {
         _requireRole(Roles.EXPORTER, msg.sender);
         _requireRole(Roles.IMPORTER, importer);
         _requireRole(Roles.CARRIER, carrier);
@@ -71,6 +102,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     /// @inheritdoc IConsignmentLedger
     function appendEvent(Entry calldata entry, bytes calldata signature) external returns (bytes32 entryHash) {
         Consignment storage c = _requireConsignment(entry.consignment);
+        if (_batched[entry.consignment]) revert ConsignmentLedgerBatchedConsignment(entry.consignment);
         if (entry.seq != c.count || entry.prevHash != c.head) {
             revert ConsignmentLedgerStaleHead(entry.consignment, c.count, c.head, entry.seq, entry.prevHash);
         }

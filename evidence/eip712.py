@@ -89,15 +89,21 @@ class Entry:
         return tuple(m[f["name"]] for f in ENTRY_TYPES["Entry"])
 
 
-def _signable(entry: Entry, domain: Domain) -> SignableMessage:
-    return encode_typed_data(domain.as_dict(), ENTRY_TYPES, entry.message())
+def _signable(entry: Entry, domain: Domain, log: bool) -> SignableMessage:
+    types = {"LogEntry": ENTRY_TYPES["Entry"]} if log else ENTRY_TYPES
+    return encode_typed_data(domain.as_dict(), types, entry.message())
 
 
-ENTRY_TYPE = (
-    "Entry(bytes32 consignment,uint64 seq,bytes32 prevHash,bytes32 eventType,bytes32 payloadHash,string cid,"
+_FIELDS = (
+    "(bytes32 consignment,uint64 seq,bytes32 prevHash,bytes32 eventType,bytes32 payloadHash,string cid,"
     "address nextCarrier,address actor)"
 )
+ENTRY_TYPE = "Entry" + _FIELDS
+# An entry for the Merkle log is the same struct under another type name: its signature can
+# never pass for a ledger entry's (ConsignmentLedger.appendEvent), nor the other way round.
+LOG_ENTRY_TYPE = "LogEntry" + _FIELDS
 _ENTRY_TYPEHASH = keccak(text=ENTRY_TYPE)
+_LOG_ENTRY_TYPEHASH = keccak(text=LOG_ENTRY_TYPE)
 _DOMAIN_TYPEHASH = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
 
 
@@ -114,14 +120,15 @@ def domain_separator(domain: Domain) -> bytes:
     )
 
 
-def entry_hash(entry: Entry, domain: Domain) -> Hash32:
-    """The EIP-712 digest of ``entry``: its entry hash, and what its actor signs.
+def entry_hash(entry: Entry, domain: Domain, log: bool = False) -> Hash32:
+    """The EIP-712 digest of ``entry``: its entry hash, and what its actor signs — as a
+    ledger ``Entry``, or with ``log`` as a ``LogEntry`` for the Merkle log.
 
     Encoded directly (every field is one 32-byte word; the string is hashed): the same bytes
     eth-account's typed-data encoder produces, which a test checks, at a fraction of the cost.
     """
     struct_hash = keccak256(
-        _ENTRY_TYPEHASH
+        (_LOG_ENTRY_TYPEHASH if log else _ENTRY_TYPEHASH)
         + bytes(entry.consignment)
         + entry.seq.to_bytes(32, "big")
         + bytes(entry.prev_hash)
@@ -136,19 +143,19 @@ def entry_hash(entry: Entry, domain: Domain) -> Hash32:
     return Hash32(keccak256(b"\x19\x01" + domain_separator(domain) + struct_hash))
 
 
-def sign_entry(entry: Entry, domain: Domain, private_key: bytes | str) -> bytes:
-    """The actor's 65-byte signature (r ‖ s ‖ v) over the entry."""
-    signed = Account.sign_message(_signable(entry, domain), private_key)
+def sign_entry(entry: Entry, domain: Domain, private_key: bytes | str, log: bool = False) -> bytes:
+    """The actor's 65-byte signature (r ‖ s ‖ v) over the entry (a ``LogEntry`` with ``log``)."""
+    signed = Account.sign_message(_signable(entry, domain, log), private_key)
     return bytes(signed.signature)
 
 
-def recover_signer(entry: Entry, domain: Domain, signature: bytes) -> Address:
+def recover_signer(entry: Entry, domain: Domain, signature: bytes, log: bool = False) -> Address:
     """The address that produced ``signature`` over ``entry``.
 
     Raises LedgerValueError for malformed or malleable (high-s) signatures, which the
     contract refuses too.
     """
-    return recover_digest_signer(entry_hash(entry, domain), signature)
+    return recover_digest_signer(entry_hash(entry, domain, log), signature)
 
 
 def recover_digest_signer(digest: bytes, signature: bytes) -> Address:

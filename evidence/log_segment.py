@@ -31,7 +31,7 @@ class SignedLeaf:
 
     def leaf(self, domain: Domain) -> bytes:
         """The Merkle leaf hash: of the entry hash."""
-        return leaf_hash(bytes(entry_hash(self.entry, domain)))
+        return leaf_hash(bytes(entry_hash(self.entry, domain, log=True)))
 
 
 def encode_segment(first: int, leaves: Sequence[SignedLeaf]) -> bytes:

@@ -248,7 +248,7 @@ def check_on_chain(evidence: EntryEvidence, computed: Hash32, domain: Domain) ->
 def entry_checks(item: EntryEvidence, domain: Domain) -> tuple[Hash32, list[Check]]:
     """The entry hash recomputed, and the checks of the entry that need no other entry: all
     but its link to the previous one and, for a batched entry, its Merkle inclusion."""
-    computed = entry_hash(item.entry, domain)
+    computed = entry_hash(item.entry, domain, log=item.anchor is not None)
     parsed = _parse(item.payload)
     checks = [check_payload(item, parsed), check_entry_hash(item, computed), check_signature(item, computed)]
     if item.anchor is None:

@@ -127,7 +127,7 @@ def main() -> None:
                 continue
             reference = f"BENCH-{kind}-{i}"
             services.consignments.create(
-                exporter, reference, "CN", "DE", [], keys["importer"]["address"], account.address
+                exporter, reference, "CN", "DE", [], keys["importer"]["address"], account.address, kind != "single"
             )
             references[(kind, i)] = reference
     summary: dict[str, Any] = {}

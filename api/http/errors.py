@@ -61,6 +61,7 @@ RULE_STATUS: dict[str, int] = {
     "ConsignmentLedgerNotDeclarant": FORBIDDEN,
     "ConsignmentLedgerNotParty": FORBIDDEN,
     "ConsignmentLedgerInvalidNextCarrier": FORBIDDEN,
+    "ConsignmentLedgerBatchedConsignment": CONFLICT,
     # AEORegistry
     "AEORegistryZeroAddress": INVALID,
     "AEORegistryNotCustoms": FORBIDDEN,

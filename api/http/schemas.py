@@ -99,6 +99,11 @@ class ConsignmentCreate(_Input):
     transit: list[str] = Field(default_factory=list, max_length=16)
     importer: str = Field(pattern=_ADDRESS)
     carrier: str = Field(pattern=_ADDRESS)
+    anchoring: Literal["ledger", "log"] = Field(
+        default="ledger",
+        description="ledger: one transaction per entry; log: signed entries go through the Merkle log "
+        "(POST /v1/batch/entries), and the ledger refuses single ones",
+    )
 
     _countries = field_validator("origin", "destination")(_iso_country)
 
@@ -121,6 +126,7 @@ class ConsignmentPublic(BaseModel):
     transit: list[str]
     entries: int
     head: str
+    anchoring: str
     parties: dict[str, str]
     tx_hash: str
     block_number: int

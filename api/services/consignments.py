@@ -10,6 +10,7 @@ from api.services.errors import Conflict
 from api.services.members import MembersService
 from api.services.node import Node
 from chain.ledger import ConsignmentInfo, consignment_id
+from evidence.errors import RuleViolation
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, check_opening, check_readable, may_read
 from evidence.types import Address, Hash32, hash32, to_hex
@@ -31,14 +32,16 @@ class ConsignmentsService:
         transit: list[str],
         importer: str,
         carrier: str,
+        batched: bool = False,
     ) -> dict[str, Any]:
-        """An exporter opens a consignment."""
+        """An exporter opens a consignment; a ``batched`` one takes its entries through the
+        Merkle log only (the ledger contract holds it to that)."""
         exists = self.node.index.consignment(reference) is not None
         view = self.members.view
         check_opening(view(caller.address), view(importer), view(carrier), exists)
         account = self.members.account(caller)
         _, receipt = self.node.chain.create_consignment(
-            account, reference, origin, destination, transit, importer, carrier
+            account, reference, origin, destination, transit, importer, carrier, batched
         )
         row = ConsignmentRow(
             to_hex(consignment_id(reference)),
@@ -116,8 +119,19 @@ class ConsignmentsService:
 
     def require_single(self, row: ConsignmentRow) -> None:
         """Refuse a single append to a consignment whose entries go through the Merkle log."""
-        if self.node.index.is_batched(row.id):
-            raise Conflict("this consignment is anchored in batches: append with POST /v1/batch/entries")
+        if self.node.chain.is_batched(hash32(row.id)):
+            raise RuleViolation(
+                "ConsignmentLedgerBatchedConsignment",
+                "this consignment is anchored in batches: append with POST /v1/batch/entries",
+            )
+
+    def require_batched(self, row: ConsignmentRow) -> None:
+        """Refuse a bulk entry for a consignment opened for single, ledger-anchored entries."""
+        if not self.node.chain.is_batched(hash32(row.id)):
+            raise Conflict(
+                f"{row.reference} is anchored entry by entry: its entries go to …/events; open a consignment "
+                "with anchoring=log for the Merkle log"
+            )
 
     def head(self, caller: Participant, reference: str) -> dict[str, Any]:
         """What a client needs to build and sign the next entry of a consignment."""
@@ -148,6 +162,7 @@ class ConsignmentsService:
             "transit": list(info.transit),
             "entries": info.count,
             "head": to_hex(info.head),
+            "anchoring": "log" if self.node.chain.is_batched(info.id) else "ledger",
             "parties": self.node.index.parties(row.id),
             "tx_hash": row.tx_hash,
             "block_number": row.block_number,

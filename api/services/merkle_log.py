@@ -72,6 +72,7 @@ class _Batch:
             consignments = self.log.consignments
             # The submitter must read the consignment: no refusal tells a stranger its head.
             row, info, _ = consignments.readable(self.caller, reference)
+            consignments.require_batched(row)
             self.ids[reference] = row.id
             self.views[row.id] = consignments.view(info, row)
             self.heads[row.id] = consignments.next_position(row, info)
@@ -127,7 +128,8 @@ class MerkleLogService:
                     view = batch.views[consignment_id]
                     next_view = batch.member(item.next_carrier) if item.next_carrier else None
                     check_append(item.event_type, batch.member(item.actor), view, next_view)
-                    digest = check_signed_entry(entry, item.signature, domain, *batch.heads[consignment_id])
+                    count, head = batch.heads[consignment_id]
+                    digest = check_signed_entry(entry, item.signature, domain, count, head, log=True)
                 except RuleViolation as violation:
                     raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
                 if item.event_type is EventType.HANDOVER and item.next_carrier:

@@ -153,7 +153,7 @@ def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], lis
             )
         where = ChainLocation(c.tx_hash, c.block_number, c.log_index, c.block_time)
         for offset, leaf in enumerate(leaves):
-            digest = entry_hash(leaf.entry, domain)
+            digest = entry_hash(leaf.entry, domain, log=True)
             tree.leaves.append(leaf.leaf(domain))
             payload = node.store.get_raw(leaf.entry.cid)
             entries.append(

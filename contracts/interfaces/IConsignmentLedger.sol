@@ -93,6 +93,24 @@ interface IConsignmentLedger {
         address carrier
     ) external returns (bytes32 consignment);
 
+    /// @notice Opens a consignment whose entries are anchored through the Merkle log
+    /// (CheckpointLog), signed as `LogEntry`: the ledger then refuses single appends to it.
+    /// Same parameters and rules as {createConsignment}.
+    function createBatchedConsignment(
+        string calldata ref,
+        bytes2 origin,
+        bytes2 destination,
+        bytes2[] calldata transit,
+        address importer,
+        address carrier
+    ) external returns (bytes32 consignment);
+
+    /// @notice Whether the consignment's entries go through the Merkle log.
+    function isBatched(bytes32 consignment) external view returns (bool);
+
+    /// @notice Emitted when a consignment is opened for the Merkle log.
+    event ConsignmentBatched(bytes32 indexed consignment);
+
     /// @notice Appends a signed entry. Anyone may relay it: the permissions checked are those
     /// of `entry.actor`, who must have produced `signature` (EIP-712, low-s). The network's
     /// account allowlist decides who may send transactions at all.

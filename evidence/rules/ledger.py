@@ -158,14 +158,17 @@ def signing_roles(event_type: EventType, actor: Address, consignment: Consignmen
     return (Role.CARRIER, Role.CUSTOMS)
 
 
-def check_signed_entry(entry: Entry, signature: bytes, domain: Domain, next_seq: int, head: Hash32) -> Hash32:
-    """The entry hash of ``entry`` if it extends the consignment's head (``next_seq``, ``head``)
-    and ``signature`` recovers its actor; else RuleViolation naming the contract's rule.
+def check_signed_entry(
+    entry: Entry, signature: bytes, domain: Domain, next_seq: int, head: Hash32, log: bool = False
+) -> Hash32:
+    """The entry hash of ``entry`` (a ``LogEntry`` with ``log``) if it extends the
+    consignment's head (``next_seq``, ``head``) and ``signature`` recovers its actor; else
+    RuleViolation naming the contract's rule.
 
     Raises LedgerValueError for a malformed or malleable signature (the contract refuses it too).
     """
     # The signature first: the head is told only to whoever holds an entry its actor signed.
-    digest = entry_hash(entry, domain)
+    digest = entry_hash(entry, domain, log)
     signer = recover_digest_signer(digest, signature)
     if signer.lower() != entry.actor.lower():
         raise RuleViolation(

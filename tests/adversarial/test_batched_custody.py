@@ -53,6 +53,7 @@ def test_a_batched_handover_moves_custody_for_later_requests(
             "destination": "DE",
             "importer": keys["importer"]["address"],
             "carrier": first.address,
+            "anchoring": "log",
         },
         headers=auth(keys, "exporter"),
     )

@@ -132,7 +132,7 @@ def test_a_monitor_rebuilds_every_anchored_root_from_the_served_leaves(
                 Address(item["next_carrier"] or "0x" + "00" * 20),
                 Address(item["actor"]),
             )
-            digest = entry_hash(entry, Domain(domain.chain_id, domain.verifying_contract))
+            digest = entry_hash(entry, Domain(domain.chain_id, domain.verifying_contract), log=True)
             assert "0x" + digest.hex() == item["entry_hash"]
             leaves.append(leaf_hash(digest))
     assert "0x" + root(leaves).hex() == latest["root"]

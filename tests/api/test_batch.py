@@ -57,6 +57,7 @@ def open_consignment(client: TestClient, keys: Keys, reference: str, carrier_add
             "destination": "DE",
             "importer": keys["importer"]["address"],
             "carrier": carrier_address,
+            "anchoring": "log",
         },
         headers=auth(keys, "exporter"),
     )
@@ -138,7 +139,11 @@ def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
         json={"event_type": "DECLARATION", "payload": EVENT},
         headers=auth(keys, "importer"),
     )
-    assert response.status_code == 409 and "batches" in response.json()["message"]
+    assert response.status_code == 409 and response.json()["rule"] == "ConsignmentLedgerBatchedConsignment"
+    # A ledger-anchored consignment takes no bulk entries.
+    single = signed_chain(client, auth(keys, "auditor"), account, "CQ-DUI-2026-0001", 1)
+    refused = client.post("/v1/batch/entries", json={"entries": single}, headers=auth(keys, "carrier"))
+    assert refused.status_code == 409 and "entry by entry" in refused.json()["message"]
 
 
 def _anchor(demo_runtime: Runtime) -> dict[str, Any]:

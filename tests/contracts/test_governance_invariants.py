@@ -123,7 +123,7 @@ def test_governance_invariants_hold_under_random_sequences(
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=30, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)
+            max_examples=20, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck)
         ),
     )
 

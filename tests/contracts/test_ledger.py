@@ -197,3 +197,26 @@ def test_contract_and_python_compute_the_same_entry_hash(
 
 def test_roles_constant_matches_python(registry: Any, people: Any) -> None:
     assert registry.rolesOf(people["cn"])[0] == "0x" + Role.CUSTOMS.role_id.hex()
+
+
+def test_a_batched_consignment_takes_no_ledger_entries(ledger: Any, people: Any, chain: Any) -> None:
+    p = people
+    tx = ledger.createBatchedConsignment(
+        "CQ-BATCHED-1", b"CN", b"DE", [], p["importer"], p["carrier"], {"from": p["exporter"]}
+    )
+    consignment = tx.events["ConsignmentCreated"]["consignment"]
+    assert ledger.isBatched(consignment) and tx.events["ConsignmentBatched"]["consignment"] == consignment
+    entry = Entry(
+        Hash32(bytes(consignment)),
+        0,
+        Hash32(b"\x00" * 32),
+        EventType.LOADING.type_id,
+        Hash32(b"\x11" * 32),
+        "cid",
+        ZERO_ADDRESS,
+        p["carrier"].address,
+    )
+    signature = sign_entry(entry, Domain(chain.id, ledger.address), p["carrier"].private_key)
+    with reverts("ConsignmentLedgerBatchedConsignment"):
+        ledger.appendEvent(entry.as_tuple(), signature, {"from": p["carrier"]})
+    assert ledger.head(consignment)[0] == 0

@@ -173,6 +173,7 @@ def test_batched_entries_show_their_log_leaf_and_verify(
         [],
         keys["importer"]["address"],
         account.address,
+        batched=True,
     )
     carrier = LedgerClientHTTP(
         server.url, registered["api_key"], account.key, trusted=demo_runtime.services.node.chain.domain

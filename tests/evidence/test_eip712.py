@@ -25,10 +25,10 @@ ENTRY = Entry(
 )
 
 
-def independent_digest(entry: Entry, domain: Domain) -> bytes:
+def independent_digest(entry: Entry, domain: Domain, type_name: str = "Entry") -> bytes:
     """EIP-712 written out by hand from the spec, with eth_abi only."""
-    type_string = (
-        "Entry(bytes32 consignment,uint64 seq,bytes32 prevHash,bytes32 eventType,bytes32 payloadHash,"
+    type_string = type_name + (
+        "(bytes32 consignment,uint64 seq,bytes32 prevHash,bytes32 eventType,bytes32 payloadHash,"
         "string cid,address nextCarrier,address actor)"
     )
     struct_hash = keccak(
@@ -115,3 +115,14 @@ def test_recovery_id_must_be_27_or_28() -> None:
     signature[64] = 30
     with pytest.raises(LedgerValueError, match="recovery id"):
         recover_signer(ENTRY, DOMAIN, bytes(signature))
+
+
+def test_a_log_entry_is_another_type_whose_signature_never_passes_for_a_ledger_entry() -> None:
+    """Finding 7 of the trust review: batched entries are signed as ``LogEntry``, so no relayer
+    can replay one through ConsignmentLedger.appendEvent (which recovers an ``Entry``)."""
+    log_digest = entry_hash(ENTRY, DOMAIN, log=True)
+    assert log_digest == independent_digest(ENTRY, DOMAIN, "LogEntry") != entry_hash(ENTRY, DOMAIN)
+    log_signature = sign_entry(ENTRY, DOMAIN, KEY, log=True)
+    assert recover_signer(ENTRY, DOMAIN, log_signature, log=True) == ACTOR
+    assert recover_signer(ENTRY, DOMAIN, log_signature) != ACTOR
+    assert recover_signer(ENTRY, DOMAIN, sign_entry(ENTRY, DOMAIN, KEY), log=True) != ACTOR

@@ -39,7 +39,14 @@ def create_consignment(
 ) -> dict[str, Any]:
     """Exporters only: open a consignment."""
     return consignments.create(
-        caller, body.reference, body.origin, body.destination, body.transit, body.importer, body.carrier
+        caller,
+        body.reference,
+        body.origin,
+        body.destination,
+        body.transit,
+        body.importer,
+        body.carrier,
+        batched=body.anchoring == "log",
     )
 
 
