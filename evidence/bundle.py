@@ -38,7 +38,9 @@ from evidence.types import Address, Hash32, Jurisdiction
 from evidence.verify import EntryEvidence, OnChainRecord, Report, SharedChecks, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
-VERSION = 2  # 2 added batched entries (``leaf_index``), ``checkpoints``, ``inclusion_proof``; 1 still verifies
+# 2 added batched entries (``leaf_index``), ``checkpoints``, ``inclusion_proof``; 3 lets an
+# entry's ``payload`` be null when no node holds it (never published). Older versions verify.
+VERSION = 3
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 HexAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -115,7 +117,7 @@ class BundleEntry(_Strict):
     actor: HexAddress
     signature: Annotated[str, Field(pattern=r"^0x[0-9a-f]{130}$")]
     entry_hash: Hex32
-    payload: str  # RFC 8785 canonical JSON, as hashed
+    payload: str | None  # RFC 8785 canonical JSON, as hashed; null: never published to any node
     tx_hash: Hex32 | None
     block_number: Uint64
     log_index: Uint64
@@ -135,7 +137,7 @@ class Bundle(_Strict):
     """An evidence bundle."""
 
     format: Literal["borderledger-evidence-bundle"]
-    version: Literal[1, 2]
+    version: Literal[1, 2, 3]
     created_at: str
     chain: BundleChain
     consignment: BundleConsignment
@@ -314,9 +316,9 @@ def _entry_evidence(
     evidence: list[EntryEvidence] = []
     event_times: list[str | None] = []
     for e in bundle.entries:
-        payload = e.payload.encode()
+        payload = e.payload.encode() if e.payload is not None else None
         try:
-            data = json.loads(payload)
+            data = json.loads(payload) if payload is not None else None
         except ValueError:
             data = None
         event_times.append(event_time(data))

@@ -46,7 +46,7 @@ class EntryEvidence:
 
     entry: Entry
     signature: bytes
-    payload: bytes
+    payload: bytes | None  # None: the payload was never published (no node holds its bytes)
     recorded_hash: Hash32
     on_chain: OnChainRecord | None = None
     document: bytes | None = None  # the bytes of the document the payload references, if any
@@ -138,8 +138,10 @@ class Report:
 _UNPARSABLE = object()
 
 
-def _parse(payload: bytes) -> Any:
+def _parse(payload: bytes | None) -> Any:
     """The payload's JSON value, or ``_UNPARSABLE`` (parsed once, used by several checks)."""
+    if payload is None:
+        return _UNPARSABLE
     try:
         return json.loads(payload)
     except ValueError:
@@ -155,6 +157,13 @@ def check_payload(evidence: EntryEvidence, parsed: Any) -> Check:
     """The payload bytes (``parsed``: their JSON value) are canonical JSON, hash to
     ``payloadHash`` and match the CID."""
     payload = evidence.payload
+    if payload is None:
+        return Check(
+            "payload_hash",
+            False,
+            f"payload never published: no node holds the bytes of CID {evidence.entry.cid}; the entry is on "
+            "chain, signed by its actor, but what it says cannot be read or checked",
+        )
     actual = payload_hash(payload)
     if actual != evidence.entry.payload_hash:
         return Check(

@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from api.index.rows import EntryStatus, Participant, StoredEntry
+from api.index.rows import AnchorKind, EntryStatus, Participant, StoredEntry
 from api.services.consignments import ConsignmentsService
 from api.services.errors import NotFound
 from api.services.merkle_log import MerkleLogService
@@ -20,7 +20,7 @@ from content.store import ContentIntegrityError, ContentNotFound
 from evidence.bundle import Bundle, build_bundle, verify_bundle
 from evidence.documents import document_in
 from evidence.trust import check_trust_root
-from evidence.types import ZERO_ADDRESS, hash32
+from evidence.types import ZERO_ADDRESS, hash32, to_hex
 from evidence.verify import Report
 
 
@@ -63,6 +63,7 @@ class EvidenceService:
             raise NotFound(f"consignment {reference} is not on this chain")
         opened = created[0]
         entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+        written = self._written_elsewhere(row.id, {e.seq for e in entries if e.anchor_kind is AnchorKind.LEDGER})
         checkpoints, inclusion_proof = self.merkle_log.evidence(entries)
         documents, document_errors = self._documents(entries, include_documents)
         accounts = {opened.exporter, opened.importer, opened.carrier}
@@ -86,14 +87,47 @@ class EvidenceService:
                 "tx_hash": opened.tx_hash,
                 "block_number": opened.block_number,
             },
-            members=chain.logs.membership(sorted(accounts)),
-            entries=[e.bundle_entry() for e in sorted(entries, key=lambda e: e.seq)],
+            members=chain.logs.membership(sorted(accounts | {w["actor"] for w in written})),
+            entries=sorted([e.bundle_entry() for e in entries] + written, key=lambda e: int(e["seq"])),
             documents=documents,
             created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             checkpoints=checkpoints,
             inclusion_proof=inclusion_proof,
         )
         return bundle, document_errors
+
+    def _written_elsewhere(self, consignment_id: str, indexed: set[int]) -> list[dict[str, Any]]:
+        """Entries the ledger holds that this node never saw (written straight to the contract
+        by a member with its own key), as bundle entries: with their payload if the content
+        store has it, else with none — a report then names it "payload never published"."""
+        out = []
+        for logged in self.node.chain.logs.entries(hash32(consignment_id)):
+            if logged.seq in indexed:
+                continue
+            try:
+                payload: str | None = self.node.store.get_raw(logged.cid).decode()
+            except (ContentNotFound, ContentIntegrityError):
+                payload = None
+            out.append(
+                {
+                    "seq": logged.seq,
+                    "event_type": logged.event_type.value,
+                    "prev_hash": logged.prev_hash,
+                    "payload_hash": logged.payload_hash,
+                    "cid": logged.cid,
+                    "next_carrier": logged.next_carrier,
+                    "actor": logged.actor,
+                    "signature": to_hex(logged.signature),
+                    "entry_hash": logged.entry_hash,
+                    "payload": payload,
+                    "tx_hash": logged.tx_hash,
+                    "block_number": logged.block_number,
+                    "log_index": logged.log_index,
+                    "block_time": logged.block_time,
+                    "leaf_index": None,
+                }
+            )
+        return out
 
     def _documents(
         self, entries: list[StoredEntry], include_content: bool

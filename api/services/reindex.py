@@ -10,6 +10,7 @@ names, checked against the anchored roots before anything is written.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, Consignment
 from api.services.members import MembersService
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
+from content.store import ContentNotFound
 from evidence.documents import document_in
 from evidence.eip712 import entry_hash
 from evidence.errors import VerificationError
@@ -25,6 +27,8 @@ from evidence.log_segment import decode_segment
 from evidence.merkle import Tree
 from evidence.roles import Role
 from evidence.types import ZERO_ADDRESS, Address, to_hex
+
+log = logging.getLogger("borderledger.reindex")
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total)"""
@@ -109,7 +113,14 @@ def _ledger_entries(node: Node, report: Progress) -> list[StoredEntry]:
     logged = node.chain.logs.entries()
     out = []
     for done, e in enumerate(logged, start=1):
-        payload = node.store.get_raw(e.cid)  # re-hashed against the CID by the store
+        try:
+            payload = node.store.get_raw(e.cid)  # re-hashed against the CID by the store
+        except ContentNotFound:
+            # Written straight to the contract, its payload never published: the index holds
+            # what content it can; bundles still carry the entry (payload null) from the chain.
+            log.warning("entry %s/%s: payload %s was never published; not indexed", e.consignment, e.seq, e.cid)
+            report("entries", done, len(logged))
+            continue
         out.append(
             StoredEntry(
                 e.consignment,

@@ -178,7 +178,7 @@ def test_batched_consignment_verifies_through_checkpoints_and_roles_at_their_blo
         assert names["merkle_inclusion"] and names["signer_role"] and names["authorised"], entry
 
     bundle = client.get("/v1/consignments/BATCH-0003/bundle", headers=auth(keys, "auditor")).json()
-    assert bundle["version"] == 2 and len(bundle["checkpoints"]) >= 2
+    assert bundle["version"] == 3 and len(bundle["checkpoints"]) >= 2
     offline = verify_bundle(parse_bundle(bundle))
     assert offline.failures() == [] and offline.verdict == "incomplete"
 

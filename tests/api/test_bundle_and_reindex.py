@@ -40,7 +40,7 @@ def verify_file(tmp_path: Path, data: dict[str, Any], *args: str) -> subprocess.
 
 
 def test_bundle_round_trip_offline_is_incomplete_not_passed(bundle: dict[str, Any], tmp_path: Path) -> None:
-    assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 2
+    assert bundle["format"] == "borderledger-evidence-bundle" and bundle["version"] == 3
     assert len(bundle["entries"]) == 6 and bundle["chain"]["chain_id"] == 31337
     result = verify_file(tmp_path, bundle)
     assert result.returncode == 3, result.stdout + result.stderr  # nothing failed, not everything checked

@@ -63,7 +63,9 @@ def test_offline_verification_is_incomplete_not_passed() -> None:
 
 def test_edited_payload_fails_its_payload_check_only() -> None:
     evidence = build_chain()
-    edited = evidence[1].payload.replace(b'"seq":1', b'"seq":7')
+    original = evidence[1].payload
+    assert original is not None
+    edited = original.replace(b'"seq":1', b'"seq":7')
     evidence[1] = replace(evidence[1], payload=edited)
     report = verify_chain("C-1", DOMAIN, evidence, (3, evidence[-1].recorded_hash))
     assert failed(report) == ["seq 1: payload_hash"]
@@ -137,3 +139,12 @@ def test_a_process_pool_gives_the_same_report() -> None:
     pooled = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash), results=results)
     assert pooled.to_dict() == alone.to_dict()
     assert "seq 7: signature" in pooled.failures()
+
+
+def test_a_payload_never_published_is_named_as_such() -> None:
+    evidence = build_chain()
+    evidence[2] = replace(evidence[2], payload=None)
+    report = verify_chain("C-1", DOMAIN, evidence, (3, evidence[-1].recorded_hash))
+    assert failed(report) == ["seq 2: payload_hash"]
+    assert "payload never published" in report.entries[2].checks[0].detail
+    assert [c.passed for c in report.entries[2].checks[1:3]] == [True, True]  # entry hash and signature hold
