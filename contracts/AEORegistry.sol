@@ -48,7 +48,12 @@ contract AEORegistry is IAEORegistry, IAEORegistryErrors {
         }
         if (r.programmes == 0 || r.programmes > (AEO_S | AEO_C)) revert AEORegistryInvalidProgrammes(r.programmes);
         if (r.validFrom >= r.validUntil) revert AEORegistryInvalidValidity(r.validFrom, r.validUntil);
-        id = keccak256(bytes(r.number));
+        // Numbers are the issuer's namespace: no administration can take another's number.
+        bytes memory number = bytes(r.number);
+        if (number.length < 3 || number[0] != issuer[0] || number[1] != issuer[1]) {
+            revert AEORegistryNumberOutsideNamespace(issuer);
+        }
+        id = keccak256(number);
         Certificate storage c = _certificates[id];
         if (c.status != Status.None) revert AEORegistryCertificateExists(id);
         c.holder = r.holder;

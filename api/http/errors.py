@@ -68,6 +68,7 @@ RULE_STATUS: dict[str, int] = {
     "AEORegistryNotIssuer": FORBIDDEN,
     "AEORegistryInvalidHolder": FORBIDDEN,
     "AEORegistryCertificateExists": CONFLICT,
+    "AEORegistryNumberOutsideNamespace": FORBIDDEN,
     "AEORegistryUnknownCertificate": NOT_FOUND,
     "AEORegistryInvalidProgrammes": INVALID,
     "AEORegistryInvalidValidity": INVALID,

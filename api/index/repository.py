@@ -153,10 +153,13 @@ class Index(EntryQueries):
 
     # --- EPCIS captures ----------------------------------------------------------------
 
-    def captured_event(self, dedupe_key: str) -> dict[str, Any] | None:
-        """A captured EPCIS event by its de-duplication key."""
+    def captured_event(self, reference: str, dedupe_key: str) -> dict[str, Any] | None:
+        """An EPCIS event captured into a consignment, by its de-duplication key."""
+        query = select(t.epcis_events).where(
+            t.epcis_events.c.reference == reference, t.epcis_events.c.dedupe_key == dedupe_key
+        )
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.epcis_events).where(t.epcis_events.c.dedupe_key == dedupe_key)).first()
+            row = conn.execute(query).first()
         return dict(row._mapping) if row else None
 
     def add_captured_event(self, dedupe_key: str, hash_id: str | None, reference: str, seq: int, context: Any) -> None:

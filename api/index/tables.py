@@ -139,9 +139,10 @@ aeo_certificates = Table(
 epcis_events = Table(
     "epcis_events",
     metadata,
+    # An event is a duplicate within a consignment only: (reference, dedupe_key) is the key.
+    Column("reference", String(128), primary_key=True),  # the consignment's reference
     Column("dedupe_key", String(128), primary_key=True),  # the event hash ID, or payload:<hash> without one
     Column("hash_id", String(128), nullable=True, index=True),
-    Column("reference", String(128), nullable=False, index=True),  # the consignment's reference
     Column("seq", BigInteger, nullable=False),
     Column("context", Text, nullable=True),  # the capture document's @context
     Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),

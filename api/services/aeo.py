@@ -66,7 +66,8 @@ class AEOService:
         """The caller's customs administration certifies an operator of its jurisdiction."""
         caller_view = self.members.view(caller.address)
         exists = self.aeo.certificate(number).status != "none"
-        check_issue(caller_view, self.members.view(holder), exists, start_of_day(valid_from), end_of_day(valid_until))
+        valid = (start_of_day(valid_from), end_of_day(valid_until))
+        check_issue(caller_view, self.members.view(holder), number, exists, *valid)
         document = self.node.store.cat(document_cid)  # re-hashed against the CID by the store
         record_json = canonical_json(record.to_json())
         self.aeo.issue(

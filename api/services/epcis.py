@@ -77,7 +77,7 @@ class EpcisService:
         if not events:
             raise LedgerValueError("the document has no events")
         plan = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for index, event in enumerate(events):
             reference = consignment or self._match(event)
             if reference is None:
@@ -90,8 +90,10 @@ class EpcisService:
             except HashUnavailable as exc:
                 hash_id, hash_error = None, f"the reference algorithm cannot hash this event ({exc})"
             key = hash_id or "payload:0x" + payload_hash(canonical_json(event)).hex()
-            duplicate = self._captured(key) or (key in seen)
-            seen.add(key)
+            # Per consignment: capturing an event into one's own consignment first must not make
+            # its capture into another's a "duplicate" that is never anchored there.
+            duplicate = self._captured(reference, key) is not None or (reference, key) in seen
+            seen.add((reference, key))
             # Checked for duplicates too: only who may write to the consignment learns what it holds.
             event_type = self._event_type(caller, reference, event, index)
             plan.append((index, event, reference, hash_id, hash_error, key, duplicate, event_type))
@@ -99,14 +101,14 @@ class EpcisService:
         results = []
         for index, event, reference, hash_id, hash_error, key, duplicate, event_type in plan:
             if duplicate:
-                previous = self._captured(key)
+                previous = self._captured(reference, key)
                 results.append(
                     {
                         "event": index,
                         "status": "duplicate",
                         "hash_id": hash_id,
                         "consignment": reference,
-                        "seq": previous["seq"] if previous else None,
+                        "seq": previous["seq"] if previous else None,  # where the original lives
                     }
                 )
                 continue
@@ -131,8 +133,8 @@ class EpcisService:
             "events": results,
         }
 
-    def _captured(self, key: str) -> dict[str, Any] | None:
-        return self.node.index.captured_event(key)
+    def _captured(self, reference: str, key: str) -> dict[str, Any] | None:
+        return self.node.index.captured_event(reference, key)
 
     def _match(self, event: dict[str, Any]) -> str | None:
         """The consignment an event's business transactions name (its reference, as the whole

@@ -12,6 +12,8 @@ interface IAEORegistryErrors {
     error AEORegistryNotIssuer(bytes32 certificate, bytes2 issuer, bytes2 callerJurisdiction);
     /// @notice The holder must be an active member of the issuing jurisdiction.
     error AEORegistryInvalidHolder(address holder, bytes2 issuer);
+    /// @notice A certificate number starts with its issuer's jurisdiction code (e.g. "CN…").
+    error AEORegistryNumberOutsideNamespace(bytes2 issuer);
     /// @notice A certificate with this number already exists.
     error AEORegistryCertificateExists(bytes32 certificate);
     /// @notice No certificate with this id.

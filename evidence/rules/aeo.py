@@ -22,18 +22,25 @@ def require_customs(caller: MemberView) -> Jurisdiction:
     return caller.jurisdiction
 
 
-def check_issue(caller: MemberView, holder: MemberView, exists: bool, valid_from: int, valid_until: int) -> None:
-    """A customs administration certifies an active member of its own jurisdiction, once per number."""
+def check_issue(
+    caller: MemberView, holder: MemberView, number: str, exists: bool, valid_from: int, valid_until: int
+) -> None:
+    """A customs administration certifies an active member of its own jurisdiction, once per
+    number, and only under numbers of its own namespace (starting with its jurisdiction code)."""
     issuer = require_customs(caller)
     if not holder.active or holder.jurisdiction != issuer:
         raise RuleViolation(
             "AEORegistryInvalidHolder",
             f"a customs administration certifies active operators of its own jurisdiction ({issuer}) only",
         )
-    if exists:
-        raise RuleViolation("AEORegistryCertificateExists", "a certificate with this number already exists")
     if valid_from >= valid_until:
         raise RuleViolation("AEORegistryInvalidValidity", "valid_from must be before valid_until")
+    if len(number) < 3 or not number.startswith(issuer):
+        raise RuleViolation(
+            "AEORegistryNumberOutsideNamespace", f"certificates of {issuer} are numbered {issuer}…, not {number}"
+        )
+    if exists:
+        raise RuleViolation("AEORegistryCertificateExists", "a certificate with this number already exists")
 
 
 def check_status_change(caller: MemberView, issuer: str, status: str, action: str, number: str) -> None:

@@ -197,3 +197,9 @@ def test_recognition_at_a_past_time(aeo: Any, certificate: Any, people: Any) -> 
 
 def test_unknown_certificate(aeo: Any) -> None:
     assert recognition(aeo, b"\x09" * 32, b"CN") == (False, UNKNOWN, 0)
+
+
+def test_numbers_are_the_issuers_namespace(aeo: Any, people: Any) -> None:
+    with reverts("AEORegistryNumberOutsideNamespace"):
+        aeo.issueCertificate(("DEAEO-TAKEN", people["exporter"], 1, 0, 10**10, b"\x00" * 32, "", b"\x00" * 32),
+                             {"from": people["cn"]})  # fmt: skip

@@ -65,11 +65,12 @@ def test_registry_suspensions_and_approvals() -> None:
 
 
 def test_aeo_certificates() -> None:
-    assert rule_of(lambda: check_issue(CN, EXPORTER, False, 1, 2)) is None
-    assert rule_of(lambda: check_issue(DE, EXPORTER, False, 1, 2)) == "AEORegistryInvalidHolder"
-    assert rule_of(lambda: check_issue(EXPORTER, EXPORTER, False, 1, 2)) == "AEORegistryNotCustoms"
-    assert rule_of(lambda: check_issue(CN, EXPORTER, True, 1, 2)) == "AEORegistryCertificateExists"
-    assert rule_of(lambda: check_issue(CN, EXPORTER, False, 2, 2)) == "AEORegistryInvalidValidity"
+    assert rule_of(lambda: check_issue(CN, EXPORTER, "CN-1", False, 1, 2)) is None
+    assert rule_of(lambda: check_issue(DE, EXPORTER, "DE-1", False, 1, 2)) == "AEORegistryInvalidHolder"
+    assert rule_of(lambda: check_issue(EXPORTER, EXPORTER, "CN-1", False, 1, 2)) == "AEORegistryNotCustoms"
+    assert rule_of(lambda: check_issue(CN, EXPORTER, "CN-1", True, 1, 2)) == "AEORegistryCertificateExists"
+    assert rule_of(lambda: check_issue(CN, EXPORTER, "CN-1", False, 2, 2)) == "AEORegistryInvalidValidity"
+    assert rule_of(lambda: check_issue(CN, EXPORTER, "DE-1", False, 1, 2)) == "AEORegistryNumberOutsideNamespace"
     assert rule_of(lambda: check_status_change(CN, "CN", "valid", "suspend", "C-1")) is None
     assert rule_of(lambda: check_status_change(DE, "CN", "valid", "suspend", "C-1")) == "AEORegistryNotIssuer"
     assert rule_of(lambda: check_status_change(CN, "CN", "revoked", "reinstate", "C-1")) == "AEORegistryWrongStatus"

@@ -7,16 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from api.index import Index, make_engine
-from api.index.migrate import UnversionedDatabase, upgrade_to_head
+from api.index.migrate import UnversionedDatabase, alembic_config, upgrade_to_head
 from api.index.rows import Participant
 from api.index.tables import metadata
 from evidence.roles import Role
 from evidence.types import Address
+
+HEAD = "0002"
 
 
 def differences(engine: Engine) -> list[object]:
@@ -32,7 +35,7 @@ def check_fresh_database(url: str) -> None:
         assert differences(engine) == []  # the migrations build what tables.py declares
         upgrade_to_head(engine)  # idempotent: nothing left to apply
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
         index = Index(engine)
         member = Participant(Address("0x" + "ab" * 20), "Rail", "CN-1", "CN", frozenset({Role.CARRIER}), None)
         index.add_participant(member)
@@ -57,3 +60,23 @@ def test_a_database_from_before_migrations_is_refused(tmp_path: Path) -> None:
     old.dispose()
     with pytest.raises(UnversionedDatabase, match="borderledger reindex"):
         make_engine(url)
+
+
+def test_an_upgrade_keeps_what_an_older_schema_held(tmp_path: Path) -> None:
+    """0001 → 0002 (EPCIS duplicates per consignment) keeps every capture record."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        command.upgrade(alembic_config(engine), "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO epcis_events (dedupe_key, hash_id, reference, seq, context) "
+                    "VALUES ('ni:///sha-256;ab', 'ni:///sha-256;ab', 'REF-1', 4, NULL)"
+                )
+            )
+        upgrade_to_head(engine)
+        assert differences(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT reference, seq FROM epcis_events")).all() == [("REF-1", 4)]
+    finally:
+        engine.dispose()
