@@ -25,7 +25,7 @@ from chain.ledger import LedgerClient
 from chain.node import AnvilNode
 from chain.rpc import connect
 from chain.sender import TransactionSender
-from content.store import open_store
+from content.open import open_store
 from evidence.errors import LedgerError
 from evidence.roles import Role
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from evidence.errors import LedgerError
@@ -66,14 +65,3 @@ class ContentStore(Protocol):
     def get_raw(self, cid: str) -> bytes:
         """The verified raw block stored under ``cid``."""
         ...
-
-
-def open_store(data_dir: Path, ipfs_api: str | None) -> ContentStore:
-    """The kubo store when an IPFS API address is configured, else the local blockstore."""
-    if ipfs_api:
-        from content.kubo import KuboStore
-
-        return KuboStore(ipfs_api)
-    from content.local import LocalBlockStore
-
-    return LocalBlockStore(data_dir / "blocks")

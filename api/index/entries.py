@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from api.index import tables as t
+import api.index.tables as t
 from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, EntryStatus, StoredEntry
 from evidence.event_types import EventType
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from api.index import tables as t
+import api.index.tables as t
 from api.index.entries import EntryQueries, add_party
 from api.index.rows import ConsignmentRow, Participant, StoredEntry
 
