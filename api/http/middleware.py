@@ -107,6 +107,21 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the application a body read beforehand, then defers to the
+    connection (for a disconnect)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class BodyLimit:
     """Refuses a request body over its limit with 413 before the application reads it, whether
     the size is declared (Content-Length) or the body comes in chunks; ``limit_for`` gives the
@@ -134,16 +149,7 @@ class BodyLimit:
                 return
             if not message.get("more_body"):
                 break
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(bytes(body), receive), send)
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -250,15 +256,7 @@ class Idempotency:
                 await send({"type": "http.response.body", "body": bytes(stored["body"])})
             return
 
-        replayed = False
-
-        async def replay_receive() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
+        replay_receive = replaying(bytes(body), receive)
         started: dict[str, Any] = {}
         chunks = bytearray()
 
