@@ -91,17 +91,19 @@ def sign_chain(
     events: Sequence[tuple[EventType, dict[str, Any]]],
     pinned: Domain | None = None,
     handovers: Mapping[int, str] | None = None,
+    log: bool = True,
 ) -> list[dict[str, Any]]:
     """Items of a bulk request (POST /v1/batch/entries): ``events`` signed by ``account`` in
     order, the first extending ``head`` (as GET …/head returns it), each the one before;
-    ``handovers`` maps the position of a HANDOVER to the next carrier it names."""
+    ``handovers`` maps the position of a HANDOVER to the next carrier it names. With
+    ``log=False``, ledger entries to send one by one to …/signed-events instead."""
     items = []
     for n, (event_type, payload) in enumerate(events):
         next_carrier = (handovers or {}).get(n)
         entry, domain = build_entry(head, account.address, event_type, payload, next_carrier, reference, pinned)
-        signed = _signed_body(entry, domain, account, event_type, payload, log=True)
+        signed = _signed_body(entry, domain, account, event_type, payload, log)
         items.append({"reference": reference, **signed, "actor": account.address, "next_carrier": next_carrier})
-        head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain, log=True).hex()}
+        head = {**head, "seq": entry.seq + 1, "prev_hash": "0x" + entry_hash(entry, domain, log).hex()}
     return items
 
 

@@ -16,6 +16,7 @@ from api.index.rows import CheckpointRow
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from chain.checkpoints import AnchoredCheckpoint, CheckpointLogClient
+from content.store import ContentIntegrityError
 from evidence.log_segment import SignedLeaf, encode_segment
 from evidence.merkle import verify_consistency
 from evidence.rules.checkpoints import check_checkpoint
@@ -76,9 +77,13 @@ class Checkpointer:
                 if latest is not None:
                     proof = tree.consistency_proof(latest.size, size)
                     verify_consistency(latest.size, size, hash32(latest.root), root, proof)
-            segment = encode_segment(
-                previous, [SignedLeaf(e.evidence(), e.signature) for e in index.log_entries(previous, size)]
-            )
+            leaves = index.log_entries(previous, size)
+            # What the checkpoint commits to is in the content store before the chain names it:
+            # the payloads, then the segment of signed entries.
+            stored = self.node.store.put_raw_many([e.payload.encode() for e in leaves])
+            if stored != [e.payload_cid for e in leaves]:
+                raise ContentIntegrityError("the content store did not store the log's payloads under their CIDs")
+            segment = encode_segment(previous, [SignedLeaf(e.evidence(), e.signature) for e in leaves])
             leaves_cid = self.node.store.put_raw(segment)
             row = _row(self.contract.submit(self.node.relayer, size, root, leaves_cid))
             index.add_checkpoint(row, previous)

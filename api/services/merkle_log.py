@@ -148,8 +148,8 @@ class MerkleLogService:
                         leaf_index=first + n,
                     )
                 )
-            for stored in accepted:  # chain + content rebuild the log: payloads go to the store first
-                self.node.store.put_raw(stored.payload.encode())
+            # Durable in the index now; the checkpointer publishes the payloads to the content
+            # store before it anchors them, so chain + content rebuild the log.
             self.node.index.add_log_entries(accepted)
             self.tree().leaves.extend(leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted)
         return {
