@@ -8,7 +8,6 @@ against a minimum only.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from typing import Any
 
 import ipfshttpclient
@@ -57,10 +56,6 @@ class KuboStore:
                 "the default chunker and layout"
             )
         return expected
-
-    def put_raw_many(self, blocks: Sequence[bytes]) -> list[str]:
-        """Each block put and pinned in turn (kubo persists each before it answers)."""
-        return [self.put_raw(data) for data in blocks]
 
     def put_raw(self, data: bytes) -> str:
         """``ipfs block put --cid-codec=raw --mhtype=sha2-256 --pin``."""

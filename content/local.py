@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 from multiformats import CID, multihash
@@ -33,7 +32,7 @@ class LocalBlockStore:
         cid = str(CID("base32", 1, codec, digest))
         return self.root / cid[-2:] / cid
 
-    def _write(self, path: Path, data: bytes, sync: bool = True) -> None:
+    def _write(self, path: Path, data: bytes) -> None:
         if path.exists():
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,8 +40,7 @@ class LocalBlockStore:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
-            if sync:
-                os.fsync(f.fileno())
+            os.fsync(f.fileno())
         tmp.replace(path)
 
     def add(self, content: bytes) -> StoredContent:
@@ -64,17 +62,6 @@ class LocalBlockStore:
         digest = bytes(multihash.wrap(hashlib.sha256(data).digest(), "sha2-256"))
         self._write(self._path(digest, "raw"), data)
         return str(CID("base32", 1, "raw", digest))
-
-    def put_raw_many(self, blocks: Sequence[bytes]) -> list[str]:
-        """Store many raw blocks; one sync of the file system makes them durable together
-        (a checkpoint's payloads: thousands of fsyncs would cost seconds)."""
-        cids = []
-        for data in blocks:
-            digest = bytes(multihash.wrap(hashlib.sha256(data).digest(), "sha2-256"))
-            self._write(self._path(digest, "raw"), data, sync=False)
-            cids.append(str(CID("base32", 1, "raw", digest)))
-        os.sync()
-        return cids
 
     def get_raw(self, cid: str) -> bytes:
         """The raw block under ``cid``, checked against its hash."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,10 +60,6 @@ class ContentStore(Protocol):
 
     def put_raw(self, data: bytes) -> str:
         """Store one raw block (an event payload); returns its CIDv1 (raw, sha2-256)."""
-        ...
-
-    def put_raw_many(self, blocks: Sequence[bytes]) -> list[str]:
-        """Store many raw blocks, durable together when this returns; their CIDs in order."""
         ...
 
     def get_raw(self, cid: str) -> bytes:

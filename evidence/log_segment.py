@@ -1,8 +1,11 @@
-"""Log segments: the signed entries a checkpoint adds to the Merkle log, as one document.
+"""Log segments: the signed entries a checkpoint adds to the Merkle log, with their
+payloads, as one document.
 
 Each checkpoint names its segment's CID on chain, so chain + content are enough for any node
 to rebuild the log and check it: the segments' entries, hashed as leaves in order, must give
-every anchored root. Canonical JSON (RFC 8785), so one segment has one CID.
+every anchored root, and each payload must hash to what its entry signed. Canonical JSON
+(RFC 8785), so one segment has one CID; one document rather than a block per payload, so a
+checkpoint of 10,000 entries is one write.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evidence.canonical import canonical_json
+from evidence.canonical import canonical_json, payload_hash
 from evidence.eip712 import Domain, Entry, entry_hash
 from evidence.errors import LedgerValueError
 from evidence.merkle import leaf_hash
@@ -24,10 +27,12 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class SignedLeaf:
-    """One leaf of the log: the entry its author signed, and the signature."""
+    """One leaf of the log: the entry its author signed, the signature, and the payload
+    (RFC 8785 canonical JSON, as hashed into the entry)."""
 
     entry: Entry
     signature: bytes
+    payload: str
 
     def leaf(self, domain: Domain) -> bytes:
         """The Merkle leaf hash: of the entry hash."""
@@ -52,6 +57,7 @@ def encode_segment(first: int, leaves: Sequence[SignedLeaf]) -> bytes:
                     "next_carrier": s.entry.next_carrier,
                     "actor": s.entry.actor,
                     "signature": to_hex(s.signature),
+                    "payload": s.payload,
                 }
                 for s in leaves
             ],
@@ -91,4 +97,9 @@ def _leaf(item: dict[str, Any]) -> SignedLeaf:
         Address(str(item["next_carrier"])),
         Address(str(item["actor"])),
     )
-    return SignedLeaf(entry, signature)
+    payload = item["payload"]
+    if not isinstance(payload, str):
+        raise LedgerValueError(f"leaf {seq}: the payload is a string of canonical JSON")
+    if payload_hash(payload.encode()) != entry.payload_hash:
+        raise LedgerValueError(f"leaf of seq {seq}: the payload does not hash to the entry's payloadHash")
+    return SignedLeaf(entry, signature, payload)

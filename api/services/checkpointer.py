@@ -16,7 +16,6 @@ from api.index.rows import CheckpointRow
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from chain.checkpoints import AnchoredCheckpoint, CheckpointLogClient
-from content.store import ContentIntegrityError
 from evidence.log_segment import SignedLeaf, encode_segment
 from evidence.merkle import verify_consistency
 from evidence.rules.checkpoints import check_checkpoint
@@ -79,12 +78,9 @@ class Checkpointer:
                     verify_consistency(latest.size, size, hash32(latest.root), root, proof)
             leaves = index.log_entries(previous, size)
             # What the checkpoint commits to is in the content store before the chain names it:
-            # the payloads, then the segment of signed entries.
-            stored = self.node.store.put_raw_many([e.payload.encode() for e in leaves])
-            if stored != [e.payload_cid for e in leaves]:
-                raise ContentIntegrityError("the content store did not store the log's payloads under their CIDs")
-            segment = encode_segment(previous, [SignedLeaf(e.evidence(), e.signature) for e in leaves])
-            leaves_cid = self.node.store.put_raw(segment)
+            # the segment of signed entries with their payloads, as one file.
+            segment = encode_segment(previous, [SignedLeaf(e.evidence(), e.signature, e.payload) for e in leaves])
+            leaves_cid = self.node.store.add(segment).cid_v1
             row = _row(self.contract.submit(self.node.relayer, size, root, leaves_cid))
             index.add_checkpoint(row, previous)
             return row

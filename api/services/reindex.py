@@ -156,7 +156,7 @@ def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], lis
     entries: list[StoredEntry] = []
     anchored = contract.anchored()
     for done, c in enumerate(anchored, start=1):
-        first, leaves = decode_segment(node.store.get_raw(c.leaves_cid))
+        first, leaves = decode_segment(node.store.cat(c.leaves_cid))
         if first != len(tree.leaves) or first + len(leaves) != c.size:
             raise VerificationError(
                 f"checkpoint {c.size}: its segment holds leaves {first}..{first + len(leaves) - 1}, "
@@ -166,7 +166,7 @@ def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], lis
         for offset, leaf in enumerate(leaves):
             digest = entry_hash(leaf.entry, domain, log=True)
             tree.leaves.append(leaf.leaf(domain))
-            payload = node.store.get_raw(leaf.entry.cid)
+            payload = leaf.payload.encode()  # checked against payloadHash by decode_segment
             entries.append(
                 StoredEntry(
                     to_hex(leaf.entry.consignment),
