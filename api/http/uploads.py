@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
 
 from api.services.errors import PayloadTooLarge
+from evidence.documents import DocumentType
+
+# The query parameters of every document upload, declared once.
+DocumentTypeQuery = Annotated[DocumentType, Query(description="the kind of trade document")]
+FilenameQuery = Annotated[str, Query(min_length=1, max_length=255)]
 
 
 async def read_body(request: Request, limit: int) -> bytes:

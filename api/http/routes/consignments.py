@@ -27,8 +27,7 @@ from api.http.schemas import (
     ReportPublic,
     SignedEventCreate,
 )
-from api.http.uploads import read_body
-from evidence.documents import DocumentType
+from api.http.uploads import DocumentTypeQuery, FilenameQuery, read_body
 
 router = APIRouter(prefix="/v1/consignments", tags=["consignments"])
 
@@ -133,8 +132,8 @@ async def attach_document(
     request: Request,
     documents: DocumentsDep,
     caller: CurrentParticipant,
-    document_type: Annotated[DocumentType, Query(description="the kind of trade document")],
-    filename: Annotated[str, Query(min_length=1, max_length=255)] = "document",
+    document_type: DocumentTypeQuery,
+    filename: FilenameQuery = "document",
 ) -> dict[str, Any]:
     """Store the request body as a document and anchor it with a DOCUMENT_ATTACHED entry
     signed by the caller's custodial key. The body is the document's bytes."""

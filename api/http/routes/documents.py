@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import CurrentParticipant, DocumentsDep
 from api.http.downloads import document_response
 from api.http.schemas import DocumentPublic
-from api.http.uploads import read_body
-from evidence.documents import DocumentType
+from api.http.uploads import DocumentTypeQuery, FilenameQuery, read_body
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -26,8 +25,8 @@ async def store_document(
     request: Request,
     documents: DocumentsDep,
     caller: CurrentParticipant,
-    document_type: Annotated[DocumentType, Query(description="the kind of trade document")],
-    filename: Annotated[str, Query(min_length=1, max_length=255)] = "document",
+    document_type: DocumentTypeQuery,
+    filename: FilenameQuery = "document",
 ) -> dict[str, Any]:
     """Store a document without anchoring it: a client holding its own key then signs a
     DOCUMENT_ATTACHED entry whose payload carries this reference (``bl:document``)."""
