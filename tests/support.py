@@ -4,6 +4,8 @@ runtime (chain + SQLite + keys) on it."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +117,24 @@ def aeo_contract(runtime: Runtime) -> AEOClient:
     contract = runtime.services.node.chain.aeo
     assert contract is not None, "this deployment has no AEORegistry"
     return contract
+
+
+def run_log_monitor(runtime: Runtime, url: str, api_key: str) -> subprocess.CompletedProcess[str]:
+    """``borderledger verify-log`` against a live node, pinned to the runtime's CheckpointLog."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "borderledger"),
+            "verify-log",
+            "--url",
+            url,
+            "--api-key",
+            api_key,
+            "--rpc",
+            runtime.rpc_url,
+            "--contract",
+            checkpoint_log(runtime).address,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -5,16 +5,13 @@ checkpoint stays on this runtime's chain.)"""
 
 from __future__ import annotations
 
-import subprocess
-
 from eth_account import Account
 from fastapi.testclient import TestClient
 
 from api.runtime import Runtime
 from evidence.roles import Role
-from tests.adversarial.test_verifier_trust import BIN
 from tests.api.conftest import auth
-from tests.support import Keys, LiveServer, checkpoint_log, checkpointer
+from tests.support import Keys, LiveServer, checkpoint_log, checkpointer, run_log_monitor
 
 BATCHED_DEMO = "CQ-DUI-2026-B001"
 
@@ -46,21 +43,5 @@ def test_a_checkpoint_the_node_cannot_prove_is_an_alarm_not_an_adoption(
     assert after.status_code == 200 and after.json()["verdict"] == "passed", after.json()["failures"]
     # A log monitor names the checkpoint it cannot connect.
     with LiveServer(demo_runtime) as server:
-        monitor = subprocess.run(
-            [
-                str(BIN),
-                "verify-log",
-                "--url",
-                server.url,
-                "--api-key",
-                keys["auditor"]["api_key"],
-                "--rpc",
-                demo_runtime.rpc_url,
-                "--contract",
-                checkpoint_log(demo_runtime).address,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        monitor = run_log_monitor(demo_runtime, server.url, keys["auditor"]["api_key"])
     assert monitor.returncode == 1 and str(2**64 - 1) in monitor.stdout, monitor.stdout + monitor.stderr

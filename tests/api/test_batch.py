@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from evidence.event_types import EventType
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
 from tests.api.conftest import EVENT, auth
-from tests.support import Keys, LiveServer, anchor_now, checkpoint_log, checkpointer
+from tests.support import Keys, LiveServer, anchor_now, checkpoint_log, checkpointer, run_log_monitor
 
 BIN = Path(sys.executable).parent / "borderledger"
 Carrier = tuple[LocalAccount, dict[str, str]]
@@ -280,25 +279,8 @@ def test_a_rewritten_log_is_never_anchored(demo_runtime: Runtime) -> None:
 
 
 def test_the_log_monitor_checks_every_anchored_checkpoint(keys: Keys, demo_runtime: Runtime) -> None:
-    contract = checkpoint_log(demo_runtime).address
     with LiveServer(demo_runtime) as server:
-        result = subprocess.run(
-            [
-                str(BIN),
-                "verify-log",
-                "--url",
-                server.url,
-                "--api-key",
-                keys["auditor"]["api_key"],
-                "--rpc",
-                demo_runtime.rpc_url,
-                "--contract",
-                contract,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_log_monitor(demo_runtime, server.url, keys["auditor"]["api_key"])
     sizes = [c.size for c in demo_runtime.services.node.index.checkpoints()]
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(sizes)} checkpoints, tree sizes {sizes[0]}..{sizes[-1]}" in result.stdout
