@@ -113,7 +113,7 @@ def demo(data_dir: DataDir = None) -> None:
 
 @app.command()
 def verify(
-    consignment: Annotated[str, typer.Argument(help="consignment reference, e.g. CQ-DUI-2026-0001")],
+    consignment: Annotated[str, typer.Argument(help="consignment reference, e.g. CQ-DUI-2026-0001, or its id")],
     data_dir: DataDir = None,
     api_key: Annotated[str | None, typer.Option(envvar="BORDERLEDGER_API_KEY", help="the caller's API key")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -21,6 +20,7 @@ from chain.errors import ContractRevert
 from chain.indexer import CreatedConsignment, LogReader
 from chain.sender import Receipt, TransactionSender
 from evidence.bundle import Bundle, OnlineFacts, role_questions
+from evidence.consignment_id import consignment_id
 from evidence.eip712 import Domain, Entry
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
@@ -84,11 +84,6 @@ def trust_root_of(manifest: Manifest) -> TrustRoot:
     """The trust root a deployment manifest pins."""
     contracts = {n: c.address for n, c in manifest.contracts.items()}
     return TrustRoot(manifest.chain_id, manifest.registry.block, manifest.deployment_block_hash, contracts)
-
-
-def consignment_id(reference: str) -> Hash32:
-    """The on-chain id of a consignment: keccak256 of its reference."""
-    return Hash32(keccak(text=reference))
 
 
 class LedgerClient:
@@ -212,7 +207,7 @@ class LedgerClient:
             Web3.to_checksum_address(carrier),
         )
         receipt = self.sender.transact(exporter, call)
-        return consignment_id(reference), receipt
+        return consignment_id(exporter.address, reference), receipt
 
     def is_batched(self, cid: Hash32) -> bool:
         """Whether the ledger sends the consignment's entries to the Merkle log (and refuses single ones)."""

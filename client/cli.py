@@ -77,7 +77,7 @@ def keygen(
 
 @app.command()
 def append(
-    reference: Annotated[str, typer.Argument(help="consignment reference")],
+    reference: Annotated[str, typer.Argument(help="consignment reference (yours, or the only one you may read) or id")],
     event_type: Annotated[EventType, typer.Argument(help="event type")],
     payload: Annotated[Path, typer.Option(help="EPCIS 2.0 event JSON file")],
     url: Url = "http://127.0.0.1:8000",
@@ -93,7 +93,7 @@ def append(
 
 @app.command()
 def attach(
-    reference: Annotated[str, typer.Argument(help="consignment reference")],
+    reference: Annotated[str, typer.Argument(help="consignment reference (yours, or the only one you may read) or id")],
     file: Annotated[Path, typer.Argument(help="the document")],
     document_type: Annotated[DocumentType, typer.Option("--type", help="document type")],
     url: Url = "http://127.0.0.1:8000",

@@ -15,15 +15,15 @@ from typing import Any
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils.crypto import keccak
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
+from evidence.consignment_id import consignment_id, looks_like_id
 from evidence.documents import DocumentRef, DocumentType, document_event
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.errors import LedgerError, LedgerValueError
 from evidence.event_types import EventType
-from evidence.types import ZERO_ADDRESS, Address, Hash32
+from evidence.types import ZERO_ADDRESS, Address, Hash32, to_hex
 
 
 class ClientError(LedgerError):
@@ -36,17 +36,28 @@ class ClientError(LedgerError):
         super().__init__(f"HTTP {status}{rule}: {body.get('message', body)}")
 
 
-def checked_domain(head: dict[str, Any], reference: str | None, pinned: Domain | None) -> Domain:
-    """The domain to sign in, once the node's ``head`` is known to be for ``reference`` (its
-    id is keccak256 of the reference) and in the pinned domain: a node that asks for a
-    signature over another consignment, chain or ledger is refused before anything is signed."""
-    if reference is not None:
-        expected = "0x" + keccak(text=reference).hex()
-        if str(head["consignment"]).lower() != expected:
-            raise LedgerValueError(
-                f"the node's head is for consignment {head['consignment']}, not {reference} ({expected}); "
-                "nothing signed"
-            )
+def checked_domain(head: dict[str, Any], key: str | None, pinned: Domain | None) -> Domain:
+    """The domain to sign in, once the node's ``head`` is known to be for the consignment
+    ``key`` names and in the pinned domain: a node that asks for a signature over another
+    consignment, chain or ledger is refused before anything is signed.
+
+    ``key`` is a consignment id, or a reference: then the id must be the reference in the
+    namespace of the exporter the head names (address by id to pin the exporter as well)."""
+    if key is not None:
+        stated_id = str(head["consignment"]).lower()
+        if looks_like_id(key):
+            expected, named = key.lower(), key
+        else:
+            exporter = str(head.get("exporter", ""))
+            try:
+                expected = to_hex(consignment_id(exporter, key))
+            except ValueError:
+                raise LedgerValueError(
+                    f"the node's head names no valid exporter ({exporter!r}); nothing signed"
+                ) from None
+            named = f"{key} of exporter {exporter} ({expected})"
+        if stated_id != expected:
+            raise LedgerValueError(f"the node's head is for consignment {stated_id}, not {named}; nothing signed")
     stated = Domain(int(head["domain"]["chainId"]), Address(head["domain"]["verifyingContract"]))
     if pinned is not None and (
         stated.chain_id != pinned.chain_id or stated.verifying_contract.lower() != pinned.verifying_contract.lower()

@@ -63,6 +63,12 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     }
 
     /// @inheritdoc IConsignmentLedger
+    function consignmentId(address exporter, string calldata ref) public pure returns (bytes32) {
+        // The address has a fixed length and comes first, so packed encoding is unambiguous.
+        return keccak256(abi.encodePacked(exporter, ref));
+    }
+
+    /// @inheritdoc IConsignmentLedger
     function isBatched(bytes32 consignment) external view returns (bool) {
         return _batched[consignment];
     }
@@ -83,7 +89,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
         for (uint256 i = 0; i < transit.length; ++i) {
             _requireJurisdiction(transit[i]);
         }
-        id = keccak256(bytes(ref));
+        id = consignmentId(msg.sender, ref);
         Consignment storage c = _consignments[id];
         if (c.exporter != address(0)) revert ConsignmentLedgerAlreadyExists(id);
         c.exporter = msg.sender;

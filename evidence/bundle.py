@@ -15,7 +15,6 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evidence.anchoring import (
@@ -27,6 +26,7 @@ from evidence.anchoring import (
     check_signer_role,
 )
 from evidence.checks import Check
+from evidence.consignment_id import consignment_id
 from evidence.custody import ConsignmentFacts, MemberEvent, WrittenEntry, event_time, replay
 from evidence.documents import document_in
 from evidence.eip712 import Domain, Entry
@@ -34,7 +34,7 @@ from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, signing_roles
-from evidence.types import Address, Hash32, Jurisdiction
+from evidence.types import Address, Hash32, Jurisdiction, to_hex
 from evidence.verify import EntryEvidence, OnChainRecord, Report, SharedChecks, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
@@ -292,7 +292,7 @@ def verify_bundle(
     )
     if bundle.checkpoints:
         _add_log_checks(report, bundle, online)
-    report.checks.insert(0, _consignment_id_check(c.id, c.reference))
+    report.checks.insert(0, _consignment_id_check(c.id, c.exporter, c.reference))
     report.checks.insert(0, trust or Check("trust_root", None, "no trust root pinned"))
     if online is not None:
         report.checks.insert(2, _consignment_on_chain(c, online.consignment))
@@ -374,11 +374,12 @@ def _consignment_on_chain(stated: BundleConsignment, recorded: dict[str, Any] | 
     return Check("consignment_on_chain", True, f"opened in tx {stated.tx_hash} at block {stated.block_number}")
 
 
-def _consignment_id_check(consignment_id: str, reference: str) -> Check:
-    expected = "0x" + keccak(text=reference).hex()
-    if consignment_id == expected:
-        return Check("consignment_id", True, f"{consignment_id} = keccak256('{reference}')")
-    return Check("consignment_id", False, f"{consignment_id} is not keccak256('{reference}') = {expected}")
+def _consignment_id_check(stated: str, exporter: str, reference: str) -> Check:
+    expected = to_hex(consignment_id(exporter, reference))
+    named = f"keccak256({exporter} ‖ '{reference}')"
+    if stated.lower() == expected:
+        return Check("consignment_id", True, f"{stated} = {named}")
+    return Check("consignment_id", False, f"{stated} is not {named} = {expected}")
 
 
 def _document(

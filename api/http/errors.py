@@ -62,6 +62,7 @@ RULE_STATUS: dict[str, int] = {
     "ConsignmentLedgerNotParty": FORBIDDEN,
     "ConsignmentLedgerInvalidNextCarrier": FORBIDDEN,
     "ConsignmentLedgerBatchedConsignment": CONFLICT,
+    "ConsignmentReferenceAmbiguous": CONFLICT,
     # AEORegistry
     "AEORegistryZeroAddress": INVALID,
     "AEORegistryNotCustoms": FORBIDDEN,

@@ -9,6 +9,7 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence.aeo import MraDataElements
+from evidence.consignment_id import looks_like_id
 from evidence.event_types import EventType
 from evidence.models import EventPayload
 from evidence.roles import Role
@@ -107,6 +108,14 @@ class ConsignmentCreate(_Input):
 
     _countries = field_validator("origin", "destination")(_iso_country)
 
+    @field_validator("reference")
+    @classmethod
+    def _not_an_id(cls, value: str) -> str:
+        # Routes take a consignment's id where they take its reference: the two must not mix.
+        if looks_like_id(value):
+            raise ValueError("a reference must not have the form of a consignment id (0x and 64 hex digits)")
+        return value
+
     @field_validator("transit")
     @classmethod
     def _transit(cls, value: list[str]) -> list[str]:
@@ -180,6 +189,8 @@ class HeadPublic(BaseModel):
     """The next entry's position and the EIP-712 domain to sign it under."""
 
     consignment: str
+    reference: str
+    exporter: str = Field(description="the consignment id is its reference in this exporter's namespace")
     seq: int
     prev_hash: str
     domain: dict[str, Any]

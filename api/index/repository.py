@@ -68,11 +68,17 @@ class Index(EntryQueries):
             for address, role in parties:
                 add_party(conn, consignment.id, address, role)
 
-    def consignment(self, reference: str) -> ConsignmentRow | None:
-        """A consignment by reference."""
+    def consignment(self, consignment_id: str) -> ConsignmentRow | None:
+        """A consignment by id."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.consignments).where(t.consignments.c.reference == reference)).first()
+            row = conn.execute(select(t.consignments).where(t.consignments.c.id == consignment_id.lower())).first()
         return ConsignmentRow.from_row(row._mapping) if row else None
+
+    def consignments_named(self, reference: str) -> list[ConsignmentRow]:
+        """The consignments of every exporter that uses ``reference`` (references are per exporter)."""
+        query = select(t.consignments).where(t.consignments.c.reference == reference).order_by(t.consignments.c.id)
+        with self.engine.connect() as conn:
+            return [ConsignmentRow.from_row(r._mapping) for r in conn.execute(query)]
 
     def parties(self, consignment_id: str) -> dict[str, str]:
         """address → role of every party (exporter, importer, each carrier)."""
@@ -96,13 +102,6 @@ class Index(EntryQueries):
             query = query.where(or_(*conditions))
         with self.engine.connect() as conn:
             return [ConsignmentRow.from_row(r._mapping) for r in conn.execute(query)]
-
-    def first_known_reference(self, candidates: list[str]) -> str | None:
-        """The first of ``candidates`` that is a consignment's reference."""
-        for candidate in candidates:
-            if self.consignment(candidate) is not None:
-                return candidate
-        return None
 
     # --- documents ---------------------------------------------------------------------
 
@@ -153,32 +152,35 @@ class Index(EntryQueries):
 
     # --- EPCIS captures ----------------------------------------------------------------
 
-    def captured_event(self, reference: str, dedupe_key: str) -> dict[str, Any] | None:
+    def captured_event(self, consignment_id: str, dedupe_key: str) -> dict[str, Any] | None:
         """An EPCIS event captured into a consignment, by its de-duplication key."""
         query = select(t.epcis_events).where(
-            t.epcis_events.c.reference == reference, t.epcis_events.c.dedupe_key == dedupe_key
+            t.epcis_events.c.consignment_id == consignment_id, t.epcis_events.c.dedupe_key == dedupe_key
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return dict(row._mapping) if row else None
 
-    def add_captured_event(self, dedupe_key: str, hash_id: str | None, reference: str, seq: int, context: Any) -> None:
+    def add_captured_event(
+        self, dedupe_key: str, hash_id: str | None, consignment_id: str, seq: int, context: Any
+    ) -> None:
         """Record that an EPCIS event was captured as entry ``seq`` of a consignment."""
         with self.engine.begin() as conn:
             conn.execute(
                 insert(t.epcis_events).values(
                     dedupe_key=dedupe_key,
                     hash_id=hash_id,
-                    reference=reference,
+                    consignment_id=consignment_id,
                     seq=seq,
                     context=json.dumps(context) if context is not None else None,
                 )
             )
 
-    def captured_events(self, reference: str) -> dict[int, dict[str, Any]]:
+    def captured_events(self, consignment_id: str) -> dict[int, dict[str, Any]]:
         """seq → capture record of a consignment's captured events."""
+        query = select(t.epcis_events).where(t.epcis_events.c.consignment_id == consignment_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.epcis_events).where(t.epcis_events.c.reference == reference)).all()
+            rows = conn.execute(query).all()
         return {int(r.seq): dict(r._mapping) for r in rows}
 
     # --- idempotent requests -----------------------------------------------------------

@@ -49,8 +49,8 @@ api_keys = Table(
 consignments = Table(
     "consignments",
     metadata,
-    Column("id", String(66), primary_key=True),  # 0x + keccak256(reference)
-    Column("reference", String(128), nullable=False, unique=True),
+    Column("id", String(66), primary_key=True),  # 0x + keccak256(exporter ‖ reference)
+    Column("reference", String(128), nullable=False, index=True),
     Column("exporter", String(42), nullable=False, index=True),
     Column("importer", String(42), nullable=False, index=True),
     Column("origin", String(2), nullable=False),
@@ -139,8 +139,8 @@ aeo_certificates = Table(
 epcis_events = Table(
     "epcis_events",
     metadata,
-    # An event is a duplicate within a consignment only: (reference, dedupe_key) is the key.
-    Column("reference", String(128), primary_key=True),  # the consignment's reference
+    # An event is a duplicate within a consignment only: (consignment_id, dedupe_key) is the key.
+    Column("consignment_id", String(66), primary_key=True),
     Column("dedupe_key", String(128), primary_key=True),  # the event hash ID, or payload:<hash> without one
     Column("hash_id", String(128), nullable=True, index=True),
     Column("seq", BigInteger, nullable=False),

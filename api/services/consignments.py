@@ -9,10 +9,11 @@ from api.index.rows import ConsignmentRow, Participant
 from api.services.errors import Conflict
 from api.services.members import MembersService
 from api.services.node import Node
-from chain.ledger import ConsignmentInfo, consignment_id
+from chain.ledger import ConsignmentInfo
+from evidence.consignment_id import consignment_id, looks_like_id
 from evidence.errors import RuleViolation
 from evidence.roles import Role
-from evidence.rules import ConsignmentView, check_opening, check_readable, may_read
+from evidence.rules import ConsignmentView, MemberView, check_opening, check_readable, check_unambiguous, may_read
 from evidence.types import Address, Hash32, hash32, to_hex
 
 
@@ -36,7 +37,8 @@ class ConsignmentsService:
     ) -> dict[str, Any]:
         """An exporter opens a consignment; a ``batched`` one takes its entries through the
         Merkle log only (the ledger contract holds it to that)."""
-        exists = self.node.index.consignment(reference) is not None
+        opened_id = to_hex(consignment_id(caller.address, reference))
+        exists = self.node.index.consignment(opened_id) is not None
         view = self.members.view
         check_opening(view(caller.address), view(importer), view(carrier), exists)
         account = self.members.account(caller)
@@ -44,7 +46,7 @@ class ConsignmentsService:
             account, reference, origin, destination, transit, importer, carrier, batched
         )
         row = ConsignmentRow(
-            to_hex(consignment_id(reference)),
+            opened_id,
             reference,
             caller.address,
             Address(importer),
@@ -56,7 +58,7 @@ class ConsignmentsService:
         )
         parties = [(caller.address, "exporter"), (importer, "importer"), (carrier, "carrier")]
         self.node.index.add_consignment(row, parties)
-        return self.get(caller, reference)
+        return self.get(caller, opened_id)
 
     def info(self, row: ConsignmentRow) -> ConsignmentInfo:
         """The ledger's record of the consignment."""
@@ -74,17 +76,40 @@ class ConsignmentsService:
         handed_to = index.last_handover(row.id) if index.is_batched(row.id) else None
         return replace(view, carrier=Address(handed_to)) if handed_to else view
 
-    def readable(self, caller: Participant, reference: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
-        """The consignment, if the caller may read it; refused alike when it does not exist."""
+    def readable(self, caller: Participant, key: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
+        """The consignment ``key`` names (its id, or a reference: see :meth:`_named`), if the
+        caller may read it; refused alike when it does not exist."""
         reader = self.members.view(caller.address)
-        row = self.node.index.consignment(reference)
-        if row is None:
-            check_readable(reader, None, reference)
+        found = self._by_id(key) if looks_like_id(key) else self._named(reader, key)
+        if found is None:
+            check_readable(reader, None, key)
             raise AssertionError("unreachable: an unknown consignment is always refused")
-        info = self.info(row)
-        view = self.view(info, row)
-        check_readable(reader, view, reference)
+        row, info, view = found
+        check_readable(reader, view, key)
         return row, info, view
+
+    def _by_id(self, key: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView] | None:
+        row = self.node.index.consignment(key)
+        if row is None:
+            return None
+        info = self.info(row)
+        return row, info, self.view(info, row)
+
+    def _named(
+        self, reader: MemberView, reference: str
+    ) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView] | None:
+        """References are per exporter: the caller's own consignment of that reference, else
+        the only one of any exporter the caller may read; several are refused as ambiguous."""
+        rows = self.node.index.consignments_named(reference)
+        own = [row for row in rows if row.exporter.lower() == reader.address.lower()]
+        readable = []
+        for row in own or rows:
+            info = self.info(row)
+            view = self.view(info, row)
+            if may_read(reader, view):
+                readable.append((row, info, view))
+        check_unambiguous(reference, [row.id for row, _, _ in readable])
+        return readable[0] if readable else None
 
     def get(self, caller: Participant, reference: str) -> dict[str, Any]:
         """A consignment the caller may see."""
@@ -140,6 +165,8 @@ class ConsignmentsService:
         domain = self.node.chain.domain
         return {
             "consignment": row.id,
+            "reference": row.reference,
+            "exporter": info.exporter,
             "seq": seq,
             "prev_hash": to_hex(prev),
             "domain": {

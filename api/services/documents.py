@@ -53,14 +53,14 @@ class DocumentsService:
         event_time: str,
     ) -> dict[str, Any]:
         """Custodial: store a document and anchor it with a DOCUMENT_ATTACHED entry."""
-        self.consignments.readable(caller, reference)
-        violation = self.appends.may_append(caller, reference, EventType.DOCUMENT_ATTACHED)
+        consignment = self.consignments.readable(caller, reference)[0].id
+        violation = self.appends.may_append(caller, consignment, EventType.DOCUMENT_ATTACHED)
         if violation is not None:
             raise violation
         self.members.account(caller)
         ref = self.store(caller, content, document_type, filename, media_type)
         payload = document_event(ref, event_time)
-        entry = self.appends.append_event(caller, reference, EventType.DOCUMENT_ATTACHED, payload, None)
+        entry = self.appends.append_event(caller, consignment, EventType.DOCUMENT_ATTACHED, payload, None)
         return {"document": ref.to_json(), "entry": entry}
 
     def read(self, caller: Participant, cid: str) -> tuple[bytes, DocumentRef | None]:
@@ -73,11 +73,11 @@ class DocumentsService:
             raise NotFound(f"no document {cid}")
         attached = self._attachments(cid, row["uploaded_by"])
         readable = row["uploaded_by"] == caller.address
-        for reference, _ in attached:
+        for consignment, _ in attached:
             if readable:
                 break
             try:
-                self.consignments.readable(caller, reference)
+                self.consignments.readable(caller, consignment)
                 readable = True
             except RuleViolation:
                 continue
@@ -90,13 +90,13 @@ class DocumentsService:
         return content, attached[0][1] if attached else None
 
     def _attachments(self, cid: str, uploader: str) -> list[tuple[str, DocumentRef]]:
-        """(reference, document reference) of every DOCUMENT_ATTACHED entry naming ``cid``
+        """(consignment id, document reference) of every DOCUMENT_ATTACHED entry naming ``cid``
         that its uploader wrote."""
         out = []
-        for reference, entry in self.node.index.entries_of_type(EventType.DOCUMENT_ATTACHED, cid):
+        for _, entry in self.node.index.entries_of_type(EventType.DOCUMENT_ATTACHED, cid):
             if entry.actor.lower() != uploader.lower():
                 continue
             ref = document_in(json.loads(entry.payload))
             if ref is not None and cid in (ref.cid, ref.cid_v1):
-                out.append((reference, ref))
+                out.append((entry.consignment_id, ref))
         return out

@@ -8,7 +8,7 @@ from typing import Any
 
 from api.epcis.hashing import DEFAULT_CONTEXT, HashUnavailable, event_hash_id, event_hash_ids
 from api.epcis.validate import require_valid
-from api.index.rows import Participant
+from api.index.rows import ConsignmentRow, Participant
 from api.services.appends import AppendsService
 from api.services.consignments import ConsignmentsService
 from api.services.members import MembersService
@@ -79,11 +79,13 @@ class EpcisService:
         plan = []
         seen: set[tuple[str, str]] = set()
         for index, event in enumerate(events):
-            reference = consignment or self._match(event)
-            if reference is None:
+            named = self.consignments.readable(caller, consignment)[0] if consignment else self._match(caller, event)
+            if named is None:
                 raise LedgerValueError(
-                    f"event {index}: no consignment matches its bizTransactionList; give ?consignment=REFERENCE"
+                    f"event {index}: no consignment you may read matches its bizTransactionList; "
+                    "give ?consignment=REFERENCE (or its id)"
                 )
+            reference = named.id
             try:
                 hash_id: str | None = event_hash_id(context, event)
                 hash_error = None
@@ -96,10 +98,11 @@ class EpcisService:
             seen.add((reference, key))
             # Checked for duplicates too: only who may write to the consignment learns what it holds.
             event_type = self._event_type(caller, reference, event, index)
-            plan.append((index, event, reference, hash_id, hash_error, key, duplicate, event_type))
+            plan.append((index, event, named, hash_id, hash_error, key, duplicate, event_type))
 
         results = []
-        for index, event, reference, hash_id, hash_error, key, duplicate, event_type in plan:
+        for index, event, named, hash_id, hash_error, key, duplicate, event_type in plan:
+            reference = named.id
             if duplicate:
                 previous = self._captured(reference, key)
                 results.append(
@@ -107,7 +110,8 @@ class EpcisService:
                         "event": index,
                         "status": "duplicate",
                         "hash_id": hash_id,
-                        "consignment": reference,
+                        "consignment": named.reference,
+                        "consignment_id": named.id,
                         "seq": previous["seq"] if previous else None,  # where the original lives
                     }
                 )
@@ -120,7 +124,8 @@ class EpcisService:
                     "status": "captured",
                     "hash_id": hash_id,
                     "hash_error": hash_error,
-                    "consignment": reference,
+                    "consignment": named.reference,
+                    "consignment_id": named.id,
                     "seq": entry["seq"],
                     "event_type": event_type.value,
                     "entry_hash": entry["entry_hash"],
@@ -133,18 +138,29 @@ class EpcisService:
             "events": results,
         }
 
-    def _captured(self, reference: str, key: str) -> dict[str, Any] | None:
-        return self.node.index.captured_event(reference, key)
+    def _captured(self, consignment_id: str, key: str) -> dict[str, Any] | None:
+        return self.node.index.captured_event(consignment_id, key)
 
-    def _match(self, event: dict[str, Any]) -> str | None:
+    def _resolve(self, caller: Participant, key: str) -> ConsignmentRow | None:
+        """The consignment ``key`` names for the caller, None when it names none the caller
+        may read (an ambiguous reference is refused)."""
+        try:
+            row, _, _ = self.consignments.readable(caller, key)
+        except RuleViolation as refusal:
+            if refusal.rule == "ConsignmentReadAccess":
+                return None
+            raise
+        return row
+
+    def _match(self, caller: Participant, event: dict[str, Any]) -> ConsignmentRow | None:
         """The consignment an event's business transactions name (its reference, as the whole
-        identifier or its last segment)."""
+        identifier or its last segment), among those the caller may read."""
         for item in event.get("bizTransactionList") or []:
             value = str(item.get("bizTransaction", ""))
-            candidates = [value, value.rsplit("/", 1)[-1], value.rsplit(":", 1)[-1]]
-            found = self.node.index.first_known_reference(candidates)
-            if found is not None:
-                return found
+            for candidate in dict.fromkeys([value, value.rsplit("/", 1)[-1], value.rsplit(":", 1)[-1]]):
+                found = self._resolve(caller, candidate)
+                if found is not None:
+                    return found
         return None
 
     def _event_type(self, caller: Participant, reference: str, event: dict[str, Any], index: int) -> EventType:
@@ -161,9 +177,10 @@ class EpcisService:
 
     def export(self, caller: Participant, reference: str, filters: dict[str, Any]) -> dict[str, Any]:
         """The consignment's events as an EPCIS 2.0 document, with the anchoring of each."""
-        entries = self.consignments.events(caller, reference)
+        opened, _, _ = self.consignments.readable(caller, reference)
+        entries = self.consignments.events(caller, opened.id)
         chain = self.node.chain.domain
-        captured = self.node.index.captured_events(reference)
+        captured = self.node.index.captured_events(opened.id)
         extra_context: dict[str, Any] = {"bl": BL_NAMESPACE}
         events = []
         for entry in entries:

@@ -78,7 +78,7 @@ interface IConsignmentLedger {
     event CustodyTransferred(bytes32 indexed consignment, address indexed from, address indexed to, uint64 seq);
 
     /// @notice Opens a consignment; the caller must be an active exporter.
-    /// @param ref the consignment's reference (its id is keccak256 of it)
+    /// @param ref the consignment's reference, unique per exporter (see {consignmentId})
     /// @param origin ISO 3166-1 alpha-2 code of the country of departure
     /// @param destination ISO code of the country of destination
     /// @param transit ISO codes of the declared transit countries
@@ -104,6 +104,10 @@ interface IConsignmentLedger {
         address importer,
         address carrier
     ) external returns (bytes32 consignment);
+
+    /// @notice The id of `exporter`'s consignment `ref`: references are each exporter's own
+    /// namespace, so no exporter can open a consignment under another's reference.
+    function consignmentId(address exporter, string calldata ref) external pure returns (bytes32);
 
     /// @notice Whether the consignment's entries go through the Merkle log.
     function isBatched(bytes32 consignment) external view returns (bool);

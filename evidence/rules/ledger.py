@@ -50,7 +50,10 @@ def check_opening(exporter: MemberView, importer: MemberView, carrier: MemberVie
                 "ConsignmentLedgerMissingRole", f"{member.address} is not an active {role.value.lower()}"
             )
     if exists:
-        raise RuleViolation("ConsignmentLedgerAlreadyExists", "a consignment with this reference already exists")
+        raise RuleViolation(
+            "ConsignmentLedgerAlreadyExists",
+            "you already have a consignment with this reference (references are per exporter)",
+        )
 
 
 def check_submitter(submitter: MemberView) -> None:
@@ -68,6 +71,17 @@ def check_readable(reader: MemberView, consignment: ConsignmentView | None, refe
             "ConsignmentReadAccess",
             f"no consignment {reference} that you may read: a consignment is visible only to its parties, "
             "customs of its jurisdictions and auditors",
+        )
+
+
+def check_unambiguous(reference: str, readable_ids: list[str]) -> None:
+    """References are per exporter: a reference the caller may read under several exporters
+    (none of them the caller) names no single consignment, and is refused with the ids."""
+    if len(readable_ids) > 1:
+        raise RuleViolation(
+            "ConsignmentReferenceAmbiguous",
+            f"{reference} is the reference of {len(readable_ids)} exporters' consignments you may read: "
+            f"address one by its id ({', '.join(readable_ids)})",
         )
 
 

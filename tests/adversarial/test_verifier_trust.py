@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from eth_account import Account
-from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
@@ -25,10 +24,12 @@ from chain.node import AnvilNode
 from chain.rpc import connect
 from client.http import build_entry, sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
+from evidence.consignment_id import consignment_id
 from evidence.eip712 import recover_digest_signer
 from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
 from evidence.trust import TrustRoot
+from evidence.types import to_hex
 from tests.api.conftest import auth
 from tests.support import Keys, make_settings
 
@@ -159,8 +160,11 @@ def test_the_client_signs_only_for_the_reference_asked_and_the_pinned_domain(dem
     """Finding 3: a compromised node answering GET …/head cannot move a member's signature to
     another consignment, chain or ledger."""
     trusted = TrustRoot.from_manifest(json.loads(demo_runtime.settings.manifest_path.read_text())).signing_domain
+    exporter, squatter = Account.create().address, Account.create().address
     honest: dict[str, Any] = {
-        "consignment": "0x" + keccak(text=DEMO).hex(),
+        "consignment": to_hex(consignment_id(exporter, DEMO)),
+        "reference": DEMO,
+        "exporter": exporter,
         "seq": 3,
         "prev_hash": "0x" + "11" * 32,
         "domain": {"chainId": trusted.chain_id, "verifyingContract": trusted.verifying_contract},
@@ -168,10 +172,21 @@ def test_the_client_signs_only_for_the_reference_asked_and_the_pinned_domain(dem
     account = Account.create()
     event = {"type": "ObjectEvent", "eventTime": "2026-11-09T10:00:00Z", "eventTimeZoneOffset": "+00:00"}
     assert build_entry(honest, account.address, EventType.ARRIVING, event, None, DEMO, trusted)[1] == trusted
-    moved = {**honest, "consignment": "0x" + keccak(text="SOMEONE-ELSES").hex()}
+    assert build_entry(honest, account.address, EventType.ARRIVING, event, None, honest["consignment"], trusted)
+    moved = {**honest, "consignment": to_hex(consignment_id(exporter, "SOMEONE-ELSES"))}
+    # Another exporter's consignment of the same reference, the head naming its true exporter:
+    # signing by id pins it; signing by reference binds the exporter the head names.
+    same_reference = {**honest, "consignment": to_hex(consignment_id(squatter, DEMO))}
+    with pytest.raises(LedgerValueError, match="not " + honest["consignment"]):
+        build_entry(same_reference, account.address, EventType.ARRIVING, event, None, honest["consignment"], trusted)
     other_ledger = {**honest, "domain": {"chainId": trusted.chain_id, "verifyingContract": "0x" + "ab" * 20}}
     other_chain = {**honest, "domain": {"chainId": 1, "verifyingContract": trusted.verifying_contract}}
-    for head, why in ((moved, "not " + DEMO), (other_ledger, "trust root"), (other_chain, "trust root")):
+    for head, why in (
+        (moved, "not " + DEMO),
+        (same_reference, "not " + DEMO),
+        (other_ledger, "trust root"),
+        (other_chain, "trust root"),
+    ):
         with pytest.raises(LedgerValueError, match=why):
             build_entry(head, account.address, EventType.ARRIVING, event, None, DEMO, trusted)
         with pytest.raises(LedgerValueError, match=why):

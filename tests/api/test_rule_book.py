@@ -28,6 +28,7 @@ API_RULES = {
     "IdempotencyKeyReused",
     "IdempotencyKeyInvalid",
     "BodyTooLarge",
+    "ConsignmentReferenceAmbiguous",
 }
 
 
@@ -66,9 +67,13 @@ def test_every_rule_the_python_rule_book_raises_is_a_contract_error_or_an_api_ru
     rules = raised_rules("evidence", "api")
     assert len(rules) >= 30
     assert rules - contract_errors() - API_RULES == set()
-    # The rule book mirrors the contracts; reading is the one rule no contract has (chains
-    # hold only hashes; who may read a payload is each node's to enforce).
-    assert raised_rules("evidence/rules") - contract_errors() == {"ConsignmentReadAccess"}
+    # The rule book mirrors the contracts; reading is what no contract rules on (chains hold
+    # only hashes; who may read a payload, and which consignment a bare reference names to a
+    # reader, is each node's to enforce: the chain addresses consignments by id).
+    assert raised_rules("evidence/rules") - contract_errors() == {
+        "ConsignmentReadAccess",
+        "ConsignmentReferenceAmbiguous",
+    }
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@ from typing import Any
 
 from conftest import reverts
 
+from evidence.consignment_id import consignment_id
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.event_types import EventType
 from evidence.roles import Role
-from evidence.types import ZERO_ADDRESS, Hash32
+from evidence.types import ZERO_ADDRESS, Hash32, to_hex
 
 ZERO32 = b"\x00" * 32
 
@@ -26,11 +27,26 @@ def test_non_exporter_cannot_create_consignment(ledger: Any, people: Any) -> Non
         )
 
 
-def test_duplicate_reference_is_refused(ledger: Any, consignment: Any, people: Any) -> None:
+def test_an_exporter_opens_a_reference_once(ledger: Any, consignment: Any, people: Any) -> None:
     with reverts("ConsignmentLedgerAlreadyExists"):
         ledger.createConsignment(
-            "CQ-DUI-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["exporter2"]}
+            "CQ-DUI-1", b"CN", b"DE", [], people["importer"], people["carrier"], {"from": people["exporter"]}
         )
+
+
+def test_references_are_each_exporters_own_namespace(ledger: Any, consignment: Any, people: Any) -> None:
+    """Finding 14: a second exporter's "CQ-DUI-1" is its own consignment; it neither takes
+    nor touches the first exporter's."""
+    assert consignment == to_hex(consignment_id(people["exporter"].address, "CQ-DUI-1"))
+    before = ledger.consignment(consignment)
+    tx = ledger.createConsignment(
+        "CQ-DUI-1", b"CN", b"FR", [], people["importer"], people["carrier"], {"from": people["exporter2"]}
+    )
+    theirs = tx.return_value
+    assert theirs == ledger.consignmentId(people["exporter2"], "CQ-DUI-1")
+    assert theirs == to_hex(consignment_id(people["exporter2"].address, "CQ-DUI-1")) != consignment
+    assert ledger.consignment(theirs)[0] == people["exporter2"]
+    assert ledger.consignment(consignment) == before
 
 
 def test_carrier_appends_custody_event(append: Any, ledger: Any, consignment: Any, people: Any) -> None:

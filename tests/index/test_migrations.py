@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from api.index import Index, make_engine
 from api.index.migrate import UnversionedDatabase, alembic_config, upgrade_to_head
@@ -19,7 +19,7 @@ from api.index.tables import metadata
 from evidence.roles import Role
 from evidence.types import Address
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def differences(engine: Engine) -> list[object]:
@@ -63,19 +63,38 @@ def test_a_database_from_before_migrations_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_upgrade_keeps_what_an_older_schema_held(tmp_path: Path) -> None:
-    """0001 → 0002 (EPCIS duplicates per consignment) keeps every capture record."""
+    """0001 → head keeps every capture record: 0002 makes EPCIS duplicates per consignment,
+    0003 keys them by consignment id and lets two exporters use one reference; and back."""
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))  # as the node's
+    exporter, other = "0x" + "ab" * 20, "0x" + "cd" * 20
+    opened = "0x" + "11" * 32
+    consignment = (
+        "INSERT INTO consignments (id, reference, exporter, importer, origin, destination, transit, tx_hash, "
+        "block_number) VALUES (:id, 'REF-1', :exporter, :exporter, 'CN', 'BE', '', :id, 1)"
+    )
     try:
         command.upgrade(alembic_config(engine), "0001")
         with engine.begin() as conn:
+            conn.execute(text(consignment), {"id": opened, "exporter": exporter})
             conn.execute(
                 text(
                     "INSERT INTO epcis_events (dedupe_key, hash_id, reference, seq, context) "
                     "VALUES ('ni:///sha-256;ab', 'ni:///sha-256;ab', 'REF-1', 4, NULL)"
                 )
             )
+            conn.execute(
+                text("INSERT INTO consignment_parties VALUES (:id, :exporter, 'exporter')"),
+                {"id": opened, "exporter": exporter},
+            )
         upgrade_to_head(engine)
         assert differences(engine) == []
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT consignment_id, seq FROM epcis_events")).all() == [(opened, 4)]
+            conn.execute(text(consignment), {"id": "0x" + "22" * 32, "exporter": other})  # same reference
+            assert conn.execute(text("SELECT count(*) FROM consignment_parties")).scalar_one() == 1
+            conn.execute(text("DELETE FROM consignments WHERE exporter = :other"), {"other": other})
+        command.downgrade(alembic_config(engine), "0002")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT reference, seq FROM epcis_events")).all() == [("REF-1", 4)]
     finally:

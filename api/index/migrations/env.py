@@ -7,6 +7,11 @@ from alembic import context
 from api.index.tables import metadata
 
 engine = context.config.attributes["engine"]
-with engine.begin() as connection:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
-    context.run_migrations()
+with engine.connect() as connection:
+    # One transaction per migration: a migration that rebuilds a table on SQLite switches
+    # foreign keys off first, which SQLite ignores inside an open transaction.
+    context.configure(
+        connection=connection, target_metadata=metadata, render_as_batch=True, transaction_per_migration=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
