@@ -12,11 +12,31 @@ ANVIL_BIN_DIR = $(abspath $(dir $(firstword $(wildcard node_modules/@foundry-rs/
 BROWNIE = PATH="$(ANVIL_BIN_DIR):$$PATH" HOME="$(CURDIR)/.tools/brownie-home" \
 	SOLCX_BINARY_PATH="$(CURDIR)/build/solcx" $(BROWNIE_VENV)/bin/brownie
 
-.PHONY: setup setup-dev run demo bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
+# The consortium's engines, built from the Go module proxy into the project (chain/toolchain.py).
+# geth v1.13.15 is the last release that seals Clique blocks; its fjl/memsize dependency
+# links against Go runtime internals that Go 1.23+ refuses without -checklinkname=0.
+GETH_VERSION := v1.13.15
+KUBO_VERSION := v0.43.1
+GO_BIN := $(CURDIR)/.tools/go/bin
+
+.PHONY: setup setup-dev go-tools run demo bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
 
 # What serving needs; brownie's tool environment is only for the contract tests (setup-dev).
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
-setup-dev: setup $(STAMPS)/brownie
+setup-dev: setup $(STAMPS)/brownie go-tools
+
+go-tools: $(STAMPS)/geth-$(GETH_VERSION) $(STAMPS)/kubo-$(KUBO_VERSION)
+
+$(STAMPS)/geth-$(GETH_VERSION):
+	GOBIN=$(GO_BIN) GOFLAGS=-mod=mod go install -ldflags=-checklinkname=0 github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION)
+	@mkdir -p $(STAMPS) && touch $@
+
+# kubo's own go.mod has a replace directive, which `go install module@version` refuses: its
+# version is pinned in tools/kubo/go.mod (with go.sum), whose `tool` directive builds it.
+$(STAMPS)/kubo-$(KUBO_VERSION): tools/kubo/go.mod tools/kubo/go.sum
+	@grep -q "github.com/ipfs/kubo $(KUBO_VERSION)" tools/kubo/go.mod || (echo "tools/kubo/go.mod does not pin kubo $(KUBO_VERSION)" && exit 1)
+	cd tools/kubo && GOBIN=$(GO_BIN) go install tool
+	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/venv: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'

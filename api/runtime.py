@@ -149,7 +149,7 @@ def _boot(settings: Settings, anvil: AnvilNode | None, url: str) -> Runtime:
     w3 = connect(url)
     index = Index(make_engine(settings.resolved_database_url))
     keyring = Keyring(settings.keystore_password, settings.keystore_scrypt_n)
-    sender = TransactionSender(w3)
+    sender = TransactionSender(w3, receipt_timeout=settings.receipt_timeout, funder=_deployer(settings, keyring))
     relayer = _node_account(settings, keyring, "relayer")  # relays client-signed entries, anchors checkpoints
     pool = VerifyPool(settings.verify_workers)
     created: dict[str, dict[str, str]] = {}

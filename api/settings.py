@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         default_factory=default_workers,
         description="processes that share out the checks of long evidence chains (1: verify in the server)",
     )
+    receipt_timeout: float = Field(
+        default=120.0,
+        description="seconds to wait for a transaction to be mined; then the entry stays pending in the outbox",
+    )
     outbox_interval: float = Field(default=0.5, description="seconds between outbox passes; 0 disables the worker")
     rate_limit_per_second: float = Field(default=100.0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(default=300, description="requests an API key may make at once")

@@ -23,7 +23,7 @@ from chain.toolchain import anvil_binary
 DEFAULT_CHAIN_ID = 31337
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGTERM when the parent dies, so no anvil is ever orphaned (Linux)."""
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
@@ -90,7 +90,7 @@ class AnvilNode:
         # Own session: a Ctrl-C in the terminal reaches the service, which then stops anvil
         # gracefully (anvil saves its state on SIGTERM).
         self._process = subprocess.Popen(
-            args, stdout=log, stderr=log, start_new_session=True, preexec_fn=_die_with_parent
+            args, stdout=log, stderr=log, start_new_session=True, preexec_fn=die_with_parent
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -4,6 +4,12 @@ Nonces are assigned here, per account, under a lock, from the node's pending cou
 concurrent requests never reuse or skip one, and a restarted node never leaves a gap; gas
 is estimated first, so a call that would revert fails before it takes a
 nonce, with the contract's custom error decoded.
+
+Fees are what the node asks (``eth_gasPrice``), in legacy transactions every engine takes:
+zero on a free-gas network (anvil here, Besu or GoQuorum with a zero minimum gas price), at
+least 1 wei on geth, whose peers refuse cheaper transactions. Where gas costs something, a
+``funder`` account (the node's deployer, funded in the genesis) tops up the accounts it
+sends for before their balance runs out.
 """
 
 from __future__ import annotations
@@ -62,10 +68,15 @@ def as_revert(exc: Exception) -> ContractRevert | None:
 class TransactionSender:
     """Signs and sends transactions for any number of local accounts."""
 
-    def __init__(self, w3: Web3, receipt_timeout: float = 120.0, retries: int = 3) -> None:
+    TOP_UP_WEI = 10**18  # a few million transactions at geth's usual price on a private network
+
+    def __init__(
+        self, w3: Web3, receipt_timeout: float = 120.0, retries: int = 3, funder: LocalAccount | None = None
+    ) -> None:
         self.w3 = w3
         self.receipt_timeout = receipt_timeout
         self.retries = retries
+        self.funder = funder
         self._nonces: dict[str, int] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -93,15 +104,29 @@ class TransactionSender:
             if revert is not None:
                 raise revert from exc
             raise TransactionFailed(f"gas estimation failed: {exc}") from exc
-        tx_hash = self._send(account, call, gas)
+        gas_price = self.w3.eth.gas_price
+        if gas_price:
+            self._fund(account, gas * gas_price)
+        tx_hash = self._send(account, call, gas_price, gas)
         receipt = self._wait(tx_hash)
         if receipt.status != 1:
             raise self._explain_failure(account, call, receipt)
         return receipt
 
-    def _send(self, account: LocalAccount, call: Any, gas: int) -> str:
+    def _fund(self, account: LocalAccount, cost: int) -> None:
+        """Top ``account`` up from the funder when it cannot pay ``cost`` (a fee-taking chain)."""
+        if self.funder is None or account.address == self.funder.address:
+            return
+        if self.w3.eth.get_balance(account.address) >= cost:
+            return
+        transfer = {"to": account.address, "value": self.TOP_UP_WEI, "gas": 21_000}
+        receipt = self._wait(self._send(self.funder, transfer, self.w3.eth.gas_price))
+        if receipt.status != 1:
+            raise TransactionFailed(f"could not fund {account.address} from {self.funder.address}")
+
+    def _send(self, account: LocalAccount, call: Any, gas_price: int, gas: int | None = None) -> str:
+        """Sign and send ``call`` (a contract call, or a plain transfer as a dict) with the next nonce."""
         address = account.address
-        gas_price = self.w3.eth.gas_price
         last_error: Exception | None = None
         for _attempt in range(self.retries):
             with self._lock(address):
@@ -110,9 +135,9 @@ class TransactionSender:
                 on_node = self.w3.eth.get_transaction_count(address, "pending")
                 cached = self._nonces.get(address)
                 nonce = on_node if cached is None or cached > on_node else max(cached, on_node)
-                tx = call.build_transaction(
-                    {"from": address, "nonce": nonce, "gas": gas, "gasPrice": gas_price, "chainId": self._chain_id}
-                )
+                fields = {"from": address, "nonce": nonce, "gasPrice": gas_price, "chainId": self._chain_id}
+                # A plain transfer (a dict) has its gas; a contract call is built with the estimate.
+                tx = {**call, **fields} if isinstance(call, dict) else call.build_transaction({**fields, "gas": gas})
                 signed = account.sign_transaction(tx)
                 try:
                     tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)

@@ -1,7 +1,9 @@
-"""Where the pinned, offline toolchain lives: the solc shim and the anvil binary.
+"""Where the pinned, offline toolchain lives: the solc shim, the anvil binary, and geth and
+kubo built from the Go module proxy.
 
-Both come from the npm packages pinned in ``package.json`` (``make setup`` installs them);
-nothing here downloads anything.
+solc and anvil come from the npm packages pinned in ``package.json`` (``make setup``);
+geth and kubo are built by ``make go-tools`` at pinned versions. Nothing here downloads
+anything.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ SOLC_SHIM_SOURCE = REPO_ROOT / "tools" / "solc-shim.js"
 SOLCX_DIR = BUILD_DIR / "solcx"
 
 SOLC_VERSION = "0.8.30"
-EVM_VERSION = "cancun"
+EVM_VERSION = "paris"  # no PUSH0: Clique (geth 1.13) never activates Shanghai
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
 
 
@@ -63,3 +65,14 @@ def anvil_binary() -> Path:
     if launcher.exists():
         return launcher
     raise ToolchainError("anvil is not installed (npm @foundry-rs/anvil); run `make setup`.")
+
+
+GO_BIN = REPO_ROOT / ".tools" / "go" / "bin"  # `make go-tools` builds the pinned versions here
+
+
+def go_tool(name: str) -> Path:
+    """A tool the project builds from the Go module proxy (``geth``, ``ipfs``)."""
+    binary = GO_BIN / name
+    if not os.access(binary, os.X_OK):
+        raise ToolchainError(f"{name} is not built; run `make go-tools` (it builds {binary} with `go install`).")
+    return binary

@@ -46,7 +46,7 @@ class KuboStore:
         """``ipfs add`` with kubo's defaults (CIDv0, no raw leaves), pinned."""
         expected = describe(content)
         try:
-            answer = self._client.add_bytes(content, cid_version=0, raw_leaves=False, pin=True)
+            answer = self._client.add_bytes(content, opts={"cid-version": "0", "raw-leaves": "false", "pin": "true"})
         except ipfshttpclient.exceptions.Error as exc:
             raise ContentUnavailable(f"IPFS add failed at {self.address}: {exc}") from exc
         cid = answer if isinstance(answer, str) else answer["Hash"]
