@@ -46,6 +46,7 @@ class Runtime:
     def close(self) -> None:
         """Stop the workers, the embedded chain (it saves its state) and release the database."""
         self.services.outbox.stop()
+        self.services.follower.stop()
         if self.services.checkpointer is not None:
             self.services.checkpointer.stop()
         self.verify_pool.close()
@@ -142,6 +143,8 @@ def start_runtime(settings: Settings, start_workers: bool = True, exclusive: boo
             runtime.services.outbox.start()
         if runtime.services.checkpointer is not None:
             runtime.services.checkpointer.start()
+        if settings.follow_interval > 0:
+            runtime.services.follower.start()
     return runtime
 
 
@@ -179,7 +182,15 @@ def _boot(settings: Settings, anvil: AnvilNode | None, url: str) -> Runtime:
         relayer,
         settings.max_document_bytes,
     )
-    services = build_services(node, pool, settings.outbox_interval, settings.batch_size, settings.batch_max_delay)
+    services = build_services(
+        node,
+        pool,
+        settings.outbox_interval,
+        settings.batch_size,
+        settings.batch_max_delay,
+        settings.confirmations,
+        settings.follow_interval,
+    )
     if fresh:
         created = _bootstrap(settings, services, customs, relayer)
         write_manifest(manifest, settings.manifest_path)

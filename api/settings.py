@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         default=120.0,
         description="seconds to wait for a transaction to be mined; then the entry stays pending in the outbox",
     )
+    confirmations: int = Field(
+        default=0,
+        ge=0,
+        description="blocks a block must be buried under before the node indexes what others wrote in it "
+        "(0 on a chain with immediate finality: anvil, Besu QBFT; a few on geth Clique)",
+    )
+    follow_interval: float = Field(
+        default=1.0, description="seconds between passes that follow the chain into the index; 0 disables"
+    )
     outbox_interval: float = Field(default=0.5, description="seconds between outbox passes; 0 disables the worker")
     rate_limit_per_second: float = Field(default=100.0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(default=300, description="requests an API key may make at once")

@@ -65,15 +65,24 @@ def _hex(value: bytes) -> str:
 class LogReader:
     """Logs of one deployment, from its deployment block on."""
 
-    def __init__(self, w3: Web3, registry: Contract, ledger: Contract, from_block: int) -> None:
+    def __init__(
+        self, w3: Web3, registry: Contract, ledger: Contract, from_block: int, to_block: int | None = None
+    ) -> None:
         self.w3 = w3
         self.registry = registry
         self.ledger = ledger
         self.from_block = from_block
+        self.to_block = to_block
         self._block_times: dict[int, int] = {}
 
+    def between(self, first: int, last: int) -> LogReader:
+        """The same logs, of blocks ``first`` to ``last`` only (a follower's next window)."""
+        window = LogReader(self.w3, self.registry, self.ledger, first, last)
+        window._block_times = self._block_times
+        return window
+
     def _logs(self, event: Any, argument_filters: dict[str, Any] | None = None) -> Iterator[Any]:
-        latest = self.w3.eth.block_number
+        latest = self.w3.eth.block_number if self.to_block is None else self.to_block
         start = self.from_block
         while start <= latest:
             end = min(start + LOG_SLICE - 1, latest)

@@ -113,6 +113,29 @@ class EntryQueries:
         with self.engine.begin() as conn:
             conn.execute(insert(t.entries).values(**entry.row()))
 
+    def add_anchored_entry(self, entry: StoredEntry, new_carrier: tuple[str, str] | None) -> None:
+        """Record an entry found anchored on chain (written through another node); a HANDOVER
+        adds its new carrier to the parties."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.entries).values(**entry.row()))
+            if new_carrier is not None:
+                add_party(conn, entry.consignment_id, *new_carrier)
+
+    # --- following the chain -----------------------------------------------------------
+
+    def chain_cursor(self, name: str) -> tuple[int, str] | None:
+        """(block number, block hash) of the last block followed into the index."""
+        query = select(t.chain_cursor).where(t.chain_cursor.c.name == name)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return (int(row.block_number), str(row.block_hash)) if row else None
+
+    def set_chain_cursor(self, name: str, block_number: int, block_hash: str) -> None:
+        """Record that the logs up to ``block_number`` are in the index."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.chain_cursor).where(t.chain_cursor.c.name == name))
+            conn.execute(insert(t.chain_cursor).values(name=name, block_number=block_number, block_hash=block_hash))
+
     def delete_entry(self, consignment_id: str, seq: int) -> None:
         """Forget an entry the contract refused before it was accepted."""
         with self.engine.begin() as conn:

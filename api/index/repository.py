@@ -27,9 +27,16 @@ class Index(EntryQueries):
     # --- participants and API keys ----------------------------------------------------
 
     def add_participant(self, participant: Participant) -> None:
-        """Record a participant this node knows."""
+        """Record a participant this node knows. Idempotent: the chain follower may record a
+        member first (without a key); the admission that created its custodial key then adds it."""
         with self.engine.begin() as conn:
-            conn.execute(insert(t.participants).values(**participant.row()))
+            query = select(t.participants.c.keystore).where(t.participants.c.address == participant.address)
+            known = conn.execute(query).first()
+            if known is None:
+                conn.execute(insert(t.participants).values(**participant.row()))
+            elif participant.keystore is not None and known.keystore is None:
+                where = t.participants.c.address == participant.address
+                conn.execute(update(t.participants).where(where).values(**participant.row()))
 
     def add_api_key(self, address: str, key_hash: str, label: str) -> None:
         """Record the hash of a participant's new API key."""
@@ -62,9 +69,12 @@ class Index(EntryQueries):
     # --- consignments ------------------------------------------------------------------
 
     def add_consignment(self, consignment: ConsignmentRow, parties: list[tuple[str, str]]) -> None:
-        """Record an opened consignment and its first parties ((address, role) pairs)."""
+        """Record an opened consignment and its first parties ((address, role) pairs); once,
+        whether the node that opened it or the chain follower gets there first."""
         with self.engine.begin() as conn:
-            conn.execute(insert(t.consignments).values(**consignment.row()))
+            known = conn.execute(select(t.consignments.c.id).where(t.consignments.c.id == consignment.id)).first()
+            if known is None:
+                conn.execute(insert(t.consignments).values(**consignment.row()))
             for address, role in parties:
                 add_party(conn, consignment.id, address, role)
 
@@ -232,6 +242,7 @@ class Index(EntryQueries):
         capture records and refused entries are this node's history and stay.)"""
         with self.engine.begin() as conn:
             for table in (
+                t.chain_cursor,  # the follower walks the chain again, skipping what is indexed
                 t.documents,
                 t.entries,
                 t.log_checkpoints,

@@ -172,3 +172,13 @@ idempotency_keys = Table(
     Column("body", LargeBinary, nullable=True),
     Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
+
+chain_cursor = Table(
+    "chain_cursor",
+    metadata,
+    # How far the node has followed the chain: the last block (confirmation depth applied)
+    # whose logs are in the index, and its hash, to notice a reorg below the depth.
+    Column("name", String(32), primary_key=True),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", String(66), nullable=False),
+)

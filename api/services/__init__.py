@@ -15,6 +15,7 @@ from api.services.consignments import ConsignmentsService
 from api.services.documents import DocumentsService
 from api.services.epcis import EpcisService
 from api.services.evidence_export import EvidenceService
+from api.services.follower import ChainFollower
 from api.services.idempotency import IdempotencyService
 from api.services.members import MembersService
 from api.services.merkle_log import MerkleLogService
@@ -39,10 +40,17 @@ class Services:
     aeo: AEOService | None
     checkpointer: Checkpointer | None
     outbox: OutboxWorker
+    follower: ChainFollower
 
 
 def build_services(
-    node: Node, verify_pool: VerifyPool, outbox_interval: float, batch_size: int, batch_max_delay: float
+    node: Node,
+    verify_pool: VerifyPool,
+    outbox_interval: float,
+    batch_size: int,
+    batch_max_delay: float,
+    confirmations: int = 0,
+    follow_interval: float = 1.0,
 ) -> Services:
     """Wire the services of ``node`` (workers built, not started)."""
     members = MembersService(node)
@@ -68,4 +76,5 @@ def build_services(
         aeo=AEOService(node, members, chain.aeo) if chain.aeo is not None else None,
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
+        follower=ChainFollower(node, members, confirmations, follow_interval),
     )

@@ -18,6 +18,7 @@ from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, Consignment
 from api.services.members import MembersService
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
+from chain.indexer import AppendedEntry, CreatedConsignment
 from content.store import ContentNotFound
 from evidence.documents import document_in
 from evidence.eip712 import entry_hash
@@ -79,34 +80,43 @@ def reindex(
 
 def _add_missing_members(node: Node, members: MembersService, stats: ReindexStats, report: Progress) -> None:
     membership = node.chain.logs.membership()
+    stats.participants_added += add_missing_members(node, members, sorted(membership), report)
+
+
+def add_missing_members(
+    node: Node, members: MembersService, accounts: list[str], report: Progress | None = None
+) -> int:
+    """Add to the directory (without keys) the members among ``accounts`` it lacks; their
+    standing is read from the chain on every request, so only the admission matters here."""
     known = {p.address for p in node.index.participants()}
-    for done, address in enumerate(sorted(membership), start=1):
+    added = 0
+    for done, address in enumerate(accounts, start=1):
         if address not in known:
             info = node.chain.member(address)
             roles: list[Role] = sorted(info.roles, key=lambda r: r.value)
             members.add_participant(address, None, info.name, info.legal_id, info.jurisdiction, roles)
-            stats.participants_added += 1
-        report("members", done, len(membership))
+            added += 1
+        if report is not None:
+            report("members", done, len(accounts))
+    return added
 
 
 def _consignments(node: Node, report: Progress) -> list[tuple[ConsignmentRow, list[tuple[str, str]]]]:
     created = node.chain.logs.consignments()
     out = []
     for done, c in enumerate(created, start=1):
-        row = ConsignmentRow(
-            c.id,
-            c.reference,
-            Address(c.exporter),
-            Address(c.importer),
-            c.origin,
-            c.destination,
-            c.transit,
-            c.tx_hash,
-            c.block_number,
-        )
-        out.append((row, [(c.exporter, "exporter"), (c.importer, "importer"), (c.carrier, "carrier")]))
+        out.append(opened_consignment(c))
         report("consignments", done, len(created))
     return out
+
+
+def opened_consignment(c: CreatedConsignment) -> tuple[ConsignmentRow, list[tuple[str, str]]]:
+    """The index's consignment and first parties for a ConsignmentCreated log."""
+    row = ConsignmentRow(
+        c.id, c.reference, Address(c.exporter), Address(c.importer), c.origin, c.destination, c.transit, c.tx_hash,
+        c.block_number,
+    )  # fmt: skip
+    return row, [(c.exporter, "exporter"), (c.importer, "importer"), (c.carrier, "carrier")]
 
 
 def _ledger_entries(node: Node, report: Progress) -> list[StoredEntry]:
@@ -121,27 +131,30 @@ def _ledger_entries(node: Node, report: Progress) -> list[StoredEntry]:
             log.warning("entry %s/%s: payload %s was never published; not indexed", e.consignment, e.seq, e.cid)
             report("entries", done, len(logged))
             continue
-        out.append(
-            StoredEntry(
-                e.consignment,
-                e.seq,
-                e.event_type,
-                e.prev_hash,
-                e.payload_hash,
-                e.cid,
-                Address(e.next_carrier),
-                Address(e.actor),
-                e.signature,
-                e.entry_hash,
-                payload.decode(),
-                EntryStatus.ANCHORED,
-                AnchorKind.LEDGER,
-                location=ChainLocation(e.tx_hash, e.block_number, e.log_index, e.block_time),
-                accepted_at=float(e.block_time),
-            )
-        )
+        out.append(ledger_entry(e, payload))
         report("entries", done, len(logged))
     return out
+
+
+def ledger_entry(e: AppendedEntry, payload: bytes) -> StoredEntry:
+    """The index's entry for an EventAppended log and its payload (re-hashed by the store)."""
+    return StoredEntry(
+        e.consignment,
+        e.seq,
+        e.event_type,
+        e.prev_hash,
+        e.payload_hash,
+        e.cid,
+        Address(e.next_carrier),
+        Address(e.actor),
+        e.signature,
+        e.entry_hash,
+        payload.decode(),
+        EntryStatus.ANCHORED,
+        AnchorKind.LEDGER,
+        location=ChainLocation(e.tx_hash, e.block_number, e.log_index, e.block_time),
+        accepted_at=float(e.block_time),
+    )
 
 
 def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], list[StoredEntry]]:

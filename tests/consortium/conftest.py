@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import create_engine, text
 
 from consortium.clique import CliqueNetwork
+from tests.index.conftest import postgres_url  # noqa: F401  (the session's PostgreSQL server)
 
 
 @dataclass
@@ -56,3 +58,14 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         return
     with own_clique_network(Path(tmp_path_factory.mktemp("clique"))) as own:
         yield own
+
+
+@pytest.fixture(scope="module")
+def second_database(postgres_url: str) -> str:  # noqa: F811
+    """A database of its own on the session's PostgreSQL server, for a second organisation."""
+    name = f"org_{os.urandom(4).hex()}"
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return postgres_url.rsplit("/", 1)[0] + "/" + name

@@ -1,0 +1,155 @@
+"""Following the chain live: what other organisations' nodes write reaches this node's index.
+
+Each pass reads the logs of the blocks that are at least ``confirmations`` deep and not yet
+followed (Clique and other engines without finality may replace their last blocks), and
+adds, idempotently, the members, consignments and ledger entries the index lacks, with
+their payloads from the content store (re-hashed against the anchored CID). A pending
+entry of this node that lost its seq to another node's entry is refused as the contract
+would refuse it. A reorg deeper than the depth (the followed block's hash changed) is
+followed again from before it: entries this node holds that the chain dropped go back to
+the outbox (its reconcile pass), which sends them again — they are signed, so any node may.
+
+Batched entries (the Merkle log) are anchored by each node's own checkpoints and are not
+followed here yet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+from api.index.rows import EntryStatus
+from api.services.members import MembersService
+from api.services.node import Node
+from api.services.reindex import add_missing_members, ledger_entry, opened_consignment
+from chain.indexer import LogReader
+from chain.rpc import block_hash
+from content.store import ContentNotFound
+from evidence.documents import document_in
+from evidence.event_types import EventType
+from evidence.types import ZERO_ADDRESS
+
+log = logging.getLogger("borderledger.follower")
+
+CURSOR = "ledger"
+REWIND_BLOCKS = 64  # how far before a changed block to follow again after a deep reorg
+
+
+class ChainFollower:
+    """A thread that follows the chain into the index; :meth:`run_once` does one pass."""
+
+    def __init__(self, node: Node, members: MembersService, confirmations: int, interval: float = 1.0) -> None:
+        self.node = node
+        self.members = members
+        self.confirmations = confirmations
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="follower", daemon=True)
+
+    def start(self) -> ChainFollower:
+        """Start the worker thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the worker thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:
+                log.warning("following the chain failed; retrying", exc_info=True)
+
+    def followed_to(self) -> int:
+        """The last block whose logs are in the index."""
+        cursor = self.node.index.chain_cursor(CURSOR)
+        return cursor[0] if cursor else self._start_block() - 1
+
+    def _start_block(self) -> int:
+        return self.node.chain.manifest.registry.block
+
+    def run_once(self) -> int:
+        """Follow the confirmed blocks not yet followed; returns how many were."""
+        chain, index = self.node.chain, self.node.index
+        w3 = chain.w3
+        cursor = index.chain_cursor(CURSOR)
+        first = self._start_block()
+        if cursor is not None:
+            followed, followed_hash = cursor
+            if block_hash(w3, followed) != followed_hash:
+                rewound = max(first - 1, followed - self.confirmations - REWIND_BLOCKS)
+                log.error(
+                    "block %s was replaced (a reorg deeper than %s confirmations): following again from %s",
+                    followed,
+                    self.confirmations,
+                    rewound + 1,
+                )
+                followed = rewound
+        else:
+            followed = first - 1
+        safe = w3.eth.block_number - self.confirmations
+        if safe <= followed:
+            return 0
+        window = chain.logs.between(followed + 1, safe)
+        self._members(window)
+        self._consignments(window)
+        self._entries(window)
+        safe_hash = block_hash(w3, safe)
+        if safe_hash is not None:
+            index.set_chain_cursor(CURSOR, safe, safe_hash)
+        return safe - followed
+
+    def _members(self, window: LogReader) -> None:
+        accounts = sorted(window.membership())
+        if accounts:
+            add_missing_members(self.node, self.members, accounts)
+
+    def _consignments(self, window: LogReader) -> None:
+        index = self.node.index
+        for created in window.consignments():
+            if index.consignment(created.id) is None:
+                row, parties = opened_consignment(created)
+                index.add_consignment(row, parties)
+                log.info("followed consignment %s (%s)", created.reference, created.id)
+
+    def _entries(self, window: LogReader) -> None:
+        node = self.node
+        index = node.index
+        for logged in window.entries():
+            with node.locks.of(logged.consignment):
+                held = index.entry(logged.consignment, logged.seq)
+                if held is not None and held.entry_hash == logged.entry_hash:
+                    continue  # this node's own, or followed before
+                if held is not None and held.status is EntryStatus.PENDING:
+                    # Another node's entry took the seq: ours can never land there, nor after it.
+                    index.reject_from(logged.consignment, logged.seq, f"seq {logged.seq} holds another entry on chain")
+                elif held is not None:
+                    log.error(
+                        "entry %s/%s differs from the chain's; left for reconcile", logged.consignment, logged.seq
+                    )
+                    continue
+                try:
+                    payload = node.store.get_raw(logged.cid)
+                except ContentNotFound:
+                    log.warning(
+                        "entry %s/%s: payload %s never published; not indexed",
+                        logged.consignment,
+                        logged.seq,
+                        logged.cid,
+                    )
+                    continue
+                entry = ledger_entry(logged, payload)
+                handover = entry.event_type is EventType.HANDOVER and entry.next_carrier != ZERO_ADDRESS
+                index.add_anchored_entry(entry, (entry.next_carrier, "carrier") if handover else None)
+                self._document(entry.payload, entry.actor)
+
+    def _document(self, payload: str, actor: str) -> None:
+        """Record the document a followed DOCUMENT_ATTACHED entry anchors, attached by its uploader."""
+        ref = document_in(json.loads(payload))
+        if ref is not None and self.node.index.document(ref.cid) is None:
+            self.node.index.add_document(ref.cid, ref.cid_v1, ref.sha256, ref.size, actor)
