@@ -238,6 +238,9 @@ def _bootstrap(
         if chain.proposal(proposal_id)["executed"]:
             break
         chain.approve_proposal(approver, proposal_id)
+    if chain.proposal(proposal_id)["executed"]:  # a member like any other (the chain follower would add it)
+        legal_id = f"{jurisdiction}-NODE-RELAYER"
+        services.members.add_participant(relayer.address, None, "node relayer", legal_id, jurisdiction, [Role.ANCHOR])
     if settings.seed_demo:
         from api.demo import seed_demo
 

@@ -218,11 +218,12 @@ class CliqueNetwork:
         """Each node's JSON-RPC URL."""
         return [node.url for node in self.nodes]
 
-    def start(self, timeout: float = 60.0) -> CliqueNetwork:
+    def start(self, timeout: float = 120.0) -> CliqueNetwork:
         """Start every signer and wait until all are peered and blocks are being sealed."""
         try:
             for node in self.nodes:
                 node.start()
+            self.connect_peers()
             self.wait_until(lambda: all(n.peer_count() == len(self.nodes) - 1 for n in self.nodes), timeout)
             first = self.nodes[0].block_number()
             self.wait_until(lambda: min(n.block_number() for n in self.nodes) > first, timeout)
@@ -230,6 +231,14 @@ class CliqueNetwork:
             self.stop()
             raise
         return self
+
+    def connect_peers(self) -> None:
+        """Dial every peer now (static peers are also re-dialled, but on a back-off schedule)."""
+        for node in self.nodes:
+            if node.running:
+                for other in self.nodes:
+                    if other is not node and other.running:
+                        _rpc(node.url, "admin_addPeer", [other.enode])
 
     def stop(self) -> None:
         """Stop every node."""

@@ -121,6 +121,18 @@ class EntryQueries:
             if new_carrier is not None:
                 add_party(conn, entry.consignment_id, *new_carrier)
 
+    def add_followed_checkpoint(
+        self, checkpoint: CheckpointRow, entries: list[StoredEntry], new_carriers: list[tuple[str, str]]
+    ) -> None:
+        """Record a checkpoint another node anchored, with the batched entries of its segment
+        and the carriers its HANDOVERs name ((consignment id, address)), in one transaction."""
+        with self.engine.begin() as conn:
+            if entries:
+                conn.execute(insert(t.entries), [e.row() for e in entries])
+            conn.execute(insert(t.log_checkpoints).values(**checkpoint.row()))
+            for consignment_id, address in new_carriers:
+                add_party(conn, consignment_id, address, "carrier")
+
     # --- following the chain -----------------------------------------------------------
 
     def chain_cursor(self, name: str) -> tuple[int, str] | None:

@@ -76,5 +76,5 @@ def build_services(
         aeo=AEOService(node, members, chain.aeo) if chain.aeo is not None else None,
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
-        follower=ChainFollower(node, members, confirmations, follow_interval),
+        follower=ChainFollower(node, members, merkle_log, confirmations, follow_interval),
     )

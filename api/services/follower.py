@@ -9,8 +9,11 @@ would refuse it. A reorg deeper than the depth (the followed block's hash change
 followed again from before it: entries this node holds that the chain dropped go back to
 the outbox (its reconcile pass), which sends them again — they are signed, so any node may.
 
-Batched entries (the Merkle log) are anchored by each node's own checkpoints and are not
-followed here yet.
+The consortium's Merkle log is one shared log, operated by the node whose relayer the
+customs majority made an ANCHOR; every other node follows its checkpoints: it fetches each
+checkpoint's log segment from the content network, checks that it extends the log it holds
+to exactly the anchored root, and only then indexes its batched entries. A segment that
+does not is never indexed (the checkpointer reports the split view).
 """
 
 from __future__ import annotations
@@ -22,12 +25,21 @@ import threading
 from api.index.rows import EntryStatus
 from api.services.members import MembersService
 from api.services.node import Node
-from api.services.reindex import add_missing_members, ledger_entry, opened_consignment
+from api.services.merkle_log import MerkleLogService
+from api.services.reindex import (
+    add_missing_members,
+    checkpoint_entries,
+    checkpoint_row,
+    ledger_entry,
+    opened_consignment,
+)
 from chain.indexer import LogReader
 from chain.rpc import block_hash
 from content.store import ContentNotFound
 from evidence.documents import document_in
+from evidence.errors import VerificationError
 from evidence.event_types import EventType
+from evidence.merkle import Tree
 from evidence.types import ZERO_ADDRESS
 
 log = logging.getLogger("borderledger.follower")
@@ -39,9 +51,17 @@ REWIND_BLOCKS = 64  # how far before a changed block to follow again after a dee
 class ChainFollower:
     """A thread that follows the chain into the index; :meth:`run_once` does one pass."""
 
-    def __init__(self, node: Node, members: MembersService, confirmations: int, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        node: Node,
+        members: MembersService,
+        merkle_log: MerkleLogService,
+        confirmations: int,
+        interval: float = 1.0,
+    ) -> None:
         self.node = node
         self.members = members
+        self.merkle_log = merkle_log
         self.confirmations = confirmations
         self.interval = interval
         self._stop = threading.Event()
@@ -99,6 +119,7 @@ class ChainFollower:
         self._members(window)
         self._consignments(window)
         self._entries(window)
+        self._checkpoints(safe)
         safe_hash = block_hash(w3, safe)
         if safe_hash is not None:
             index.set_chain_cursor(CURSOR, safe, safe_hash)
@@ -147,6 +168,40 @@ class ChainFollower:
                 handover = entry.event_type is EventType.HANDOVER and entry.next_carrier != ZERO_ADDRESS
                 index.add_anchored_entry(entry, (entry.next_carrier, "carrier") if handover else None)
                 self._document(entry.payload, entry.actor)
+
+    def _checkpoints(self, safe: int) -> None:
+        """Index the checkpoints (and their batched entries) anchored up to block ``safe``
+        that extend the log this node holds."""
+        contract = self.node.chain.checkpoint_log
+        if contract is None:
+            return
+        index = self.node.index
+        latest = index.latest_checkpoint()
+        previous = latest.size if latest else 0
+        new = [c for c in contract.anchored() if c.size > previous and c.block_number <= safe]
+        if not new:
+            return
+        with self.merkle_log.lock:
+            tree = self.merkle_log.tree()
+            if len(tree.leaves) != previous:
+                return  # leaves of its own wait for a checkpoint: the checkpointer judges (split view)
+            extended = Tree(list(tree.leaves))
+            try:
+                for anchored in new:
+                    entries = checkpoint_entries(self.node, anchored, extended)
+                    carriers = [
+                        (e.consignment_id, str(e.next_carrier))
+                        for e in entries
+                        if e.event_type is EventType.HANDOVER and e.next_carrier != ZERO_ADDRESS
+                    ]
+                    index.add_followed_checkpoint(checkpoint_row(anchored), entries, carriers)
+                    for entry in entries:
+                        self._document(entry.payload, entry.actor)
+                    log.info("followed checkpoint %d (%d batched entries)", anchored.size, len(entries))
+            except VerificationError as refused:
+                log.error("checkpoint not followed: %s", refused)
+            finally:
+                self.merkle_log.reload()
 
     def _document(self, payload: str, actor: str) -> None:
         """Record the document a followed DOCUMENT_ATTACHED entry anchors, attached by its uploader."""

@@ -23,6 +23,7 @@ from evidence.canonical import canonical_json
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
 from evidence.merkle import Tree, leaf_hash, multi_inclusion_proof
+from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry, check_submitter
 from evidence.types import Address, Hash32, hash32, to_hex
 
@@ -86,7 +87,9 @@ class MerkleLogService:
         self.node = node
         self.members = members
         self.consignments = consignments
-        self.lock = threading.Lock()  # the log's leaves: ingest appends, proofs and checkpoints read
+        # The log's leaves: ingest appends, proofs and checkpoints read; re-entrant, so the chain
+        # follower can forget the cached tree while it holds the lock to extend the log.
+        self.lock = threading.RLock()
         self._tree: Tree | None = None  # loaded lazily; it only grows, so cached subtrees stay valid
 
     def reload(self) -> None:
@@ -100,12 +103,25 @@ class MerkleLogService:
             self._tree = Tree([leaf_hash(bytes(hash32(h))) for h in self.node.index.log_entry_hashes()])
         return self._tree
 
+    def _require_log_operator(self) -> None:
+        """The consortium has one Merkle log, operated by the node whose relayer the customs
+        majority made an ANCHOR; other nodes follow it, and never start a log of their own
+        (that would be a split view)."""
+        relayer = self.node.relayer.address
+        if not self.members.view(relayer).holds(Role.ANCHOR):
+            raise RuleViolation(
+                "CheckpointLogNotAnchor",
+                f"this node does not operate the consortium's Merkle log (its relayer {relayer} is no anchor): "
+                "send batched entries to the log operator's node",
+            )
+
     def ingest(self, caller: Participant, items: list[SignedItem]) -> dict[str, Any]:
         """Check every entry (chain position, signature, role rules), then store all in one
         transaction; nothing is stored if any entry is refused."""
         if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
             raise LedgerValueError(f"a bulk request carries 1 to {MAX_BATCH_ENTRIES} entries, not {len(items)}")
         check_submitter(self.members.view(caller.address))
+        self._require_log_operator()
         batch = _Batch(self, caller)
         domain = self.node.chain.domain
         with self.lock:

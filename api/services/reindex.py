@@ -18,6 +18,7 @@ from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, Consignment
 from api.services.members import MembersService
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
+from chain.checkpoints import AnchoredCheckpoint
 from chain.indexer import AppendedEntry, CreatedConsignment
 from content.store import ContentNotFound
 from evidence.documents import document_in
@@ -163,53 +164,66 @@ def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], lis
     contract = node.chain.checkpoint_log
     if contract is None:
         return [], []
-    domain = node.chain.domain
     tree = Tree([])
     checkpoints: list[CheckpointRow] = []
     entries: list[StoredEntry] = []
     anchored = contract.anchored()
     for done, c in enumerate(anchored, start=1):
-        first, leaves = decode_segment(node.store.cat(c.leaves_cid))
-        if first != len(tree.leaves) or first + len(leaves) != c.size:
-            raise VerificationError(
-                f"checkpoint {c.size}: its segment holds leaves {first}..{first + len(leaves) - 1}, "
-                f"not {len(tree.leaves)}..{c.size - 1}"
-            )
-        where = ChainLocation(c.tx_hash, c.block_number, c.log_index, c.block_time)
-        for offset, leaf in enumerate(leaves):
-            digest = entry_hash(leaf.entry, domain, log=True)
-            tree.leaves.append(leaf.leaf(domain))
-            payload = leaf.payload.encode()  # checked against payloadHash by decode_segment
-            entries.append(
-                StoredEntry(
-                    to_hex(leaf.entry.consignment),
-                    leaf.entry.seq,
-                    EventType.from_id(leaf.entry.event_type),
-                    to_hex(leaf.entry.prev_hash),
-                    to_hex(leaf.entry.payload_hash),
-                    leaf.entry.cid,
-                    leaf.entry.next_carrier,
-                    leaf.entry.actor,
-                    leaf.signature,
-                    to_hex(digest),
-                    payload.decode(),
-                    EntryStatus.ANCHORED,
-                    AnchorKind.LOG,
-                    leaf_index=first + offset,
-                    checkpoint_size=c.size,
-                    location=where,
-                    accepted_at=float(c.block_time),
-                )
-            )
-        if tree.root_at(c.size) != bytes(c.root):
-            raise VerificationError(f"checkpoint {c.size}: the segments do not rebuild its anchored root")
-        checkpoints.append(
-            CheckpointRow(
-                c.size, to_hex(c.root), c.leaves_cid, c.tx_hash, c.block_number, c.log_index, c.block_time, c.gas_used
-            )
-        )
+        entries += checkpoint_entries(node, c, tree)
+        checkpoints.append(checkpoint_row(c))
         report("checkpoints", done, len(anchored))
     return checkpoints, entries
+
+
+def checkpoint_row(c: AnchoredCheckpoint) -> CheckpointRow:
+    """The index's row of an anchored checkpoint."""
+    return CheckpointRow(
+        c.size, to_hex(c.root), c.leaves_cid, c.tx_hash, c.block_number, c.log_index, c.block_time, c.gas_used
+    )
+
+
+def checkpoint_entries(node: Node, c: AnchoredCheckpoint, tree: Tree) -> list[StoredEntry]:
+    """The batched entries checkpoint ``c`` anchors, read from its log segment, once the
+    segment is shown to extend ``tree`` (the log up to the previous checkpoint) to exactly the
+    anchored root; ``tree`` is extended. VerificationError if it does not."""
+    domain = node.chain.domain
+    first, leaves = decode_segment(node.store.cat(c.leaves_cid))
+    if first != len(tree.leaves) or first + len(leaves) != c.size:
+        raise VerificationError(
+            f"checkpoint {c.size}: its segment holds leaves {first}..{first + len(leaves) - 1}, "
+            f"not {len(tree.leaves)}..{c.size - 1}"
+        )
+    where = ChainLocation(c.tx_hash, c.block_number, c.log_index, c.block_time)
+    entries = []
+    for offset, leaf in enumerate(leaves):
+        digest = entry_hash(leaf.entry, domain, log=True)
+        tree.leaves.append(leaf.leaf(domain))
+        payload = leaf.payload.encode()  # checked against payloadHash by decode_segment
+        entries.append(
+            StoredEntry(
+                to_hex(leaf.entry.consignment),
+                leaf.entry.seq,
+                EventType.from_id(leaf.entry.event_type),
+                to_hex(leaf.entry.prev_hash),
+                to_hex(leaf.entry.payload_hash),
+                leaf.entry.cid,
+                leaf.entry.next_carrier,
+                leaf.entry.actor,
+                leaf.signature,
+                to_hex(digest),
+                payload.decode(),
+                EntryStatus.ANCHORED,
+                AnchorKind.LOG,
+                leaf_index=first + offset,
+                checkpoint_size=c.size,
+                location=where,
+                accepted_at=float(c.block_time),
+            )
+        )
+    if tree.root_at(c.size) != bytes(c.root):
+        del tree.leaves[first:]
+        raise VerificationError(f"checkpoint {c.size}: the segments do not rebuild its anchored root")
+    return entries
 
 
 def _documents(entries: list[StoredEntry]) -> list[tuple[str, str, str, int, str]]:

@@ -17,10 +17,10 @@ import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 
-from api.demo import DEMO_REFERENCE
+from api.demo import DEMO_BATCHED_REFERENCE, DEMO_REFERENCE
 from api.http.app import create_app
 from api.runtime import Runtime, start_runtime
-from client.http import LedgerClientHTTP
+from client.http import LedgerClientHTTP, sign_chain
 from consortium.swarm import PrivateSwarm
 from evidence.event_types import EventType
 from evidence.trust import TrustRoot
@@ -111,6 +111,27 @@ def test_b_follows_what_a_wrote_and_reaches_the_same_report(orgs: Organisations)
     at_a, at_b = report_of(a, DEMO_REFERENCE, exporter), report_of(b, DEMO_REFERENCE, exporter)
     assert at_b["verdict"] == "passed", at_b
     assert at_a == at_b
+
+
+def test_b_follows_the_merkle_log_and_never_starts_one_of_its_own(orgs: Organisations) -> None:
+    """The consortium has one Merkle log, operated by the node whose relayer is an ANCHOR (A):
+    B indexes A's checkpoints once their segments rebuild the anchored roots, reaches the same
+    report for the batched consignment, and refuses batched entries itself."""
+    a, b = orgs.a, orgs.b
+    exporter = a.created_keys["exporter"]["address"]
+    wait_for(lambda: report_of(a, DEMO_BATCHED_REFERENCE, exporter)["verdict"] == "passed")
+    expected = entries_at(a, DEMO_BATCHED_REFERENCE)
+    wait_for(lambda: entries_at(b, DEMO_BATCHED_REFERENCE) == expected)
+    assert report_of(b, DEMO_BATCHED_REFERENCE, exporter) == report_of(a, DEMO_BATCHED_REFERENCE, exporter)
+    outsider = Account.create()
+    at_b = b.services.members.participant(exporter)
+    head = b.services.consignments.head(at_b, DEMO_BATCHED_REFERENCE)
+    items = sign_chain(head, outsider, DEMO_BATCHED_REFERENCE, [(EventType.OBSERVED, EVENT)])
+    key = b.services.members.issue_api_key(exporter)
+    with TestClient(create_app(runtime=b)) as api_b:
+        refused = api_b.post("/v1/batch/entries", json={"entries": items}, headers={"X-API-Key": key})
+    assert refused.status_code == 403 and refused.json()["rule"] == "CheckpointLogNotAnchor", refused.json()
+    assert entries_at(b, DEMO_BATCHED_REFERENCE) == expected
 
 
 def test_an_entry_relayed_through_b_is_followed_by_a(orgs: Organisations) -> None:

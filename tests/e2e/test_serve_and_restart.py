@@ -82,7 +82,9 @@ def test_serve_verify_restart_keeps_everything(tmp_path: Path) -> None:
             f"http://127.0.0.1:{port}/v1/consignments/{DEMO}/verify", headers=headers, timeout=30
         ).json()
         assert report["verdict"] == "passed", report["failures"]
-        assert len(requests.get(f"http://127.0.0.1:{port}/v1/participants", headers=headers, timeout=30).json()) == 7
+        # Three customs, four operators and the node's relayer (an ANCHOR member).
+        participants = requests.get(f"http://127.0.0.1:{port}/v1/participants", headers=headers, timeout=30).json()
+        assert len(participants) == 8
     finally:
         _stop(server)
 
