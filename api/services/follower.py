@@ -24,8 +24,8 @@ import threading
 
 from api.index.rows import EntryStatus
 from api.services.members import MembersService
-from api.services.node import Node
 from api.services.merkle_log import MerkleLogService
+from api.services.node import Node
 from api.services.reindex import (
     add_missing_members,
     checkpoint_entries,
