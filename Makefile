@@ -19,7 +19,7 @@ GETH_VERSION := v1.13.15
 KUBO_VERSION := v0.43.1
 GO_BIN := $(CURDIR)/.tools/go/bin
 
-.PHONY: setup setup-dev go-tools run demo bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
+.PHONY: setup setup-dev go-tools run demo consortium bench test test-tools test-contracts test-python lint brownie-compile brownie-deploy clean
 
 # What serving needs; brownie's tool environment is only for the contract tests (setup-dev).
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
@@ -67,6 +67,11 @@ bench: setup
 
 demo: setup
 	$(VENV)/bin/borderledger demo
+
+# The demo consortium on this machine: four geth Clique signers, three kubo daemons, three
+# organisation nodes (one on PostgreSQL); writes data/consortium/nodes.json. Ctrl-C stops it.
+consortium: setup go-tools
+	$(PY) -m consortium data/consortium
 
 test: setup-dev test-tools lint test-contracts test-python
 

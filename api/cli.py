@@ -334,6 +334,25 @@ def issue_key(
     console.print(f"X-API-Key: {key}", soft_wrap=True)
 
 
+@app.command(name="register-member")
+def register_member(
+    name: Annotated[str, typer.Option(help="the member's name")],
+    legal_id: Annotated[str, typer.Option(help="its legal identifier")],
+    jurisdiction: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code")],
+    role: Annotated[list[str], typer.Option(help="a role it is to hold (repeat for several)")],
+    data_dir: DataDir = None,
+) -> None:
+    """Create, on this node, the key and API key of a member it will serve, before the
+    consortium admits it: its address then goes in BOOTSTRAP_CUSTOMS of the deploying node,
+    or in an admission proposal. Touches no chain."""
+    from api.runtime import register_local_member
+    from evidence.roles import Role
+
+    roles = [Role(r.upper()) for r in role]
+    created = register_local_member(_settings(data_dir), name, legal_id, jurisdiction.upper(), roles)
+    console.print(f"address {created['address']}  X-API-Key: {created['api_key']}", soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the ``borderledger`` script."""
     from api.http.app import SAFE_RECURSION_LIMIT

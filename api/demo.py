@@ -3,6 +3,8 @@ importer and a DE auditor; one consignment Chongqing → Duisburg through Kazakh
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +22,7 @@ DEMO_REFERENCE = "CQ-DUI-2026-0001"
 DEMO_BATCHED_REFERENCE = "CQ-DUI-2026-B001"  # its custody readings go through the Merkle log
 DEMO_CERTIFICATE = "CNAEO2026000001"
 
-_OPERATORS = [
+OPERATORS = [
     # key, admitting customs, roles, name, legal id
     ("exporter", "CN", [Role.EXPORTER], "Chongqing Precision Machinery Co., Ltd.", "CN915000007000000001"),
     ("carrier", "CN", [Role.CARRIER], "Chongqing–Europe Rail Logistics (YXO)", "CN915000007000000002"),
@@ -44,15 +46,28 @@ def _event(event_type: EventType, time: str, offset: str, location: str, **extra
     return EventPayload.model_validate(payload).to_json()
 
 
-def seed_demo(services: Services, customs_keys: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def seed_demo(
+    services: Services, customs_keys: dict[str, dict[str, str]], nodes: Mapping[str, Services] | None = None
+) -> dict[str, dict[str, str]]:
     """Admit the demo operators, open the demo consignment and append its events; certify
     the exporter as an AEO; make a CN–DE MRA active and propose a CN–KZ one; open a second
-    consignment anchored through the Merkle log."""
-    members = services.members
-    customs = {key.split("-", 1)[1]: members.participant(v["address"]) for key, v in customs_keys.items()}
+    consignment anchored through the Merkle log.
+
+    ``nodes`` (jurisdiction → that organisation's node) seeds a consortium through its
+    organisations' own nodes: each member is registered at, and acts through, the node of
+    its jurisdiction, which first follows the chain to what the others wrote."""
+
+    def at(jurisdiction: str) -> Services:
+        return nodes[jurisdiction] if nodes else services
+
+    customs = {
+        key.split("-", 1)[1]: at(key.split("-", 1)[1]).members.participant(v["address"])
+        for key, v in customs_keys.items()
+    }
     keys: dict[str, dict[str, str]] = {}
     operators = {}
-    for key, jurisdiction, roles, name, legal_id in _OPERATORS:
+    for key, jurisdiction, roles, name, legal_id in OPERATORS:
+        members = at(jurisdiction).members
         created = members.register(customs[jurisdiction], name, legal_id, jurisdiction, roles)
         address = created["participant"]["address"]
         if created["proposal"] is not None:  # the auditor: the customs majority admits it
@@ -60,12 +75,12 @@ def seed_demo(services: Services, customs_keys: dict[str, dict[str, str]]) -> di
                 if members.proposal(created["proposal"]["id"])["executed"]:
                     break
                 if other.address not in created["proposal"]["approvers"]:
-                    members.approve_proposal(other, created["proposal"]["id"])
+                    at(other.jurisdiction).members.approve_proposal(other, created["proposal"]["id"])
         operators[key] = members.participant(address)
         keys[key] = {"address": address, "api_key": created["api_key"]}
 
     exporter, carrier = operators["exporter"], operators["carrier"]
-    services.consignments.create(
+    at("CN").consignments.create(
         exporter, DEMO_REFERENCE, "CN", "DE", ["KZ"], operators["importer"].address, carrier.address
     )
     chongqing = "urn:epc:id:sgln:0614141.00001.0"
@@ -117,16 +132,28 @@ def seed_demo(services: Services, customs_keys: dict[str, dict[str, str]]) -> di
         ),
     ]
     for actor, event_type, payload in steps:
-        services.appends.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
-    _seed_aeo(services, customs, exporter)
-    if services.checkpointer is not None:
-        _seed_batched(services, exporter, carrier, operators["importer"])
+        node = at(actor.jurisdiction)
+        _await_consignment(node, DEMO_REFERENCE)
+        node.appends.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
+    _seed_aeo(at("CN"), customs, exporter, at("DE"))
+    if at("CN").checkpointer is not None:
+        _seed_batched(at("CN"), exporter, carrier, operators["importer"])
     return keys
 
 
-def _seed_aeo(services: Services, customs: dict[str, Participant], exporter: Participant) -> None:
+def _await_consignment(services: Services, reference: str, timeout: float = 120.0) -> None:
+    """Wait until the node has followed the chain to the consignment (at once on the node that
+    opened it)."""
+    deadline = time.monotonic() + timeout
+    while not services.node.index.consignments_named(reference):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the node did not follow consignment {reference} within {timeout}s")
+        time.sleep(0.2)
+
+
+def _seed_aeo(services: Services, customs: dict[str, Participant], exporter: Participant, de_node: Services) -> None:
     aeo = services.aeo
-    if aeo is None:
+    if aeo is None or de_node.aeo is None:
         return
     today = date.today()
     certificate = (
@@ -153,7 +180,7 @@ def _seed_aeo(services: Services, customs: dict[str, Participant], exporter: Par
         record,
     )
     mra = aeo.propose_mra(customs["CN"], "DE", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
-    aeo.accept_mra(customs["DE"], mra["id"])
+    de_node.aeo.accept_mra(customs["DE"], mra["id"])
     aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
 
 

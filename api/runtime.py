@@ -14,8 +14,9 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from api.index import Index, make_engine
+from api.index.rows import Participant
 from api.services import Services, build_services
-from api.services.keys import Keyring
+from api.services.keys import Keyring, hash_api_key, new_api_key
 from api.services.node import Node
 from api.settings import Settings
 from api.verify_pool import VerifyPool
@@ -28,6 +29,7 @@ from chain.sender import TransactionSender
 from content.open import open_store
 from evidence.errors import LedgerError
 from evidence.roles import Role
+from evidence.types import Address
 
 log = logging.getLogger("borderledger")
 
@@ -199,53 +201,97 @@ def _boot(settings: Settings, anvil: AnvilNode | None, url: str) -> Runtime:
     return Runtime(settings, anvil, services, pool, created, url)
 
 
+@dataclass(frozen=True)
+class BootstrapCustoms:
+    """A customs administration admitted at deployment; ``account`` and ``keystore`` when
+    this node holds its key, None when another organisation's node does."""
+
+    address: str
+    jurisdiction: str
+    name: str
+    legal_id: str
+    account: LocalAccount | None = None
+    keystore: str | None = None
+
+
 def _deploy(
     settings: Settings, keyring: Keyring, w3: Web3, sender: TransactionSender
-) -> tuple[Manifest, list[tuple[LocalAccount, str, str, str, str]]]:
+) -> tuple[Manifest, list[BootstrapCustoms]]:
     customs = []
-    for jurisdiction, name, legal_id in settings.bootstrap_list():
+    for jurisdiction, name, legal_id, held_elsewhere in settings.bootstrap_list():
+        if held_elsewhere is not None:
+            customs.append(BootstrapCustoms(Web3.to_checksum_address(held_elsewhere), jurisdiction, name, legal_id))
+            continue
         account, keystore = keyring.create()
-        customs.append((account, keystore, jurisdiction, name, legal_id))
-    bootstrap = [CustomsBootstrap(a.address, j, legal, name) for a, _, j, name, legal in customs]
+        customs.append(BootstrapCustoms(account.address, jurisdiction, name, legal_id, account, keystore))
+    bootstrap = [CustomsBootstrap(c.address, c.jurisdiction, c.legal_id, c.name) for c in customs]
     manifest = deploy(w3, _deployer(settings, keyring), bootstrap, sender)
     return manifest, customs
 
 
 def _bootstrap(
-    settings: Settings,
-    services: Services,
-    customs: list[tuple[LocalAccount, str, str, str, str]],
-    relayer: LocalAccount,
+    settings: Settings, services: Services, customs: list[BootstrapCustoms], relayer: LocalAccount
 ) -> dict[str, dict[str, str]]:
-    """Record the bootstrap customs administrations with their API keys, admit the node's
-    relayer as an anchor and, if asked, seed the demo."""
+    """Record the bootstrap customs administrations this node holds, with their API keys;
+    propose the node's relayer as an anchor and approve with the administrations it holds
+    (others approve through their own nodes); if asked, seed the demo."""
     created: dict[str, dict[str, str]] = {}
-    for account, keystore, jurisdiction, name, legal_id in customs:
-        services.members.add_participant(account.address, keystore, name, legal_id, jurisdiction, [Role.CUSTOMS])
-        created[f"customs-{jurisdiction}"] = {
-            "address": account.address,
-            "api_key": services.members.issue_api_key(account.address),
+    local = [c for c in customs if c.account is not None]
+    for c in local:
+        services.members.add_participant(c.address, c.keystore, c.name, c.legal_id, c.jurisdiction, [Role.CUSTOMS])
+        created[f"customs-{c.jurisdiction}"] = {
+            "address": c.address,
+            "api_key": services.members.issue_api_key(c.address),
         }
-    # The node's relayer anchors Merkle log checkpoints: a consortium-wide role, so the first
-    # customs administration proposes it and the bootstrap administrations approve until the
-    # majority is reached.
+    if not local:
+        log.warning("this node holds no bootstrap customs key: its relayer's anchor role is proposed elsewhere")
+        return created
+    # The node's relayer anchors Merkle log checkpoints: a consortium-wide role, so a customs
+    # administration proposes it and the bootstrap administrations approve until the majority
+    # is reached.
     chain = services.node.chain
-    first, _, jurisdiction, _, _ = customs[0]
+    proposer = local[0]
+    assert proposer.account is not None
+    legal_id = f"{proposer.jurisdiction}-NODE-RELAYER"
     proposal_id, _ = chain.propose_member(
-        first, relayer.address, [Role.ANCHOR], jurisdiction, f"{jurisdiction}-NODE-RELAYER", "node relayer"
+        proposer.account, relayer.address, [Role.ANCHOR], proposer.jurisdiction, legal_id, "node relayer"
     )
-    for approver, *_ in customs[1:]:
+    for approver in local[1:]:
         if chain.proposal(proposal_id)["executed"]:
             break
-        chain.approve_proposal(approver, proposal_id)
+        assert approver.account is not None
+        chain.approve_proposal(approver.account, proposal_id)
     if chain.proposal(proposal_id)["executed"]:  # a member like any other (the chain follower would add it)
-        legal_id = f"{jurisdiction}-NODE-RELAYER"
-        services.members.add_participant(relayer.address, None, "node relayer", legal_id, jurisdiction, [Role.ANCHOR])
+        services.members.add_participant(
+            relayer.address, None, "node relayer", legal_id, proposer.jurisdiction, [Role.ANCHOR]
+        )
+    else:
+        log.warning("the relayer's anchor role awaits approvals from other nodes: proposal %s", proposal_id)
     if settings.seed_demo:
         from api.demo import seed_demo
 
         created.update(seed_demo(services, created))
     return created
+
+
+def register_local_member(
+    settings: Settings, name: str, legal_id: str, jurisdiction: str, roles: list[Role]
+) -> dict[str, str]:
+    """A custodial key and an API key for a member this node will serve, before the
+    consortium admits it (at deployment, by BOOTSTRAP_CUSTOMS with its address, or by
+    governance). Touches no chain; the key works once the member is admitted."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    index = Index(make_engine(settings.resolved_database_url))
+    try:
+        account, keystore = Keyring(settings.keystore_password, settings.keystore_scrypt_n).create()
+        index.add_participant(
+            Participant(Address(account.address), name, legal_id, jurisdiction, frozenset(roles), keystore)
+        )
+        api_key = new_api_key()
+        index.add_api_key(account.address, hash_api_key(api_key), "default")
+    finally:
+        index.close()
+    return {"address": account.address, "api_key": api_key}
 
 
 def _save_keys(path: Path, keys: dict[str, dict[str, str]]) -> None:

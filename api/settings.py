@@ -38,7 +38,8 @@ class Settings(BaseSettings):
         default="CN:General Administration of Customs of the PRC:CN-GACC,"
         "KZ:State Revenue Committee of Kazakhstan:KZ-SRC,"
         "DE:Generalzolldirektion:DE-GZD",
-        description="customs administrations admitted at deployment, 'CC:name:legal id' comma separated",
+        description="customs administrations admitted at deployment, 'CC:name:legal id' comma separated; "
+        "'CC:name:legal id:0xADDRESS' admits an administration whose key another organisation's node holds",
     )
     ipfs_api: str | None = Field(
         default=None, description="kubo RPC API multiaddr, e.g. /ip4/127.0.0.1/tcp/5001; unset uses the local store"
@@ -86,10 +87,12 @@ class Settings(BaseSettings):
         """Where the deployment manifest is read and written."""
         return self.deployment_file or self.data_dir / "deployment.json"
 
-    def bootstrap_list(self) -> list[tuple[str, str, str]]:
-        """(jurisdiction, name, legal id) of each bootstrap customs administration."""
+    def bootstrap_list(self) -> list[tuple[str, str, str, str | None]]:
+        """(jurisdiction, name, legal id, address or None) of each bootstrap customs
+        administration; None: this node creates and holds its key."""
         out = []
         for item in filter(None, (s.strip() for s in self.bootstrap_customs.split(","))):
-            jurisdiction, name, legal_id = item.split(":", 2)
-            out.append((jurisdiction.strip().upper(), name.strip(), legal_id.strip()))
+            jurisdiction, name, legal_id, *address = item.split(":", 3)
+            held_elsewhere = address[0].strip() if address else None
+            out.append((jurisdiction.strip().upper(), name.strip(), legal_id.strip(), held_elsewhere))
         return out

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import create_engine, text
 
 from consortium.clique import CliqueNetwork
-from tests.index.conftest import postgres_url  # noqa: F401  (the session's PostgreSQL server)
+from consortium.postgres import PostgresServer
+from tests.index.conftest import postgres_server  # noqa: F401  (the session's PostgreSQL server)
 
 
 @dataclass
@@ -61,11 +61,6 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
 
 
 @pytest.fixture(scope="module")
-def second_database(postgres_url: str) -> str:  # noqa: F811
+def second_database(postgres_server: PostgresServer) -> str:  # noqa: F811
     """A database of its own on the session's PostgreSQL server, for a second organisation."""
-    name = f"org_{os.urandom(4).hex()}"
-    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return postgres_url.rsplit("/", 1)[0] + "/" + name
+    return postgres_server.create_database(f"org_{os.urandom(4).hex()}")
