@@ -4,7 +4,7 @@ importer and a DE auditor; one consignment Chongqing → Duisburg through Kazakh
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -64,21 +64,7 @@ def seed_demo(
         key.split("-", 1)[1]: at(key.split("-", 1)[1]).members.participant(v["address"])
         for key, v in customs_keys.items()
     }
-    keys: dict[str, dict[str, str]] = {}
-    operators = {}
-    for key, jurisdiction, roles, name, legal_id in OPERATORS:
-        members = at(jurisdiction).members
-        created = members.register(customs[jurisdiction], name, legal_id, jurisdiction, roles)
-        address = created["participant"]["address"]
-        if created["proposal"] is not None:  # the auditor: the customs majority admits it
-            for other in customs.values():
-                if members.proposal(created["proposal"]["id"])["executed"]:
-                    break
-                if other.address not in created["proposal"]["approvers"]:
-                    at(other.jurisdiction).members.approve_proposal(other, created["proposal"]["id"])
-        operators[key] = members.participant(address)
-        keys[key] = {"address": address, "api_key": created["api_key"]}
-
+    operators, keys = _admit_operators(at, customs)
     exporter, carrier = operators["exporter"], operators["carrier"]
     at("CN").consignments.create(
         exporter, DEMO_REFERENCE, "CN", "DE", ["KZ"], operators["importer"].address, carrier.address
@@ -139,6 +125,28 @@ def seed_demo(
     if at("CN").checkpointer is not None:
         _seed_batched(at("CN"), exporter, carrier, operators["importer"])
     return keys
+
+
+def _admit_operators(
+    at: Callable[[str], Services], customs: dict[str, Participant]
+) -> tuple[dict[str, Participant], dict[str, dict[str, str]]]:
+    """Each demo operator registered at its jurisdiction's node; the auditor, a
+    consortium-wide role, approved by the customs majority, each through its own node."""
+    keys: dict[str, dict[str, str]] = {}
+    operators = {}
+    for key, jurisdiction, roles, name, legal_id in OPERATORS:
+        members = at(jurisdiction).members
+        created = members.register(customs[jurisdiction], name, legal_id, jurisdiction, roles)
+        address = created["participant"]["address"]
+        if created["proposal"] is not None:
+            for other in customs.values():
+                if members.proposal(created["proposal"]["id"])["executed"]:
+                    break
+                if other.address not in created["proposal"]["approvers"]:
+                    at(other.jurisdiction).members.approve_proposal(other, created["proposal"]["id"])
+        operators[key] = members.participant(address)
+        keys[key] = {"address": address, "api_key": created["api_key"]}
+    return operators, keys
 
 
 def _await_consignment(services: Services, reference: str, timeout: float = 120.0) -> None:
