@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from web3 import Web3
+from typing import Any
+
+import requests
+from web3 import HTTPProvider, Web3
 from web3.exceptions import BlockNotFound
 from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import RPCEndpoint, RPCResponse
 
 from chain.errors import ChainError
 from evidence.trust import NodeIdentity
+
+
+class NodeProvider(HTTPProvider):
+    """JSON-RPC over HTTP whose transport failures are ChainError: a node that is down or
+    unreachable is "the chain is unavailable" (503, nothing recorded), not a crash."""
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        try:
+            return super().make_request(method, params)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ChainError(f"the chain node at {self.endpoint_uri} does not answer ({method}): {exc}") from exc
 
 
 def connect(url: str, timeout: float = 30.0) -> Web3:
@@ -15,7 +30,7 @@ def connect(url: str, timeout: float = 30.0) -> Web3:
 
     QBFT/Clique chains (Besu) carry long ``extraData``; the POA middleware accepts it.
     """
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    w3 = Web3(NodeProvider(url, request_kwargs={"timeout": timeout}))
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     try:
         _ = w3.eth.chain_id

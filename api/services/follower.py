@@ -35,7 +35,7 @@ from api.services.reindex import (
 )
 from chain.indexer import LogReader
 from chain.rpc import block_hash
-from content.store import ContentNotFound
+from content.store import ContentError, ContentNotFound
 from evidence.documents import document_in
 from evidence.errors import VerificationError
 from evidence.event_types import EventType
@@ -166,6 +166,7 @@ class ChainFollower:
                     continue
                 entry = ledger_entry(logged, payload)
                 handover = entry.event_type is EventType.HANDOVER and entry.next_carrier != ZERO_ADDRESS
+                node.store.put_raw(payload)  # this node's own pinned copy: evidence outlives its writer's node
                 index.add_anchored_entry(entry, (entry.next_carrier, "carrier") if handover else None)
                 self._document(entry.payload, entry.actor)
 
@@ -189,6 +190,7 @@ class ChainFollower:
             try:
                 for anchored in new:
                     entries = checkpoint_entries(self.node, anchored, extended)
+                    self.node.store.add(self.node.store.cat(anchored.leaves_cid))  # pinned here too
                     carriers = [
                         (e.consignment_id, str(e.next_carrier))
                         for e in entries
@@ -204,7 +206,15 @@ class ChainFollower:
                 self.merkle_log.reload()
 
     def _document(self, payload: str, actor: str) -> None:
-        """Record the document a followed DOCUMENT_ATTACHED entry anchors, attached by its uploader."""
+        """Record the document a followed DOCUMENT_ATTACHED entry anchors, attached by its
+        uploader, and keep a pinned copy of its bytes (fetched through the content network,
+        re-hashed), so that it stays available when the uploader's node is not. A document
+        that cannot be fetched now is recorded all the same, and served once it can be."""
         ref = document_in(json.loads(payload))
-        if ref is not None and self.node.index.document(ref.cid) is None:
-            self.node.index.add_document(ref.cid, ref.cid_v1, ref.sha256, ref.size, actor)
+        if ref is None or self.node.index.document(ref.cid) is not None:
+            return
+        try:
+            self.node.store.add(self.node.store.cat(ref.cid))
+        except ContentError as unavailable:
+            log.warning("document %s not copied here: %s", ref.cid, unavailable)
+        self.node.index.add_document(ref.cid, ref.cid_v1, ref.sha256, ref.size, actor)

@@ -1,20 +1,34 @@
 """`make consortium`'s network, started as the Makefile starts it: three organisations'
 nodes (KZ's on PostgreSQL) deployed once through CN's node, the demo seeded through each
 organisation's own node; with the keys of nodes.json, every node answers the demo
-consignment's verification with the same passing report, over HTTP."""
+consignment's verification with the same passing report, over HTTP. Then its faults: a
+content node stopped, a node cut off while the others write, a database lost."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from api.demo import DEMO_REFERENCE
+from api.runtime import start_runtime
+from api.services.reindex import reindex
 from consortium.network import LocalConsortium
 from tests.support import TEST_SCRYPT_N
+
+EVENT = {
+    "type": "ObjectEvent",
+    "action": "OBSERVE",
+    "eventTime": "2026-11-29T10:00:00Z",
+    "eventTimeZoneOffset": "+00:00",
+    "readPoint": {"id": "urn:epc:id:sgln:4012345.00001.0"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +57,111 @@ def test_every_node_verifies_the_demo_to_the_same_report(consortium: LocalConsor
         reports[jurisdiction] = answer.json()
     assert reports["CN"]["verdict"] == "passed", reports["CN"]["failures"]
     assert reports["KZ"] == reports["CN"] == reports["DE"]
+
+
+def _get(consortium: LocalConsortium, jurisdiction: str, who: str, path: str) -> requests.Response:
+    org = consortium.organisations[jurisdiction]
+    return requests.get(f"{org.api_url}{path}", headers={"X-API-Key": org.keys[who]["api_key"]}, timeout=120)
+
+
+def _post(consortium: LocalConsortium, jurisdiction: str, who: str, path: str, **kwargs: Any) -> requests.Response:
+    org = consortium.organisations[jurisdiction]
+    headers = {"X-API-Key": org.keys[who]["api_key"], **kwargs.pop("headers", {})}
+    return requests.post(f"{org.api_url}{path}", headers=headers, timeout=120, **kwargs)
+
+
+def _entries(consortium: LocalConsortium, jurisdiction: str) -> list[str]:
+    index = consortium.organisations[jurisdiction].runtime.services.node.index
+    (row,) = index.consignments_named(DEMO_REFERENCE)
+    return [e.entry_hash for e in index.entries_of(row.id)]
+
+
+def _report(consortium: LocalConsortium, jurisdiction: str) -> dict[str, Any]:
+    answer = _get(consortium, jurisdiction, f"customs-{jurisdiction}", f"/v1/consignments/{DEMO_REFERENCE}/verify")
+    assert answer.status_code == 200, answer.text
+    report: dict[str, Any] = answer.json()
+    return report
+
+
+def _observe(consortium: LocalConsortium, jurisdiction: str, who: str) -> requests.Response:
+    event = {"event_type": "OBSERVED", "payload": EVENT}
+    return _post(consortium, jurisdiction, who, f"/v1/consignments/{DEMO_REFERENCE}/events", json=event)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"not reached within {timeout}s")
+
+
+def test_a_document_outlives_its_uploaders_content_node(consortium: LocalConsortium) -> None:
+    """A document CN's exporter attaches is copied (pinned) by the other nodes as they follow
+    the entry; with CN's kubo stopped, DE's node still serves it to the importer."""
+    pdf = b"%PDF-1.7\n" + os.urandom(200_000) + b"\n%%EOF\n"
+    attached = _post(
+        consortium,
+        "CN",
+        "exporter",
+        f"/v1/consignments/{DEMO_REFERENCE}/documents",
+        params={"document_type": "commercial_invoice", "filename": "invoice.pdf"},
+        data=pdf,
+        headers={"Content-Type": "application/pdf"},
+    )
+    assert attached.status_code == 201, attached.text
+    cid = attached.json()["document"]["cid"]
+    de_index = consortium.organisations["DE"].runtime.services.node.index
+    wait_for(lambda: de_index.document(cid) is not None)
+    cn_kubo = consortium.swarm.daemons[0]
+    cn_kubo.stop()
+    try:
+        served = _get(consortium, "DE", "importer", f"/v1/documents/{cid}")
+        assert served.status_code == 200 and served.content == pdf
+    finally:
+        cn_kubo.start()
+
+
+def test_a_node_cut_off_while_others_write_catches_up_with_nothing_missing(consortium: LocalConsortium) -> None:
+    """DE's geth and kubo stop; CN's carrier writes; DE's node answers 503 to writes meanwhile
+    (its chain is gone, nothing is recorded); once both return, DE follows to CN's exact state."""
+    de_chain, de_kubo = consortium.clique.nodes[2], consortium.swarm.daemons[2]
+    de_chain.stop()
+    de_kubo.stop()
+    try:
+        before = len(_entries(consortium, "DE"))
+        refused = _observe(consortium, "DE", "importer")
+        assert refused.status_code == 503, refused.text
+        for _ in range(2):
+            assert _observe(consortium, "CN", "carrier").status_code == 201
+        assert len(_entries(consortium, "DE")) == before  # nothing recorded by the refusal
+    finally:
+        de_chain.start()
+        de_kubo.start()
+        consortium.clique.connect_peers()
+    wait_for(lambda: _entries(consortium, "DE") == _entries(consortium, "CN"))
+    assert _report(consortium, "DE") == _report(consortium, "CN")
+
+
+def test_a_lost_database_is_rebuilt_from_chain_and_content_to_the_same_report(consortium: LocalConsortium) -> None:
+    """DE's SQLite database is deleted; a node started on an empty one and reindexed from the
+    chain and its kubo node gives the same report as CN's."""
+    org = consortium.organisations["DE"]
+    settings = org.runtime.settings
+    org.runtime.close()
+    database = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
+    for path in database.parent.glob(database.name + "*"):
+        path.unlink()
+    rebuilt = start_runtime(settings, start_workers=False)
+    org.runtime = rebuilt
+    stats = reindex(rebuilt.services.node, rebuilt.services.members, merkle_log=rebuilt.services.merkle_log)
+    assert stats.entries >= len(_entries(consortium, "CN"))
+    auditor = consortium.organisations["DE"].keys["auditor"]["address"]
+    at_de = rebuilt.services.evidence.verify(rebuilt.services.members.participant(auditor), DEMO_REFERENCE)
+    cn = consortium.organisations["CN"].runtime.services
+    at_cn = cn.evidence.verify(cn.members.participant(auditor), DEMO_REFERENCE)
+    assert at_de.passed and at_de.to_dict() == at_cn.to_dict()
