@@ -66,6 +66,7 @@ class ChainFollower:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="follower", daemon=True)
+        self._one_pass = threading.Lock()  # the worker's passes and direct calls never overlap
 
     def start(self) -> ChainFollower:
         """Start the worker thread."""
@@ -95,6 +96,10 @@ class ChainFollower:
 
     def run_once(self) -> int:
         """Follow the confirmed blocks not yet followed; returns how many were."""
+        with self._one_pass:
+            return self._follow()
+
+    def _follow(self) -> int:
         chain, index = self.node.chain, self.node.index
         w3 = chain.w3
         cursor = index.chain_cursor(CURSOR)
