@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from api.demo import DEMO_REFERENCE
+from api.demo import DEMO_BATCHED_REFERENCE, DEMO_REFERENCE
 from api.runtime import start_runtime
 from api.services.reindex import reindex
 from consortium.network import LocalConsortium
@@ -98,6 +98,40 @@ def wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> None:
             pass
         time.sleep(0.5)
     raise AssertionError(f"not reached within {timeout}s")
+
+
+PER_NODE_BUNDLE_FIELDS = {"created_at"}  # when this node exported it
+
+
+@pytest.mark.parametrize("reference", [DEMO_REFERENCE, DEMO_BATCHED_REFERENCE])
+def test_every_reader_gets_the_same_bundle_and_report_from_every_node(
+    consortium: LocalConsortium, reference: str
+) -> None:
+    """The single and the batched demo consignments: for each member who may read them and
+    has a key on a node, that node's bundle (minus when it was exported) and report are the
+    ones every other reader gets from every other node."""
+    readers = [
+        ("CN", "customs-CN"),
+        ("CN", "exporter"),
+        ("CN", "carrier"),
+        ("KZ", "customs-KZ"),
+        ("DE", "customs-DE"),
+        ("DE", "importer"),
+        ("DE", "auditor"),
+    ]
+    path = f"/v1/consignments/{reference}"
+
+    def passed_at(jurisdiction: str, who: str) -> Callable[[], bool]:
+        return lambda: bool(_get(consortium, jurisdiction, who, f"{path}/verify").json()["verdict"] == "passed")
+
+    bundles, reports = [], []
+    for jurisdiction, who in readers:
+        wait_for(passed_at(jurisdiction, who))
+        bundle = _get(consortium, jurisdiction, who, f"{path}/bundle").json()
+        bundles.append({k: v for k, v in bundle.items() if k not in PER_NODE_BUNDLE_FIELDS})
+        reports.append(_get(consortium, jurisdiction, who, f"{path}/verify").json())
+    assert all(b == bundles[0] for b in bundles)
+    assert all(r == reports[0] for r in reports) and reports[0]["verdict"] == "passed"
 
 
 def test_a_document_outlives_its_uploaders_content_node(consortium: LocalConsortium) -> None:
