@@ -19,8 +19,6 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from consortium.clique import CliqueNetwork
-from consortium.postgres import PostgresServer
-from tests.index.conftest import postgres_server  # noqa: F401  (the session's PostgreSQL server)
 
 
 @dataclass
@@ -58,9 +56,3 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         return
     with own_clique_network(Path(tmp_path_factory.mktemp("clique"))) as own:
         yield own
-
-
-@pytest.fixture(scope="module")
-def second_database(postgres_server: PostgresServer) -> str:  # noqa: F811
-    """A database of its own on the session's PostgreSQL server, for a second organisation."""
-    return postgres_server.create_database(f"org_{os.urandom(4).hex()}")

@@ -15,11 +15,15 @@ from typing import Any
 
 import pytest
 import requests
+from eth_account import Account
 
 from api.demo import DEMO_BATCHED_REFERENCE, DEMO_REFERENCE
 from api.runtime import start_runtime
 from api.services.reindex import reindex
+from client.http import LedgerClientHTTP, sign_chain
 from consortium.network import LocalConsortium
+from evidence.event_types import EventType
+from evidence.trust import TrustRoot
 from tests.support import TEST_SCRYPT_N
 
 EVENT = {
@@ -132,6 +136,62 @@ def test_every_reader_gets_the_same_bundle_and_report_from_every_node(
         reports.append(_get(consortium, jurisdiction, who, f"{path}/verify").json())
     assert all(b == bundles[0] for b in bundles)
     assert all(r == reports[0] for r in reports) and reports[0]["verdict"] == "passed"
+
+
+def test_only_the_log_operator_takes_batched_entries(consortium: LocalConsortium) -> None:
+    """One Merkle log per consortium: KZ's node follows CN's (the anchor's) log and refuses
+    batched entries rather than start a second log, a split view."""
+    kz = consortium.organisations["KZ"].runtime.services
+    customs_kz = kz.members.participant(consortium.organisations["KZ"].keys["customs-KZ"]["address"])
+    head = kz.consignments.head(customs_kz, DEMO_BATCHED_REFERENCE)
+    items = sign_chain(head, Account.create(), DEMO_BATCHED_REFERENCE, [(EventType.OBSERVED, EVENT)])
+    refused = _post(consortium, "KZ", "customs-KZ", "/v1/batch/entries", json={"entries": items})
+    assert refused.status_code == 403 and refused.json()["rule"] == "CheckpointLogNotAnchor", refused.text
+
+
+def test_an_entry_signed_with_a_members_own_key_and_relayed_by_another_node(consortium: LocalConsortium) -> None:
+    """A carrier holding its own key, admitted through CN's node, gets an API key from KZ's
+    operator and appends through KZ's node; CN's node follows the entry and both verify it
+    to the same report."""
+    carrier = Account.create()
+    admitted = _post(
+        consortium,
+        "CN",
+        "customs-CN",
+        "/v1/participants",
+        json={
+            "name": "Own-key Rail",
+            "legal_id": "CN-OWNKEY",
+            "jurisdiction": "CN",
+            "roles": ["CARRIER"],
+            "address": carrier.address,
+        },
+    )
+    assert admitted.status_code == 201, admitted.text
+    body = {
+        "reference": "RELAYED-BY-KZ-1",
+        "origin": "CN",
+        "destination": "DE",
+        "transit": ["KZ"],
+        "importer": consortium.organisations["DE"].keys["importer"]["address"],
+        "carrier": carrier.address,
+    }
+    opened = _post(consortium, "CN", "exporter", "/v1/consignments", json=body)
+    assert opened.status_code == 201, opened.text
+    consignment = opened.json()["id"]
+    kz = consortium.organisations["KZ"]
+    wait_for(lambda: kz.runtime.services.node.index.consignment(consignment) is not None)
+    key_at_kz = kz.runtime.services.members.issue_api_key(carrier.address)  # KZ's operator serves it
+    trusted = TrustRoot.from_manifest(json.loads(kz.runtime.settings.manifest_path.read_text())).signing_domain
+    relayed = LedgerClientHTTP(kz.api_url, key_at_kz, carrier.key, trusted=trusted).append(
+        consignment, EventType.LOADING, EVENT
+    )
+    assert relayed["status"] == "anchored", relayed
+    cn = consortium.organisations["CN"].runtime.services
+    wait_for(lambda: [e.entry_hash for e in cn.node.index.entries_of(consignment)] == [relayed["entry_hash"]])
+    at_cn = _get(consortium, "CN", "exporter", f"/v1/consignments/{consignment}/verify").json()
+    at_kz = _get(consortium, "KZ", "customs-KZ", f"/v1/consignments/{consignment}/verify").json()
+    assert at_cn["verdict"] == "passed" and at_cn == at_kz
 
 
 def test_a_document_outlives_its_uploaders_content_node(consortium: LocalConsortium) -> None:
