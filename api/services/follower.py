@@ -207,6 +207,10 @@ class ChainFollower:
                     log.info("followed checkpoint %d (%d batched entries)", anchored.size, len(entries))
             except VerificationError as refused:
                 log.error("checkpoint not followed: %s", refused)
+            except ContentError as missing:
+                # Checkpoints are retried every pass (they are not behind the cursor); the
+                # ledger's facts keep being followed meanwhile.
+                log.warning("checkpoint segment not available here yet: %s", missing)
             finally:
                 self.merkle_log.reload()
 

@@ -6,8 +6,10 @@ endpoint; everything is read back, and the evidence verified, through another.""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,9 +90,54 @@ def test_evidence_written_through_one_node_verifies_against_another(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _wait(condition: object, timeout: float = 60.0) -> None:
-    import time
+def test_a_follower_indexes_only_what_its_confirmation_depth_buries(
+    network: Network, writer: Runtime, tmp_path: Path
+) -> None:
+    """Finality handling, whatever the engine: a second node following through another
+    endpoint with a depth of 3 never indexes past head - 3, and indexes a consignment opened
+    through the first endpoint once it is 3 blocks deep."""
+    depth = 3
+    manifest = tmp_path / "deployment.json"
+    shutil.copy(writer.settings.manifest_path, manifest)
+    follower_settings = make_settings(
+        tmp_path / "reader",
+        rpc_url=network.urls[1],
+        deployment_file=manifest,
+        deployer_key=network.deployer.key.hex(),
+        confirmations=depth,
+        follow_interval=0,  # passes are driven by the test
+        seed_demo=False,
+    )
+    reader = start_runtime(follower_settings)
+    try:
+        follower, w3 = reader.services.follower, reader.services.node.chain.w3
+        exporter = writer.services.members.participant(writer.created_keys["exporter"]["address"])
+        opened = writer.services.consignments.create(
+            exporter,
+            f"FINALITY-{tmp_path.name[-8:]}",
+            "CN",
+            "DE",
+            [],
+            writer.created_keys["importer"]["address"],
+            writer.created_keys["carrier"]["address"],
+        )
+        landed = int(opened["block_number"])
+        deadline = time.monotonic() + 120
+        while True:
+            follower.run_once()
+            followed = follower.followed_to()
+            assert followed <= w3.eth.block_number - depth  # never past the depth
+            indexed = reader.services.node.index.consignment(opened["id"]) is not None
+            assert indexed == (followed >= landed)  # indexed exactly once its block is buried
+            if indexed:
+                break
+            assert time.monotonic() < deadline, "the consignment's block was never buried deep enough"
+            time.sleep(0.2)
+    finally:
+        reader.close()
 
+
+def _wait(condition: object, timeout: float = 60.0) -> None:
     assert callable(condition)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

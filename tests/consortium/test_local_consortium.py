@@ -221,10 +221,11 @@ def test_a_document_outlives_its_uploaders_content_node(consortium: LocalConsort
 
 
 def test_a_node_cut_off_while_others_write_catches_up_with_nothing_missing(consortium: LocalConsortium) -> None:
-    """DE's geth and kubo stop; CN's carrier writes; DE's node answers 503 to writes meanwhile
-    (its chain is gone, nothing is recorded); once both return, DE follows to CN's exact state."""
+    """DE's geth is killed (SIGKILL) and its kubo stopped; CN's carrier writes; DE's node
+    answers 503 to writes meanwhile (its chain is gone, nothing is recorded); once both
+    return, DE follows to CN's exact state."""
     de_chain, de_kubo = consortium.clique.nodes[2], consortium.swarm.daemons[2]
-    de_chain.stop()
+    de_chain.kill()
     de_kubo.stop()
     try:
         before = len(_entries(consortium, "DE"))
