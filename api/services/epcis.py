@@ -177,6 +177,7 @@ class EpcisService:
 
     def export(self, caller: Participant, reference: str, filters: dict[str, Any]) -> dict[str, Any]:
         """The consignment's events as an EPCIS 2.0 document, with the anchoring of each."""
+        filters = query_filters(filters)  # a malformed parameter is refused before anything is read
         opened, _, _ = self.consignments.readable(caller, reference)
         entries = self.consignments.events(caller, opened.id)
         chain = self.node.chain.domain
@@ -235,8 +236,40 @@ def _time(value: str) -> datetime:
     return parsed
 
 
+def query_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The simple event query's parameters, checked and normalised: times must be RFC 3339
+    with a zone (refused by name otherwise); a CBV business step or disposition matches in
+    any of its forms (the bare word, the GS1 Web URI, the ``urn:epcglobal:cbv:`` URN)."""
+    out = dict(filters)
+    for name in ("GE_eventTime", "LT_eventTime"):
+        if out.get(name) is not None:
+            try:
+                out[name] = _time(out[name])
+            except (ValueError, LedgerValueError):
+                raise LedgerValueError(
+                    f"{name}: {out[name]!r} is not an RFC 3339 time with a zone (e.g. 2026-11-03T08:30:00Z)"
+                ) from None
+    if out.get("EQ_bizStep"):
+        out["EQ_bizStep"] = [bare(v, _BIZSTEP_PREFIXES) for v in out["EQ_bizStep"]]
+    if out.get("EQ_disposition"):
+        out["EQ_disposition"] = [bare(v, _DISP_PREFIXES) for v in out["EQ_disposition"]]
+    return out
+
+
+def _event_time(event: dict[str, Any]) -> datetime | None:
+    """The event's time, None when it has none this node can compare (then no time filter
+    selects it)."""
+    when = event.get("eventTime")
+    if not isinstance(when, str):
+        return None
+    try:
+        return _time(when)
+    except (ValueError, LedgerValueError):
+        return None
+
+
 def _matches(event: dict[str, Any], filters: dict[str, Any]) -> bool:
-    """The EPCIS simple event query's core parameters."""
+    """The EPCIS simple event query's core parameters (``filters`` from :func:`query_filters`)."""
     if filters.get("eventType") and event.get("type") not in filters["eventType"]:
         return False
     if filters.get("EQ_bizStep") and bare(event.get("bizStep"), _BIZSTEP_PREFIXES) not in filters["EQ_bizStep"]:
@@ -246,9 +279,10 @@ def _matches(event: dict[str, Any], filters: dict[str, Any]) -> bool:
         and bare(event.get("disposition"), _DISP_PREFIXES) not in filters["EQ_disposition"]
     ):
         return False
-    when = event.get("eventTime")
-    if not isinstance(when, str):
-        return not (filters.get("GE_eventTime") or filters.get("LT_eventTime"))
-    if filters.get("GE_eventTime") and _time(when) < _time(filters["GE_eventTime"]):
+    since, until = filters.get("GE_eventTime"), filters.get("LT_eventTime")
+    if since is None and until is None:
+        return True
+    when = _event_time(event)
+    if when is None:
         return False
-    return not (filters.get("LT_eventTime") and _time(when) >= _time(filters["LT_eventTime"]))
+    return (since is None or when >= since) and (until is None or when < until)

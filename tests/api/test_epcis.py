@@ -12,6 +12,8 @@ from epcis_event_hash_generator.events_from_file_reader import event_list_from_f
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from fastapi.testclient import TestClient
 from httpx import Response
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.epcis.validate import problems_of
 from api.services.epcis import events_of
@@ -223,3 +225,51 @@ def test_demo_consignment_exports_schema_valid(client: TestClient, keys: Keys) -
     document = client.get("/v1/consignments/CQ-DUI-2026-0001/epcis", headers=auth(keys, "auditor")).json()
     assert problems_of(document) == []
     assert len(document["epcisBody"]["eventList"]) == 6
+
+
+def test_query_values_in_any_cbv_form_and_bad_parameters_refused_by_name(client: TestClient, keys: Keys) -> None:
+    """EQ_bizStep matches the bare word, the GS1 Web URI and the CBV URN alike; a time that is
+    not RFC 3339 and a parameter the node does not support are refused by name (4xx)."""
+    open_consignment(client, keys, "BT-QUERY-0002")
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-10T12:00:00Z",
+        "epcisBody": {
+            "eventList": [
+                {
+                    "type": "ObjectEvent",
+                    "action": "OBSERVE",
+                    "bizStep": "https://ref.gs1.org/cbv/BizStep-loading",
+                    "eventTime": "2026-11-10T08:00:00Z",
+                    "eventTimeZoneOffset": "+00:00",
+                    "epcList": ["urn:epc:id:sscc:0614141.1234567898"],
+                }
+            ]
+        },
+    }
+    assert capture(client, keys, document, consignment="BT-QUERY-0002").status_code == 201
+    base = "/v1/consignments/BT-QUERY-0002/epcis"
+    headers = auth(keys, "auditor")
+    for form in ("loading", "urn:epcglobal:cbv:bizstep:loading", "https://ref.gs1.org/cbv/BizStep-loading"):
+        found = client.get(base, params={"EQ_bizStep": form}, headers=headers).json()["epcisBody"]["eventList"]
+        assert len(found) == 1, form
+    bad_time = client.get(base, params={"GE_eventTime": "22-07-2026"}, headers=headers)
+    assert bad_time.status_code == 422 and "GE_eventTime" in bad_time.json()["message"]
+    unknown = client.get(base, params={"MATCH_epc": "urn:epc:id:sscc:0614141.1234567898"}, headers=headers)
+    assert unknown.status_code == 422 and "MATCH_epc" in unknown.json()["message"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["eventType", "EQ_bizStep", "EQ_disposition", "GE_eventTime", "LT_eventTime", "other"]),
+        st.text(max_size=40),
+        max_size=4,
+    )
+)
+def test_no_query_yields_a_server_error(client: TestClient, keys: Keys, params: dict[str, str]) -> None:
+    answer = client.get("/v1/consignments/CQ-DUI-2026-0001/epcis", params=params, headers=auth(keys, "auditor"))
+    assert answer.status_code < 500, (params, answer.text)
+    assert answer.headers["content-type"].startswith(("application/json", "application/ld+json"))

@@ -36,6 +36,7 @@ async def capture(
 
 @router.get("/consignments/{reference}/epcis", responses={200: {"content": {"application/ld+json": {}}}})
 def export(
+    request: Request,
     reference: str,
     epcis: EpcisDep,
     caller: CurrentParticipant,
@@ -55,5 +56,9 @@ def export(
         "GE_eventTime": ge_event_time,
         "LT_eventTime": lt_event_time,
     }
+    # EPCIS answers a parameter it does not support with an error, never by ignoring it.
+    unknown = sorted(set(request.query_params) - set(filters))
+    if unknown:
+        raise LedgerValueError(f"unsupported query parameter {', '.join(unknown)}; supported: {', '.join(filters)}")
     document = epcis.export(caller, reference, filters)
     return JSONResponse(document, media_type="application/ld+json")
