@@ -17,13 +17,18 @@ from epcis_event_hash_generator import json_to_py
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from pyld import jsonld
 
-# The GS1 contexts the reference implementation ships, by URL.
+_GITHUB_CONTEXT = "14b10c9d3e92d35f577bfc610fe5ec15aa2941124987919389d7cd9998516861.jsonld"
+_REF_2_0_0_CONTEXT = "e532647e8eb371379b8b0e8602d8981c8566bc60f7351f22c76a5bc865962008.jsonld"
+# Every URL GS1 publishes the EPCIS 2.0 context under, mapped to the copy the reference
+# implementation ships. The unversioned ref.gs1.org address (which many implementations
+# emit) is GS1's alias of the current 2.0 release, 2.0.0; http:// forms are the same
+# documents. Any other context is refused, offline, and the capture says why.
 _CONTEXTS = {
-    "https://gs1.github.io/EPCIS/epcis-context.jsonld": "14b10c9d3e92d35f"
-    "577bfc610fe5ec15aa2941124987919389d7cd9998516861.jsonld",
-    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld": "e532647e8eb37137"
-    "9b8b0e8602d8981c8566bc60f7351f22c76a5bc865962008.jsonld",
+    "https://gs1.github.io/EPCIS/epcis-context.jsonld": _GITHUB_CONTEXT,
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld": _REF_2_0_0_CONTEXT,
+    "https://ref.gs1.org/standards/epcis/epcis-context.jsonld": _REF_2_0_0_CONTEXT,
 }
+_CONTEXTS |= {url.replace("https://", "http://", 1): name for url, name in _CONTEXTS.items()}
 DEFAULT_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 _LOCK = threading.Lock()
 

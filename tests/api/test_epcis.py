@@ -273,3 +273,32 @@ def test_no_query_yields_a_server_error(client: TestClient, keys: Keys, params: 
     answer = client.get("/v1/consignments/CQ-DUI-2026-0001/epcis", params=params, headers=auth(keys, "auditor"))
     assert answer.status_code < 500, (params, answer.text)
     assert answer.headers["content-type"].startswith(("application/json", "application/ld+json"))
+
+
+def test_the_unversioned_gs1_context_gets_the_same_hash_ids(client: TestClient, keys: Keys) -> None:
+    """Many implementations emit GS1's unversioned context URL: its events get the CBV hash
+    ID the versioned 2.0.0 context gives them, not none."""
+    from api.epcis.hashing import DEFAULT_CONTEXT, event_hash_id
+
+    unversioned = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+    event = {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "bizStep": "shipping",
+        "eventTime": "2026-11-11T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": ["urn:epc:id:sscc:0614141.1234567897"],
+    }
+    assert event_hash_id([unversioned], event) == event_hash_id([DEFAULT_CONTEXT], event)
+    open_consignment(client, keys, "BT-CONTEXT-0001")
+    document = {
+        "@context": [unversioned],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-11T09:00:00Z",
+        "epcisBody": {"eventList": [event]},
+    }
+    answer = capture(client, keys, document, consignment="BT-CONTEXT-0001")
+    assert answer.status_code == 201, answer.json()
+    captured = answer.json()["events"][0]
+    assert captured["hash_id"] == event_hash_id([DEFAULT_CONTEXT], event) and captured["hash_error"] is None
