@@ -28,16 +28,17 @@ EVENT = {
 
 @pytest.fixture(scope="module")
 def node(clique: Network, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    """An organisation's node on signer 0, with a short receipt wait so a stalled chain
-    answers ``pending`` quickly, and a fast outbox."""
+    """An organisation's node on signer 0 with a fast outbox. It deploys and seeds with the
+    default receipt wait; the test then shortens the wait so a stalled chain answers
+    ``pending`` quickly."""
     settings = make_settings(
         tmp_path_factory.mktemp("org"),
         rpc_url=clique.urls[0],
         deployer_key=clique.deployer.key.hex(),
-        receipt_timeout=4.0,
         outbox_interval=0.5,
     )
     runtime = start_runtime(settings)
+    runtime.services.node.chain.sender.receipt_timeout = 4.0
     try:
         yield runtime
     finally:
