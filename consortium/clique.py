@@ -31,11 +31,15 @@ from chain.toolchain import go_tool
 CLIQUE_CHAIN_ID = 4_242
 _PASSWORD = "clique-signer-local-network"  # a throwaway network's sealing keys, on loopback
 _KEYSTORE_SCRYPT_N = 2**10  # geth unlocks the signer at start; the default cost takes seconds
+GENESIS_LEAD_SECONDS = 25  # time for every signer to start and peer before the first block
 
 
-def clique_genesis(chain_id: int, signers: Sequence[str], alloc: dict[str, int], period: int = 1) -> dict[str, object]:
+def clique_genesis(
+    chain_id: int, signers: Sequence[str], alloc: dict[str, int], period: int = 1, timestamp: int = 0
+) -> dict[str, object]:
     """A Clique genesis through London (no Shanghai: Clique cannot seal it) with ``signers``
-    as the initial sealers and ``alloc`` (address → wei) as the initial balances."""
+    as the initial sealers, ``alloc`` (address → wei) as the initial balances, and the
+    genesis ``timestamp`` (no block is sealed before it plus the period)."""
     sealers = "".join(sorted(a.lower().removeprefix("0x") for a in signers))
     forks = ["homestead", "eip150", "eip155", "eip158", "byzantium", "constantinople", "petersburg"]
     forks += ["istanbul", "muirGlacier", "berlin", "london"]
@@ -43,6 +47,7 @@ def clique_genesis(chain_id: int, signers: Sequence[str], alloc: dict[str, int],
     config["clique"] = {"period": period, "epoch": 30_000}
     return {
         "config": config,
+        "timestamp": hex(timestamp),
         "difficulty": "0x1",
         "gasLimit": hex(30_000_000),
         "extraData": "0x" + "00" * 32 + sealers + "00" * 65,
@@ -201,12 +206,11 @@ class CliqueNetwork:
     ) -> None:
         self.root = root
         self.chain_id = chain_id
+        self.period = period
         self.signer_accounts: list[LocalAccount] = [Account.create() for _ in range(signers)]
-        alloc = {a: 10**27 for a in funded or []}
+        self.alloc = {a: 10**27 for a in funded or []}
         genesis = root / "genesis.json"
         root.mkdir(parents=True, exist_ok=True)
-        addresses = [a.address for a in self.signer_accounts]
-        genesis.write_text(json.dumps(clique_genesis(chain_id, addresses, alloc, period), indent=2))
         self.nodes = [
             GethNode(root / f"signer-{i}", genesis, chain_id, account) for i, account in enumerate(self.signer_accounts)
         ]
@@ -218,8 +222,21 @@ class CliqueNetwork:
         """Each node's JSON-RPC URL."""
         return [node.url for node in self.nodes]
 
+    def _write_genesis(self) -> None:
+        """The genesis, dated a little in the future: signers started one by one would each
+        seal a first block alone before they are peered, and Clique forks of equal
+        difficulty where every signer "signed recently" never resolve. No block can be sealed
+        before the genesis time, by which all signers are peered."""
+        genesis = self.root / "genesis.json"
+        if genesis.exists():
+            return
+        addresses = [a.address for a in self.signer_accounts]
+        start = int(time.time()) + GENESIS_LEAD_SECONDS
+        genesis.write_text(json.dumps(clique_genesis(self.chain_id, addresses, self.alloc, self.period, start)))
+
     def start(self, timeout: float = 120.0) -> CliqueNetwork:
         """Start every signer and wait until all are peered and blocks are being sealed."""
+        self._write_genesis()
         try:
             for node in self.nodes:
                 node.start()
