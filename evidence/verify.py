@@ -82,6 +82,9 @@ class Report:
     entries: list[EntryReport]
     checks: list[Check]
     custody: dict[str, Any] | None = None
+    # The EPCIS error declarations among the entries and what each corrects, as the node that
+    # wrote the report linked them (None: not computed, as by the standalone verifier).
+    epcis_corrections: list[dict[str, Any]] | None = None
 
     @property
     def verdict(self) -> str:
@@ -132,6 +135,7 @@ class Report:
                 for e in self.entries
             ],
             "custody": self.custody,
+            "epcis_corrections": self.epcis_corrections,
         }
 
 

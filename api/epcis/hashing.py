@@ -2,7 +2,14 @@
 
 The reference code expands JSON-LD; its contexts are served from the copies it ships and
 every other URL is refused, so no network is touched. Its parser keeps module state, so
-calls are serialised.
+calls are serialised and that state is reset for each.
+
+The pinned reference is epcis-event-hash-generator 1.9.3 (CBV 2.0 hashes, ``?ver=CBV2.0``).
+Rules of the reference's later, unreleased work (CBV 2.1 hashes, fields to ignore) are not
+followed. It reads namespace prefixes only from the document's ``@context``; an event that
+carries its own ``@context`` is hashed here with those contexts as the document's (the same
+JSON-LD meaning), which is the only case where a stored event's hash can differ from what
+the reference computes for the document it came in.
 """
 
 from __future__ import annotations
@@ -17,19 +24,14 @@ from epcis_event_hash_generator import json_to_py
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from pyld import jsonld
 
+from api.epcis.contexts import DEFAULT_CONTEXT, GS1_CONTEXT_URLS, hashing_input
+
+# The copies of GS1's context the reference implementation ships: the gs1.github.io release
+# and ref.gs1.org's 2.0.0 (every other GS1 2.0 URL is an alias of it). Any other context URL is
+# refused, offline, and the capture says why.
 _GITHUB_CONTEXT = "14b10c9d3e92d35f577bfc610fe5ec15aa2941124987919389d7cd9998516861.jsonld"
 _REF_2_0_0_CONTEXT = "e532647e8eb371379b8b0e8602d8981c8566bc60f7351f22c76a5bc865962008.jsonld"
-# Every URL GS1 publishes the EPCIS 2.0 context under, mapped to the copy the reference
-# implementation ships. The unversioned ref.gs1.org address (which many implementations
-# emit) is GS1's alias of the current 2.0 release, 2.0.0; http:// forms are the same
-# documents. Any other context is refused, offline, and the capture says why.
-_CONTEXTS = {
-    "https://gs1.github.io/EPCIS/epcis-context.jsonld": _GITHUB_CONTEXT,
-    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld": _REF_2_0_0_CONTEXT,
-    "https://ref.gs1.org/standards/epcis/epcis-context.jsonld": _REF_2_0_0_CONTEXT,
-}
-_CONTEXTS |= {url.replace("https://", "http://", 1): name for url, name in _CONTEXTS.items()}
-DEFAULT_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+_CONTEXTS = {url: _GITHUB_CONTEXT if "github" in url else _REF_2_0_0_CONTEXT for url in GS1_CONTEXT_URLS}
 _LOCK = threading.Lock()
 
 
@@ -61,6 +63,10 @@ def event_hash_ids(context: Any, events: list[dict[str, Any]]) -> list[str]:
     with _LOCK:
         previous = jsonld.get_document_loader()
         jsonld.set_document_loader(_offline_loader)
+        # The reference parser gathers namespace prefixes into a module-level dict that it never
+        # clears, so without this an event's hash would depend on the documents hashed before it
+        # in this process (its command line hashes one document per process).
+        json_to_py._namespaces.clear()
         try:
             parsed = json_to_py.event_list_from_epcis_document_json(document)
             hashes = epcis_hashes_from_events(parsed)
@@ -74,3 +80,13 @@ def event_hash_ids(context: Any, events: list[dict[str, Any]]) -> list[str]:
 def event_hash_id(context: Any, event: dict[str, Any]) -> str:
     """The hash ID of one event."""
     return event_hash_ids(context, [event])[0]
+
+
+def stored_hash_id(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(hash ID, None) of a stored event (see ``contexts.stored_event``), or (None, why the
+    reference algorithm cannot hash it)."""
+    context, event = hashing_input(payload)
+    try:
+        return event_hash_id(context, event), None
+    except HashUnavailable as exc:
+        return None, f"the reference algorithm cannot hash this event ({exc})"

@@ -31,8 +31,21 @@ class EpcisInvalid(LedgerValueError):
 
 @cache
 def validator() -> Draft7Validator:
-    """The schema validator (loaded once)."""
-    return Draft7Validator(json.loads(SCHEMA_PATH.read_text()))
+    """The schema validator (loaded once), with GS1's ``"format"`` constraints enforced.
+
+    JSON Schema treats ``format`` as an annotation unless a checker is given. GS1's schema puts
+    real rules there: times are RFC 3339 ``date-time`` and every value or key outside CBV's own
+    bare words must be a ``uri``. So an unknown bare business step, disposition or sensor type
+    is refused rather than stored: EPCIS 2.0 reserves bare words for CBV (a private value is a
+    URI of its owner's), and a bare word no one defined could not be compared, queried or
+    recognised by a partner's system.
+    """
+    checker = Draft7Validator.FORMAT_CHECKER
+    missing = {"date-time", "uri"} - set(checker.checkers)
+    if missing:  # the checkers come from optional packages; never validate silently without them
+        needed = "rfc3339-validator, rfc3986-validator"
+        raise RuntimeError(f"jsonschema cannot check format {', '.join(sorted(missing))}: install {needed}")
+    return Draft7Validator(json.loads(SCHEMA_PATH.read_text()), format_checker=checker)
 
 
 def _pointer(path: list[Any]) -> str:

@@ -270,6 +270,11 @@ class ReportPublic(BaseModel):
     custody: dict[str, Any] | None = Field(
         default=None, description="chain of custody read from the entries: holders, handovers, customs controls"
     )
+    epcis_corrections: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="EPCIS error declarations among the entries: what each declares wrong "
+        "(declaresErrorIn), its reason and time, and the entries that correct it",
+    )
 
 
 class ProposalPublic(BaseModel):

@@ -162,36 +162,26 @@ class Index(EntryQueries):
 
     # --- EPCIS captures ----------------------------------------------------------------
 
-    def captured_event(self, consignment_id: str, dedupe_key: str) -> dict[str, Any] | None:
-        """An EPCIS event captured into a consignment, by its de-duplication key."""
-        query = select(t.epcis_events).where(
-            t.epcis_events.c.consignment_id == consignment_id, t.epcis_events.c.dedupe_key == dedupe_key
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return dict(row._mapping) if row else None
-
-    def add_captured_event(
-        self, dedupe_key: str, hash_id: str | None, consignment_id: str, seq: int, context: Any
-    ) -> None:
-        """Record that an EPCIS event was captured as entry ``seq`` of a consignment."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(t.epcis_events).values(
-                    dedupe_key=dedupe_key,
-                    hash_id=hash_id,
-                    consignment_id=consignment_id,
-                    seq=seq,
-                    context=json.dumps(context) if context is not None else None,
-                )
-            )
-
-    def captured_events(self, consignment_id: str) -> dict[int, dict[str, Any]]:
-        """seq → capture record of a consignment's captured events."""
-        query = select(t.epcis_events).where(t.epcis_events.c.consignment_id == consignment_id)
+    def epcis_catalogue(self, consignment_id: str) -> dict[int, dict[str, Any]]:
+        """seq → catalogue row (de-duplication key, hash ID) of a consignment's EPCIS events."""
+        query = select(t.epcis_catalogue).where(t.epcis_catalogue.c.consignment_id == consignment_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return {int(r.seq): dict(r._mapping) for r in rows}
+
+    def update_epcis_catalogue(self, consignment_id: str, stale: list[int], rows: list[dict[str, Any]]) -> None:
+        """Drop the rows of ``stale`` seqs and add ``rows``; a row another request added
+        meanwhile (same consignment and seq) is kept as it is."""
+        table = t.epcis_catalogue
+        with self.engine.begin() as conn:
+            if stale:
+                conn.execute(delete(table).where(table.c.consignment_id == consignment_id, table.c.seq.in_(stale)))
+            for row in rows:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(table).values(consignment_id=consignment_id, **row))
+                except IntegrityError:
+                    continue
 
     # --- idempotent requests -----------------------------------------------------------
 

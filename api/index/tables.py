@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -136,16 +137,20 @@ aeo_certificates = Table(
     Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
 
-epcis_events = Table(
-    "epcis_events",
+epcis_catalogue = Table(
+    "epcis_catalogue",
     metadata,
-    # An event is a duplicate within a consignment only: (consignment_id, dedupe_key) is the key.
+    # What the EPCIS service knows of each entry that is an EPCIS event: its de-duplication key
+    # and hash ID. Rebuilt from the entries (a row is stale once its entry_hash no longer matches).
     Column("consignment_id", String(66), primary_key=True),
-    Column("dedupe_key", String(128), primary_key=True),  # the event hash ID, or payload:<hash> without one
-    Column("hash_id", String(128), nullable=True, index=True),
-    Column("seq", BigInteger, nullable=False),
-    Column("context", Text, nullable=True),  # the capture document's @context
+    Column("seq", BigInteger, primary_key=True),
+    Column("entry_hash", String(66), nullable=False),
+    Column("dedupe_key", String(256), nullable=False),  # the hash ID, or payload:<hash> without one
+    Column("hash_id", String(128), nullable=True),
+    Column("hash_error", Text, nullable=True),  # why the reference algorithm could not hash it
+    Column("legacy_context", Text, nullable=True),  # the document @context of a pre-0005 capture
     Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Index("ix_epcis_catalogue_key", "consignment_id", "dedupe_key"),
 )
 
 log_checkpoints = Table(

@@ -6,18 +6,22 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from api.epcis.hashing import DEFAULT_CONTEXT, HashUnavailable, event_hash_id, event_hash_ids
+from api.epcis.contexts import ExportContext, extension_context, stored_event
+from api.epcis.corrections import CataloguedEvent, dedupe_key, is_declaration, links
+from api.epcis.hashing import stored_hash_id
 from api.epcis.validate import require_valid
-from api.index.rows import ConsignmentRow, Participant
+from api.index.rows import ConsignmentRow, Participant, StoredEntry
 from api.services.appends import AppendsService
 from api.services.consignments import ConsignmentsService
 from api.services.members import MembersService
 from api.services.node import Node
-from evidence.canonical import canonical_json, payload_hash
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
 
 BL_NAMESPACE = "urn:borderledger:ns:"
+EPCIS_EVENT_TYPES = frozenset(
+    {"ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"}
+)
 _BIZSTEP_PREFIXES = ("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", "https://gs1.org/voc/Bizstep-")
 _DISP_PREFIXES = ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", "https://gs1.org/voc/Disp-")
 # The ledger event type an EPCIS business step becomes, when the caller may append it;
@@ -72,12 +76,11 @@ class EpcisService:
         unless every event is valid, mapped to a consignment and allowed for the caller."""
         require_valid(document)
         self.members.account(caller)  # captured events are signed with the caller's custodial key
-        context = document.get("@context")
         events = events_of(document)
         if not events:
             raise LedgerValueError("the document has no events")
+        keys: dict[str, dict[str, int]] = {}  # consignment id → de-duplication key → seq
         plan = []
-        seen: set[tuple[str, str]] = set()
         for index, event in enumerate(events):
             named = self.consignments.readable(caller, consignment)[0] if consignment else self._match(caller, event)
             if named is None:
@@ -85,61 +88,119 @@ class EpcisService:
                     f"event {index}: no consignment you may read matches its bizTransactionList; "
                     "give ?consignment=REFERENCE (or its id)"
                 )
-            reference = named.id
-            try:
-                hash_id: str | None = event_hash_id(context, event)
-                hash_error = None
-            except HashUnavailable as exc:
-                hash_id, hash_error = None, f"the reference algorithm cannot hash this event ({exc})"
-            key = hash_id or "payload:0x" + payload_hash(canonical_json(event)).hex()
-            # Per consignment: capturing an event into one's own consignment first must not make
-            # its capture into another's a "duplicate" that is never anchored there.
-            duplicate = self._captured(reference, key) is not None or (reference, key) in seen
-            seen.add((reference, key))
+            if named.id not in keys:
+                catalogue = self._catalogue(named.id)
+                keys[named.id] = {row["dedupe_key"]: seq for seq, row in sorted(catalogue.items(), reverse=True)}
+            stored = stored_event(document.get("@context"), event)
+            hash_id, hash_error = stored_hash_id(stored)
+            key = dedupe_key(stored, hash_id)
             # Checked for duplicates too: only who may write to the consignment learns what it holds.
-            event_type = self._event_type(caller, reference, event, index)
-            plan.append((index, event, named, hash_id, hash_error, key, duplicate, event_type))
-
-        results = []
-        for index, event, named, hash_id, hash_error, key, duplicate, event_type in plan:
-            reference = named.id
-            if duplicate:
-                previous = self._captured(reference, key)
-                results.append(
-                    {
-                        "event": index,
-                        "status": "duplicate",
-                        "hash_id": hash_id,
-                        "consignment": named.reference,
-                        "consignment_id": named.id,
-                        "seq": previous["seq"] if previous else None,  # where the original lives
-                    }
-                )
-                continue
-            entry = self.appends.append_event(caller, reference, event_type, event, None)
-            self.node.index.add_captured_event(key, hash_id, reference, entry["seq"], context)
-            results.append(
-                {
-                    "event": index,
-                    "status": "captured",
-                    "hash_id": hash_id,
-                    "hash_error": hash_error,
-                    "consignment": named.reference,
-                    "consignment_id": named.id,
-                    "seq": entry["seq"],
-                    "event_type": event_type.value,
-                    "entry_hash": entry["entry_hash"],
-                    "tx_hash": entry["tx_hash"],
-                }
-            )
+            event_type = self._event_type(caller, named.id, event, index)
+            original = keys[named.id].get(key)
+            keys[named.id].setdefault(key, -1)  # a second copy in this document is a duplicate
+            plan.append((index, stored, named, hash_id, hash_error, key, original, event_type))
+        results = [self._capture_one(caller, *step) for step in plan]
+        self._note_corrections(results)
         return {
             "captured": sum(r["status"] == "captured" for r in results),
             "duplicates": sum(r["status"] == "duplicate" for r in results),
             "events": results,
         }
 
-    def _captured(self, consignment_id: str, key: str) -> dict[str, Any] | None:
-        return self.node.index.captured_event(consignment_id, key)
+    def _capture_one(
+        self,
+        caller: Participant,
+        index: int,
+        stored: dict[str, Any],
+        named: ConsignmentRow,
+        hash_id: str | None,
+        hash_error: str | None,
+        key: str,
+        original: int | None,
+        event_type: EventType,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "event": index,
+            "hash_id": hash_id,
+            "hash_error": hash_error,
+            "consignment": named.reference,
+            "consignment_id": named.id,
+        }
+        note = event_id_note(stored.get("eventID"), hash_id)
+        if note:
+            result["event_id_note"] = note
+        if original is not None:
+            if original < 0:  # repeated within this document: where its first copy went
+                original = self._seq_of(named.id, key)
+            # A duplicate names the seq of the original in this same consignment.
+            return {**result, "status": "duplicate", "seq": original}
+        entry = self.appends.append_event(caller, named.id, event_type, stored, None)
+        row = {"seq": entry["seq"], "entry_hash": entry["entry_hash"], "dedupe_key": key}
+        self.node.index.update_epcis_catalogue(named.id, [], [row | {"hash_id": hash_id, "hash_error": hash_error}])
+        result |= {
+            "status": "captured",
+            "seq": entry["seq"],
+            "event_type": event_type.value,
+            "entry_hash": entry["entry_hash"],
+            "tx_hash": entry["tx_hash"],
+        }
+        if is_declaration(stored):
+            result["error_declaration"] = True
+        return result
+
+    def _seq_of(self, consignment_id: str, key: str) -> int | None:
+        found = [seq for seq, row in self._catalogue(consignment_id).items() if row["dedupe_key"] == key]
+        return min(found) if found else None
+
+    def _note_corrections(self, results: list[dict[str, Any]]) -> None:
+        """Tell the caller what each captured error declaration corrects (nothing found is said too)."""
+        declared = {r["consignment_id"] for r in results if r.get("error_declaration")}
+        for consignment_id in declared:
+            linked = self.corrections_of(consignment_id)
+            for r in results:
+                if r.get("error_declaration") and r["consignment_id"] == consignment_id:
+                    r["corrections"] = linked.get(r["seq"], {})
+
+    # --- the catalogue of a consignment's EPCIS events ---------------------------------
+
+    def _catalogue(self, consignment_id: str) -> dict[int, dict[str, Any]]:
+        """seq → catalogue row of each EPCIS event of the consignment, first brought up to date
+        with its entries: rows of rejected or replaced entries go; entries this node did not
+        capture (followed from the chain, re-indexed) are hashed and added."""
+        entries = {e.seq: e for e in self.node.index.entries_of(consignment_id)}
+        rows = self.node.index.epcis_catalogue(consignment_id)
+        stale = [seq for seq, row in rows.items() if seq not in entries or entries[seq].entry_hash != row["entry_hash"]]
+        fresh = [_catalogue_row(e) for seq, e in entries.items() if seq not in rows or seq in stale]
+        added = [row for row in fresh if row is not None]
+        if stale or added:
+            self.node.index.update_epcis_catalogue(consignment_id, stale, added)
+            rows = self.node.index.epcis_catalogue(consignment_id)
+        return rows
+
+    def corrections_of(self, consignment_id: str) -> dict[int, dict[str, Any]]:
+        """seq → the part each event takes in error declarations (see ``corrections.links``)."""
+        entries = {e.seq: e for e in self.node.index.entries_of(consignment_id)}
+        if not any('"errorDeclaration"' in e.payload for e in entries.values()):
+            return {}  # nothing to link: spare a large consignment its hashing
+        catalogue = self._catalogue(consignment_id)
+        return links(
+            [
+                CataloguedEvent(seq, json.loads(entries[seq].payload), row["hash_id"])
+                for seq, row in sorted(catalogue.items())
+                if seq in entries
+            ]
+        )
+
+    def corrections(self, caller: Participant, reference: str, seqs: set[int] | None = None) -> list[dict[str, Any]]:
+        """The consignment's error declarations (of entries ``seqs``, or all), each with what it
+        declares wrong and the events that correct it, for the verification report."""
+        opened, _, _ = self.consignments.readable(caller, reference)
+        linked = self.corrections_of(opened.id)
+        return [
+            {"seq": seq, **part}
+            for seq, part in sorted(linked.items())
+            if "declaresErrorIn" in part and (seqs is None or seq in seqs)
+        ]
 
     def _resolve(self, caller: Participant, key: str) -> ConsignmentRow | None:
         """The consignment ``key`` names for the caller, None when it names none the caller
@@ -176,25 +237,28 @@ class EpcisService:
     # --- export and query -------------------------------------------------------------
 
     def export(self, caller: Participant, reference: str, filters: dict[str, Any]) -> dict[str, Any]:
-        """The consignment's events as an EPCIS 2.0 document, with the anchoring of each."""
+        """The consignment's events as an EPCIS 2.0 document: each with its anchoring, the CBV
+        hash ID the node computed, and its part in error declarations."""
         filters = query_filters(filters)  # a malformed parameter is refused before anything is read
         opened, _, _ = self.consignments.readable(caller, reference)
         entries = self.consignments.events(caller, opened.id)
+        catalogue = self._catalogue(opened.id)
+        linked = self.corrections_of(opened.id)
         chain = self.node.chain.domain
-        captured = self.node.index.captured_events(opened.id)
-        extra_context: dict[str, Any] = {"bl": BL_NAMESPACE}
+        context = ExportContext({"bl": BL_NAMESPACE})
         events = []
         for entry in entries:
-            event = dict(entry["payload"])
-            if not _matches(event, filters):
+            payload = dict(entry["payload"])
+            if not _matches(payload, filters):
                 continue
-            row = captured.get(entry["seq"])
-            if row is not None and row["context"]:
-                _merge_prefixes(extra_context, json.loads(row["context"]))
-            if "eventID" not in event:
-                hash_id = row["hash_id"] if row is not None else _hash_or_none(event)
-                if hash_id:
-                    event["eventID"] = hash_id
+            row = catalogue.get(entry["seq"])
+            if row is not None and row["legacy_context"] and "@context" not in payload:
+                payload = {"@context": extension_context(json.loads(row["legacy_context"])), **payload}
+            event = context.place(payload)
+            if row is not None:
+                event |= _hash_annotations(event, row)
+            if entry["seq"] in linked:
+                event["bl:corrections"] = linked[entry["seq"]]
             event["bl:anchoring"] = {
                 "seq": entry["seq"],
                 "ledgerEventType": entry["event_type"],
@@ -206,7 +270,7 @@ class EpcisService:
             }
             events.append(event)
         return {
-            "@context": [DEFAULT_CONTEXT, extra_context],
+            "@context": context.document_context(),
             "type": "EPCISDocument",
             "schemaVersion": "2.0",
             "creationDate": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -214,19 +278,48 @@ class EpcisService:
         }
 
 
-def _hash_or_none(event: dict[str, Any]) -> str | None:
-    try:
-        return event_hash_ids(None, [event])[0]
-    except HashUnavailable:
+def is_epcis_event(payload: Any) -> bool:
+    """Whether a ledger payload is an EPCIS event (captured here or by any other node)."""
+    return isinstance(payload, dict) and payload.get("type") in EPCIS_EVENT_TYPES
+
+
+def _catalogue_row(entry: StoredEntry) -> dict[str, Any] | None:
+    payload = json.loads(entry.payload)
+    if not is_epcis_event(payload):
         return None
+    hash_id, hash_error = stored_hash_id(payload)
+    return {
+        "seq": entry.seq,
+        "entry_hash": entry.entry_hash,
+        "dedupe_key": dedupe_key(payload, hash_id),
+        "hash_id": hash_id,
+        "hash_error": hash_error,
+    }
 
 
-def _merge_prefixes(into: dict[str, Any], context: Any) -> None:
-    items = context if isinstance(context, list) else [context]
-    for item in items:
-        if isinstance(item, dict):
-            for key, value in item.items():
-                into.setdefault(key, value)
+def event_id_note(event_id: Any, hash_id: str | None) -> str | None:
+    """What to say when an event's own ``eventID`` is a hash ID that is not the one the node
+    computed (the event keeps its eventID: others may refer to it by it)."""
+    if not (isinstance(event_id, str) and event_id.startswith("ni:///")) or event_id == hash_id:
+        return None
+    if hash_id is None:
+        return f"eventID {event_id} could not be checked: the node could not compute this event's CBV 2.0 hash"
+    return f"eventID {event_id} is not this event's CBV 2.0 hash ID; the node computed {hash_id}"
+
+
+def _hash_annotations(event: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The event's eventID (its hash ID when it has none of its own) and ``bl:cbvHash``: the
+    hash ID the node computed, or why it has none, and whether a given eventID differs."""
+    hash_id = row["hash_id"]
+    out: dict[str, Any] = {}
+    if "eventID" not in event and hash_id:
+        out["eventID"] = hash_id
+    computed: dict[str, Any] = {"hashID": hash_id} if hash_id else {"hashID": None, "why": row["hash_error"]}
+    note = event_id_note(event.get("eventID"), hash_id)
+    if note:
+        computed["eventIDNote"] = note
+    out["bl:cbvHash"] = computed
+    return out
 
 
 def _time(value: str) -> datetime:

@@ -19,7 +19,7 @@ from api.index.tables import metadata
 from evidence.roles import Role
 from evidence.types import Address
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def differences(engine: Engine) -> list[object]:
@@ -64,7 +64,8 @@ def test_a_database_from_before_migrations_is_refused(tmp_path: Path) -> None:
 
 def test_an_upgrade_keeps_what_an_older_schema_held(tmp_path: Path) -> None:
     """0001 → head keeps every capture record: 0002 makes EPCIS duplicates per consignment,
-    0003 keys them by consignment id and lets two exporters use one reference; and back."""
+    0003 keys them by consignment id and lets two exporters use one reference, 0005 makes the
+    record one per entry (a record of no entry has nothing to describe); and back."""
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))  # as the node's
     exporter, other = "0x" + "ab" * 20, "0x" + "cd" * 20
@@ -87,15 +88,38 @@ def test_an_upgrade_keeps_what_an_older_schema_held(tmp_path: Path) -> None:
                 text("INSERT INTO consignment_parties VALUES (:id, :exporter, 'exporter')"),
                 {"id": opened, "exporter": exporter},
             )
+        command.upgrade(alembic_config(engine), "0004")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT consignment_id, seq FROM epcis_events")).all() == [(opened, 4)]
+            conn.execute(
+                text(
+                    "INSERT INTO epcis_events (consignment_id, dedupe_key, hash_id, seq, context) "
+                    "VALUES (:id, 'payload:0x01', NULL, 7, '[\"https://x.example/ctx\"]')"
+                ),
+                {"id": opened},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO entries (consignment_id, seq, event_type, prev_hash, payload_hash, payload_cid, "
+                    "next_carrier, actor, signature, entry_hash, payload, status, anchor_kind, accepted_at) "
+                    "VALUES (:id, 7, 'OBSERVED', :id, :id, 'bafy', :exporter, :exporter, x'00', :hash, '{}', "
+                    "'anchored', 'ledger', 0)"
+                ),
+                {"id": opened, "exporter": exporter, "hash": "0x" + "77" * 32},
+            )
         upgrade_to_head(engine)
         assert differences(engine) == []
         with engine.begin() as conn:
-            assert conn.execute(text("SELECT consignment_id, seq FROM epcis_events")).all() == [(opened, 4)]
+            rows = conn.execute(text("SELECT consignment_id, seq, entry_hash, legacy_context FROM epcis_catalogue"))
+            assert rows.all() == [(opened, 7, "0x" + "77" * 32, '["https://x.example/ctx"]')]
             conn.execute(text(consignment), {"id": "0x" + "22" * 32, "exporter": other})  # same reference
             assert conn.execute(text("SELECT count(*) FROM consignment_parties")).scalar_one() == 1
             conn.execute(text("DELETE FROM consignments WHERE exporter = :other"), {"other": other})
+        command.downgrade(alembic_config(engine), "0004")
+        with engine.connect() as conn:  # 0004's code never rebuilt it: it comes back empty
+            assert conn.execute(text("SELECT count(*) FROM epcis_events")).scalar_one() == 0
         command.downgrade(alembic_config(engine), "0002")
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT reference, seq FROM epcis_events")).all() == [("REF-1", 4)]
+            assert conn.execute(text("SELECT count(*) FROM epcis_events")).scalar_one() == 0
     finally:
         engine.dispose()

@@ -14,6 +14,7 @@ from api.http.deps import (
     ConsignmentsDep,
     CurrentParticipant,
     DocumentsDep,
+    EpcisDep,
     EvidenceDep,
     IdempotencyScope,
 )
@@ -166,8 +167,12 @@ def list_events(reference: str, consignments: ConsignmentsDep, caller: CurrentPa
 
 
 @router.get("/{reference}/verify", response_model=ReportPublic)
-def verify(reference: str, evidence: EvidenceDep, caller: CurrentParticipant) -> Response:
+def verify(reference: str, evidence: EvidenceDep, epcis: EpcisDep, caller: CurrentParticipant) -> Response:
     """Verify every entry: payload hash, entry hash, signature, chain link, on-chain record (or,
-    for batched entries, Merkle inclusion, checkpoints and the signer's role at their block)."""
+    for batched entries, Merkle inclusion, checkpoints and the signer's role at their block).
+    ``epcis_corrections`` lists the EPCIS error declarations among the entries and what each
+    corrects."""
+    report = evidence.verify(caller, reference)
+    report.epcis_corrections = epcis.corrections(caller, reference, {e.seq for e in report.entries})
     # Sent as built: re-validating a 10,000-entry report against the model would add a second.
-    return JSONResponse(evidence.verify(caller, reference).to_dict())
+    return JSONResponse(report.to_dict())
