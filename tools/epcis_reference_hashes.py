@@ -3,7 +3,7 @@ reference implementation (epcis-event-hash-generator, its own command line, one 
 per document) prints for it. The EPCIS tests compare the node's hash IDs with these files, so
 they are an independent record, regenerated only when the pinned reference changes:
 
-    .venv/bin/python tools/epcis_reference_hashes.py tests/data/epcis/openepcis
+    .venv/bin/python tools/epcis_reference_hashes.py tests/data/epcis
 
 Two inputs are adapted before the reference sees them, each a change of form only: a query
 document's events are moved into a capture document (the command line reads only
@@ -57,7 +57,7 @@ def reference_hashes(path: Path) -> tuple[list[str] | None, str]:
 
 
 def main(folder: str) -> None:
-    for path in sorted(Path(folder).rglob("*.json")):
+    for path in sorted(p for p in Path(folder).rglob("*") if p.suffix in (".json", ".jsonld")):
         hashes, why = reference_hashes(path)
         target = path.with_suffix(".hashes")
         if hashes is None:

@@ -86,6 +86,12 @@ def stored_hash_id(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     """(hash ID, None) of a stored event (see ``contexts.stored_event``), or (None, why the
     reference algorithm cannot hash it)."""
     context, event = hashing_input(payload)
+    unknown = [item for item in context if isinstance(item, str) and item not in _CONTEXTS]
+    if unknown:
+        return None, (
+            f"its JSON-LD context {unknown[0]} is not available offline (this node holds GS1's EPCIS 2.0 "
+            "contexts only), so its terms cannot be expanded"
+        )
     try:
         return event_hash_id(context, event), None
     except HashUnavailable as exc:

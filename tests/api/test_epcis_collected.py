@@ -1,6 +1,7 @@
-"""EPCIS 2.0 documents written by another implementation (OpenEPCIS's test resources, Apache
-2.0, in tests/data/epcis/openepcis with their licence), formats, extension contexts,
-corrections, and the capture catalogue every node rebuilds from its entries."""
+"""EPCIS 2.0 documents written by other implementations (OpenEPCIS's test resources, Apache
+2.0, and GS1's hash generator's test documents, MIT, each in tests/data/epcis with its
+licence), formats, extension contexts, corrections, and the capture catalogue every node
+rebuilds from its entries."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from tests.api.conftest import auth
 from tests.api.test_epcis import assert_round_trip, capture, open_consignment
 from tests.support import Keys
 
-COLLECTED = Path(__file__).resolve().parents[1] / "data" / "epcis" / "openepcis"
-DOCUMENTS = sorted((COLLECTED / "capture").glob("*.json")) + sorted((COLLECTED / "query").glob("*.json"))
+COLLECTED = Path(__file__).resolve().parents[1] / "data" / "epcis"
+DOCUMENTS = sorted(p for p in COLLECTED.rglob("*") if p.suffix in (".json", ".jsonld"))
 # GS1's schema refuses these once its "format" rules are enforced (first problem named):
 # persistentDisposition is not a property of these event types, "extension" is EPCIS 1.x,
 # ilmd keys and sensor types must be URIs unless CBV defines them; the three query
@@ -32,26 +33,26 @@ DOCUMENTS = sorted((COLLECTED / "capture").glob("*.json")) + sorted((COLLECTED /
 SENSOR_TYPE = "/sensorElementList/0/sensorReport/{}/type"
 QUERY_EVENTS = "/epcisBody/queryResults/resultsBody/eventList"
 REFUSED = {
-    "capture/AggregationEvent_all_possible_fields.json": "/epcisBody/eventList/0",
-    "capture/AggregationEvent_with_persistentDisposition.json": "/epcisBody/eventList/0",
-    "capture/AggregationEvent_with_userExtensions.json": "/epcisBody/eventList/0",
-    "capture/AssociationEvent_with_userExtensions.json": "/epcisBody/eventList/0",
-    "capture/Combination_of_different_event.json": "/epcisBody/eventList/1",
-    "capture/ObjectEvent_all_possible_fields.json": "/epcisBody/eventList/0/ilmd",
-    "capture/SensorData_with_combined_events.json": "/epcisBody/eventList/7" + SENSOR_TYPE.format(1),
-    "capture/TransactionEvent_all_possible_fields.json": "/epcisBody/eventList/0",
-    "capture/TransactionEvent_with_userExtensions.json": "/epcisBody/eventList/0" + SENSOR_TYPE.format(0),
-    "query/Combination_of_different_event.json": QUERY_EVENTS + "/1",
-    "query/QueryDocumentWithEventType.json": "",
-    "query/SensorData_with_combined_events.json": QUERY_EVENTS + "/7" + SENSOR_TYPE.format(1),
-    "query/TransactionEvent_with_userExtensions.json": QUERY_EVENTS + "/0" + SENSOR_TYPE.format(0),
-    "query/queryDocumentWithAction.json": "",
-    "query/queryDocumentWithEventTime.json": "",
+    "openepcis/capture/AggregationEvent_all_possible_fields.json": "/epcisBody/eventList/0",
+    "openepcis/capture/AggregationEvent_with_persistentDisposition.json": "/epcisBody/eventList/0",
+    "openepcis/capture/AggregationEvent_with_userExtensions.json": "/epcisBody/eventList/0",
+    "openepcis/capture/AssociationEvent_with_userExtensions.json": "/epcisBody/eventList/0",
+    "openepcis/capture/Combination_of_different_event.json": "/epcisBody/eventList/1",
+    "openepcis/capture/ObjectEvent_all_possible_fields.json": "/epcisBody/eventList/0/ilmd",
+    "openepcis/capture/SensorData_with_combined_events.json": "/epcisBody/eventList/7" + SENSOR_TYPE.format(1),
+    "openepcis/capture/TransactionEvent_all_possible_fields.json": "/epcisBody/eventList/0",
+    "openepcis/capture/TransactionEvent_with_userExtensions.json": "/epcisBody/eventList/0" + SENSOR_TYPE.format(0),
+    "openepcis/query/Combination_of_different_event.json": QUERY_EVENTS + "/1",
+    "openepcis/query/QueryDocumentWithEventType.json": "",
+    "openepcis/query/SensorData_with_combined_events.json": QUERY_EVENTS + "/7" + SENSOR_TYPE.format(1),
+    "openepcis/query/TransactionEvent_with_userExtensions.json": QUERY_EVENTS + "/0" + SENSOR_TYPE.format(0),
+    "openepcis/query/queryDocumentWithAction.json": "",
+    "openepcis/query/queryDocumentWithEventTime.json": "",
 }
 
 
 def name_of(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
+    return str(path.relative_to(COLLECTED))
 
 
 def entries_of(client: TestClient, keys: Keys, reference: str) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ def entries_of(client: TestClient, keys: Keys, reference: str) -> list[dict[str,
 @pytest.fixture(scope="module")
 def collected(client: TestClient, keys: Keys) -> dict[str, dict[str, Any]]:
     """Each collected document sent to a consignment of its own: the answer, by file."""
-    assert len(DOCUMENTS) == 46
+    assert len(DOCUMENTS) == 49
     out = {}
     for number, path in enumerate(DOCUMENTS):
         reference = f"OE-{number:02d}"
@@ -86,7 +87,7 @@ def test_collected_documents_are_captured_or_refused_by_the_schema_rule_they_bre
             assert response.status_code == 201, (name, response.json())
             events = events_of(json.loads(item["path"].read_text()))
             assert response.json()["captured"] + response.json()["duplicates"] == len(events)
-    assert len(collected) - len(REFUSED) == 31
+    assert len(collected) - len(REFUSED) == 34
 
 
 def test_collected_exports_validate_and_round_trip_every_field(
@@ -125,7 +126,7 @@ def test_hash_ids_equal_those_the_reference_command_line_printed(collected: dict
 def test_an_event_id_that_is_not_the_events_hash_is_kept_and_said(
     client: TestClient, keys: Keys, collected: dict[str, dict[str, Any]]
 ) -> None:
-    item = collected["capture/ObjectEvent.json"]
+    item = collected["openepcis/capture/ObjectEvent.json"]
     sent = events_of(json.loads(item["path"].read_text()))
     answered = item["response"].json()["events"]
     assert "is not this event's CBV 2.0 hash ID" in answered[0]["event_id_note"]
@@ -138,9 +139,29 @@ def test_an_event_id_that_is_not_the_events_hash_is_kept_and_said(
 
 def test_an_event_the_reference_cannot_hash_is_captured_and_says_why(collected: dict[str, dict[str, Any]]) -> None:
     # Its document redefines "cbvmda", a protected term of GS1's context: JSON-LD refuses it.
-    events = collected["capture/TransformationEvent_all_possible_fields.json"]["response"].json()["events"]
+    events = collected["openepcis/capture/TransformationEvent_all_possible_fields.json"]["response"].json()["events"]
     assert events[0]["status"] == "captured" and events[0]["hash_id"] is None
     assert "cannot hash" in events[0]["hash_error"]
+
+
+def test_ignore_fields_of_later_reference_work_are_not_followed(collected: dict[str, dict[str, Any]]) -> None:
+    """The document asks (``repository-x:ignoreFields``, a rule of the reference's later,
+    unreleased work) that two fields be left out of the hash, and gives both events the hash
+    that rule yields. Under CBV 2.0 as the pinned reference computes it, the fields count:
+    the first event's hash differs from its eventID (said), and the two are not duplicates."""
+    events = collected["gs1-hash-generator/capture/epcisDocWithCustomExtensions.jsonld"]["response"].json()["events"]
+    assert [e["status"] for e in events] == ["captured", "captured"]
+    assert "is not this event's CBV 2.0 hash ID" in events[0]["event_id_note"]
+    assert "event_id_note" not in events[1]
+
+
+def test_contexts_that_are_not_available_offline_leave_the_event_unhashed_and_say_so(
+    collected: dict[str, dict[str, Any]],
+) -> None:
+    name = "gs1-hash-generator/capture/masterDataAvailableForWithVeryMixedVoc.jsonld"
+    (event,) = collected[name]["response"].json()["events"]
+    assert event["status"] == "captured" and event["hash_id"] is None
+    assert "is not available offline" in event["hash_error"]
 
 
 # --- formats ----------------------------------------------------------------------------
