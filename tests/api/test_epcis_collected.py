@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyld import jsonld
 from sqlalchemy import delete
 
@@ -338,3 +340,52 @@ def capture_hash(client: TestClient, keys: Keys, reference: str, seq: int) -> st
     exported = client.get(f"/v1/consignments/{reference}/epcis", headers=auth(keys, "auditor")).json()
     (event,) = [e for e in exported["epcisBody"]["eventList"] if e["bl:anchoring"]["seq"] == seq]
     return str(event["bl:cbvHash"]["hashID"])
+
+
+# --- no capture input yields a server error ---------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+EVENT_KEYS = st.sampled_from(
+    [
+        "eventTime",
+        "eventTimeZoneOffset",
+        "epcList",
+        "action",
+        "bizStep",
+        "disposition",
+        "ilmd",
+        "errorDeclaration",
+        "eventID",
+        "@context",
+        "ex:field",
+        "bizTransactionList",
+        "readPoint",
+        "type",
+        "sensorElementList",
+    ]
+)
+
+
+@given(changes=st.dictionaries(EVENT_KEYS, JSON_VALUES, min_size=1, max_size=3), context=JSON_VALUES)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_no_capture_input_yields_a_server_error(
+    client: TestClient, keys: Keys, changes: dict[str, Any], context: Any
+) -> None:
+    """A valid document with some event fields (or the document context) replaced by arbitrary
+    JSON: 201 or a 4xx naming the problem, never a 5xx."""
+    document = one_event_document(**changes)
+    if isinstance(context, (str, list, dict)):
+        document["@context"] = [document["@context"][0], context]
+    response = capture(client, keys, document, consignment="FUZZ-1")
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.json()["message"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzz_consignment(client: TestClient, keys: Keys) -> None:
+    open_consignment(client, keys, "FUZZ-1")
