@@ -161,6 +161,11 @@ def _print_report(report: Report, as_json: bool) -> None:
         for control in custody["controls"]:
             where = f"entry {control['seq']} ({control['event_time']})"
             console.print(f"  customs {control['jurisdiction']} {control['result']} at {where}")
+    if report.pre_arrival:
+        console.print("[bold]Pre-arrival declarations[/bold]")
+        for proof in report.pre_arrival:
+            source = "" if proof.get("times_from_chain", True) else " (times as the bundle states them)"
+            console.print(f"  entry {proof['seq']}: {proof['status']} — {proof['reason']}{source}")
     if report.verdict == "passed":
         console.print("[green]every check passed[/]")
     elif report.verdict == "failed":

@@ -82,6 +82,7 @@ def seed_demo(
                 chongqing,
                 biz_step="other",
                 disposition="in_progress",
+                **{"bl:declaration": {"kind": "entry_summary", "mode": "rail", "declaredTo": "DE"}},
             ),
         ),
         (

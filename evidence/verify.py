@@ -85,6 +85,8 @@ class Report:
     # The EPCIS error declarations among the entries and what each corrects, as the node that
     # wrote the report linked them (None: not computed, as by the standalone verifier).
     epcis_corrections: list[dict[str, Any]] | None = None
+    # Whether each DECLARATION reached the ledger before its deadline (evidence.prearrival).
+    pre_arrival: list[dict[str, Any]] | None = None
 
     @property
     def verdict(self) -> str:
@@ -136,6 +138,7 @@ class Report:
             ],
             "custody": self.custody,
             "epcis_corrections": self.epcis_corrections,
+            "pre_arrival": self.pre_arrival,
         }
 
 

@@ -63,6 +63,8 @@ RULE_STATUS: dict[str, int] = {
     "ConsignmentLedgerInvalidNextCarrier": FORBIDDEN,
     "ConsignmentLedgerBatchedConsignment": CONFLICT,
     "ConsignmentReferenceAmbiguous": CONFLICT,
+    # What a payload must state (evidence/payload_rules.py): the ledger sees only its hash.
+    "DeclarationFacts": INVALID,
     # AEORegistry
     "AEORegistryZeroAddress": INVALID,
     "AEORegistryNotCustoms": FORBIDDEN,

@@ -275,6 +275,9 @@ class ReportPublic(BaseModel):
         description="EPCIS error declarations among the entries: what each declares wrong "
         "(declaresErrorIn), its reason and time, and the entries that correct it",
     )
+    pre_arrival: list[dict[str, Any]] | None = Field(
+        default=None, description="for each DECLARATION, whether it reached the ledger before its deadline"
+    )
 
 
 class ProposalPublic(BaseModel):

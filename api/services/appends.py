@@ -22,6 +22,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Entry, entry_hash, sign_entry
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
+from evidence.payload_rules import check_payload
 from evidence.rules import check_append, check_signed_entry
 from evidence.types import ZERO_ADDRESS, Address, Hash32, hash32, to_hex
 
@@ -99,6 +100,7 @@ class AppendsService:
             self.consignments.require_single(row)
             info = self.consignments.info(row)
             self.authorise(caller.address, row, info, event_type, next_carrier)
+            check_payload(event_type, payload)
             seq, prev = self.consignments.next_position(row, info)
             entry = build_entry(info.id, seq, prev, event_type, payload_bytes, next_carrier, caller.address)
             domain = self.node.chain.domain
@@ -144,6 +146,7 @@ class AppendsService:
             )
             domain = self.node.chain.domain
             self.authorise(caller.address, row, info, event_type, next_carrier)
+            check_payload(event_type, payload)
             next_seq, head = self.consignments.next_position(row, info)
             if self.node.index.entry_by_hash(to_hex(entry_hash(entry, domain))) is not None:
                 raise Conflict("this signed entry is already recorded; it cannot be replayed")

@@ -17,8 +17,10 @@ from api.verify_pool import VerifyPool
 from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
-from evidence.bundle import Bundle, build_bundle, verify_bundle
+from evidence.bundle import Bundle, build_bundle, timed_entries, verify_bundle
 from evidence.documents import document_in
+from evidence.errors import LedgerValueError
+from evidence.prearrival import CURRENT_RULES, RULES, prove_all
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
 from evidence.verify import Report
@@ -54,6 +56,21 @@ class EvidenceService:
             node_identity(chain.w3, chain.manifest.registry.block),
         )
         return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust)
+
+    def pre_arrival(self, caller: Participant, reference: str, rules: str | None = None) -> dict[str, Any]:
+        """Whether each declaration reached the ledger before its deadline, with the figures
+        (``evidence.prearrival``); entry positions and times are read from the chain."""
+        chosen = CURRENT_RULES if rules is None else RULES.get(rules)
+        if chosen is None:
+            raise LedgerValueError(f"unknown deadline rules {rules!r}; known: {', '.join(RULES)}")
+        bundle, _ = self._bundle(caller, reference, include_documents=False)
+        online = self.node.chain.online_facts(bundle)
+        return {
+            "consignment": bundle.consignment.reference,
+            "consignment_id": bundle.consignment.id,
+            "rules": {"version": chosen.version, "legal_source": chosen.legal_source},
+            "declarations": prove_all(timed_entries(bundle, online), chosen),
+        }
 
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, _, _ = self.consignments.readable(caller, reference)

@@ -23,6 +23,7 @@ from evidence.canonical import canonical_json
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
 from evidence.merkle import Tree, leaf_hash, multi_inclusion_proof
+from evidence.payload_rules import check_payload
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry, check_submitter
 from evidence.types import Address, Hash32, hash32, to_hex
@@ -144,6 +145,7 @@ class MerkleLogService:
                     view = batch.views[consignment_id]
                     next_view = batch.member(item.next_carrier) if item.next_carrier else None
                     check_append(item.event_type, batch.member(item.actor), view, next_view)
+                    check_payload(item.event_type, item.payload)
                     count, head = batch.heads[consignment_id]
                     digest = check_signed_entry(entry, item.signature, domain, count, head, log=True)
                 except RuleViolation as violation:

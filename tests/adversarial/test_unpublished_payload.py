@@ -19,6 +19,8 @@ from evidence.types import ZERO_ADDRESS, Address, hash32
 from tests.api.conftest import EVENT, auth
 from tests.support import Keys
 
+DECLARED = {"kind": "import", "mode": "rail", "declaredTo": "DE"}
+
 REFERENCE = "UNPUBLISHED-1"
 
 
@@ -73,7 +75,7 @@ def test_a_payload_no_node_saw_is_named_and_nothing_breaks(
     # The consignment carries on after it: the importer's declaration lands at seq 1.
     declared = client.post(
         f"/v1/consignments/{REFERENCE}/events",
-        json={"event_type": "DECLARATION", "payload": EVENT},
+        json={"event_type": "DECLARATION", "payload": {**EVENT, "bl:declaration": DECLARED}},
         headers=auth(keys, "importer"),
     )
     assert declared.status_code == 201 and declared.json()["seq"] == 1, declared.json()

@@ -29,6 +29,7 @@ API_RULES = {
     "IdempotencyKeyInvalid",
     "BodyTooLarge",
     "ConsignmentReferenceAmbiguous",
+    "DeclarationFacts",  # a payload's content: the ledger holds only its hash
 }
 
 

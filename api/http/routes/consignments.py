@@ -166,6 +166,20 @@ def list_events(reference: str, consignments: ConsignmentsDep, caller: CurrentPa
     return consignments.events(caller, reference)
 
 
+@router.get("/{reference}/pre-arrival")
+def pre_arrival(
+    reference: str,
+    evidence: EvidenceDep,
+    caller: CurrentParticipant,
+    rules: Annotated[str | None, Query(description="deadline rules version (default: the current one)")] = None,
+) -> dict[str, Any]:
+    """Whether each declaration reached the ledger before the deadline its kind and transport
+    mode set: ``timely``, ``late``, ``order_violation`` (written after the event the deadline
+    counts from, whatever time it claims), ``incomplete`` or ``not_applicable``, each with
+    the rule, its legal source and the block times and event times it rests on."""
+    return evidence.pre_arrival(caller, reference, rules)
+
+
 @router.get("/{reference}/verify", response_model=ReportPublic)
 def verify(reference: str, evidence: EvidenceDep, epcis: EpcisDep, caller: CurrentParticipant) -> Response:
     """Verify every entry: payload hash, entry hash, signature, chain link, on-chain record (or,
