@@ -212,6 +212,10 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
             bool declarant = (e.actor == c.exporter && _registry.hasActiveRole(Roles.EXPORTER, e.actor))
                 || (e.actor == c.importer && _registry.hasActiveRole(Roles.IMPORTER, e.actor));
             if (!declarant) revert ConsignmentLedgerNotDeclarant(e.consignment, e.actor);
+        } else if (category == EventTypes.Category.Consignee) {
+            if (e.actor != c.importer || !_registry.hasActiveRole(Roles.IMPORTER, e.actor)) {
+                revert ConsignmentLedgerNotConsignee(e.consignment, e.actor);
+            }
         } else {
             if (!_parties[e.consignment][e.actor] && !_isJurisdictionCustoms(c, e.actor)) {
                 revert ConsignmentLedgerNotParty(e.consignment, e.actor);

@@ -11,7 +11,8 @@ library EventTypes {
         Custody, // the carrier holding custody
         Control, // customs of the origin, a transit or the destination jurisdiction
         Declaration, // the exporter or the importer
-        Document // any party, or customs of the consignment's jurisdictions (documents, other observations)
+        Document, // any party, or customs of the consignment's jurisdictions (documents, other observations)
+        Consignee // the importer (receipt of the goods)
     }
 
     bytes32 internal constant LOADING = keccak256("LOADING");
@@ -27,6 +28,10 @@ library EventTypes {
     bytes32 internal constant DECLARATION = keccak256("DECLARATION");
     bytes32 internal constant DOCUMENT_ATTACHED = keccak256("DOCUMENT_ATTACHED");
     bytes32 internal constant OBSERVED = keccak256("OBSERVED");
+    bytes32 internal constant CONTROL_RESULT = keccak256("CONTROL_RESULT");
+    bytes32 internal constant LANE_ASSIGNED = keccak256("LANE_ASSIGNED");
+    bytes32 internal constant DOCUMENTS_REQUESTED = keccak256("DOCUMENTS_REQUESTED");
+    bytes32 internal constant RECEIPT_CONFIRMED = keccak256("RECEIPT_CONFIRMED");
 
     /// @notice The category of `eventType`, `Unknown` for names the ledger does not know.
     function categoryOf(bytes32 eventType) internal pure returns (Category) {
@@ -34,11 +39,13 @@ library EventTypes {
             eventType == LOADING || eventType == DEPARTING || eventType == ARRIVING || eventType == UNLOADING
                 || eventType == HANDOVER || eventType == DELIVERY
         ) return Category.Custody;
-        if (eventType == INSPECTED || eventType == SEAL_VERIFIED || eventType == HELD || eventType == RELEASED) {
-            return Category.Control;
-        }
+        if (
+            eventType == INSPECTED || eventType == SEAL_VERIFIED || eventType == HELD || eventType == RELEASED
+                || eventType == CONTROL_RESULT || eventType == LANE_ASSIGNED || eventType == DOCUMENTS_REQUESTED
+        ) return Category.Control;
         if (eventType == DECLARATION) return Category.Declaration;
         if (eventType == DOCUMENT_ATTACHED || eventType == OBSERVED) return Category.Document;
+        if (eventType == RECEIPT_CONFIRMED) return Category.Consignee;
         return Category.Unknown;
     }
 }

@@ -17,6 +17,7 @@ class Category(StrEnum):
     CONTROL = "control"  # customs of the origin, a transit or the destination
     DECLARATION = "declaration"  # the exporter or the importer
     DOCUMENT = "document"  # any party, or customs of the consignment's jurisdictions (documents, observations)
+    CONSIGNEE = "consignee"  # the importer (receipt of the goods)
 
 
 class EventType(StrEnum):
@@ -35,6 +36,10 @@ class EventType(StrEnum):
     DECLARATION = "DECLARATION"
     DOCUMENT_ATTACHED = "DOCUMENT_ATTACHED"
     OBSERVED = "OBSERVED"  # any other EPCIS event a party captures (e.g. commissioning, packing)
+    CONTROL_RESULT = "CONTROL_RESULT"  # a customs control and its result, typed (evidence.controls)
+    LANE_ASSIGNED = "LANE_ASSIGNED"  # the lane a customs applies to the consignment
+    DOCUMENTS_REQUESTED = "DOCUMENTS_REQUESTED"  # customs asks the trader for documents
+    RECEIPT_CONFIRMED = "RECEIPT_CONFIRMED"  # the consignee confirms it received the goods
 
     @property
     def type_id(self) -> Hash32:
@@ -69,6 +74,10 @@ CATEGORIES: dict[EventType, Category] = {
     EventType.DECLARATION: Category.DECLARATION,
     EventType.DOCUMENT_ATTACHED: Category.DOCUMENT,
     EventType.OBSERVED: Category.DOCUMENT,
+    EventType.CONTROL_RESULT: Category.CONTROL,
+    EventType.LANE_ASSIGNED: Category.CONTROL,
+    EventType.DOCUMENTS_REQUESTED: Category.CONTROL,
+    EventType.RECEIPT_CONFIRMED: Category.CONSIGNEE,
 }
 
 # CBV 2.0 business step of each event type (used when a client sends no bizStep).
@@ -86,6 +95,10 @@ BIZ_STEPS: dict[EventType, str] = {
     EventType.DECLARATION: "other",
     EventType.DOCUMENT_ATTACHED: "other",
     EventType.OBSERVED: "other",
+    EventType.CONTROL_RESULT: "inspecting",
+    EventType.LANE_ASSIGNED: "other",
+    EventType.DOCUMENTS_REQUESTED: "other",
+    EventType.RECEIPT_CONFIRMED: "receiving",
 }
 
 

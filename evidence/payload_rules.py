@@ -6,15 +6,61 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
+from evidence.controls import (
+    CONTROL_RESULT_FIELD,
+    DOCUMENTS_REQUESTED_FIELD,
+    LANE_FIELD,
+    ControlResult,
+    DocumentsRequested,
+    LaneAssigned,
+)
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.prearrival import declaration_facts
 
+# event type → (rule name, payload field, model)
+_TYPED: dict[EventType, tuple[str, str, type[BaseModel]]] = {
+    EventType.CONTROL_RESULT: ("ControlResultFacts", CONTROL_RESULT_FIELD, ControlResult),
+    EventType.LANE_ASSIGNED: ("LaneFacts", LANE_FIELD, LaneAssigned),
+    EventType.DOCUMENTS_REQUESTED: ("DocumentsRequestedFacts", DOCUMENTS_REQUESTED_FIELD, DocumentsRequested),
+}
+RULES = ("DeclarationFacts", *(rule for rule, _, _ in _TYPED.values()))
 
-def check_payload(event_type: EventType, payload: Any) -> None:
-    """RuleViolation unless ``payload`` states what an entry of ``event_type`` must."""
+
+def typed_part(event_type: EventType, payload: Any) -> BaseModel:
+    """The typed part of a payload of ``event_type``; ValueError naming the field otherwise."""
+    _, field, model = _TYPED[event_type]
+    stated = payload.get(field) if isinstance(payload, dict) else None
+    if stated is None:
+        raise ValueError(f"a {event_type.value} states '{field}'")
+    try:
+        return model.model_validate(stated)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"{field}{'.' + where if where else ''}: {first['msg']}") from None
+
+
+def check_payload(event_type: EventType, payload: Any, actor_jurisdiction: str | None = None) -> None:
+    """RuleViolation unless ``payload`` states what an entry of ``event_type`` must; a control
+    result names its actor's own administration."""
     if event_type is EventType.DECLARATION:
         try:
             declaration_facts(payload)
         except ValueError as why:
             raise RuleViolation("DeclarationFacts", str(why)) from None
+    if event_type not in _TYPED:
+        return
+    rule = _TYPED[event_type][0]
+    try:
+        typed = typed_part(event_type, payload)
+    except ValueError as why:
+        raise RuleViolation(rule, str(why)) from None
+    if isinstance(typed, ControlResult) and actor_jurisdiction and typed.authority.country != actor_jurisdiction:
+        raise RuleViolation(
+            rule,
+            f"{CONTROL_RESULT_FIELD}.authority.country is {typed.authority.country}, but the signer is customs of "
+            f"{actor_jurisdiction}: a control result is signed by the administration that made it",
+        )

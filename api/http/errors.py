@@ -59,12 +59,16 @@ RULE_STATUS: dict[str, int] = {
     "ConsignmentLedgerNotCurrentCarrier": FORBIDDEN,
     "ConsignmentLedgerNotJurisdictionCustoms": FORBIDDEN,
     "ConsignmentLedgerNotDeclarant": FORBIDDEN,
+    "ConsignmentLedgerNotConsignee": FORBIDDEN,
     "ConsignmentLedgerNotParty": FORBIDDEN,
     "ConsignmentLedgerInvalidNextCarrier": FORBIDDEN,
     "ConsignmentLedgerBatchedConsignment": CONFLICT,
     "ConsignmentReferenceAmbiguous": CONFLICT,
     # What a payload must state (evidence/payload_rules.py): the ledger sees only its hash.
     "DeclarationFacts": INVALID,
+    "ControlResultFacts": INVALID,
+    "LaneFacts": INVALID,
+    "DocumentsRequestedFacts": INVALID,
     # AEORegistry
     "AEORegistryZeroAddress": INVALID,
     "AEORegistryNotCustoms": FORBIDDEN,

@@ -100,7 +100,7 @@ class AppendsService:
             self.consignments.require_single(row)
             info = self.consignments.info(row)
             self.authorise(caller.address, row, info, event_type, next_carrier)
-            check_payload(event_type, payload)
+            check_payload(event_type, payload, caller.jurisdiction)
             seq, prev = self.consignments.next_position(row, info)
             entry = build_entry(info.id, seq, prev, event_type, payload_bytes, next_carrier, caller.address)
             domain = self.node.chain.domain
@@ -146,7 +146,7 @@ class AppendsService:
             )
             domain = self.node.chain.domain
             self.authorise(caller.address, row, info, event_type, next_carrier)
-            check_payload(event_type, payload)
+            check_payload(event_type, payload, caller.jurisdiction)
             next_seq, head = self.consignments.next_position(row, info)
             if self.node.index.entry_by_hash(to_hex(entry_hash(entry, domain))) is not None:
                 raise Conflict("this signed entry is already recorded; it cannot be replayed")

@@ -15,8 +15,10 @@ from api.services.appends import AppendsService
 from api.services.consignments import ConsignmentsService
 from api.services.members import MembersService
 from api.services.node import Node
+from evidence.controls import CONTROL_RESULT_FIELD
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
+from evidence.payload_rules import check_payload
 
 BL_NAMESPACE = "urn:borderledger:ns:"
 EPCIS_EVENT_TYPES = frozenset(
@@ -24,16 +26,17 @@ EPCIS_EVENT_TYPES = frozenset(
 )
 _BIZSTEP_PREFIXES = ("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", "https://gs1.org/voc/Bizstep-")
 _DISP_PREFIXES = ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", "https://gs1.org/voc/Disp-")
-# The ledger event type an EPCIS business step becomes, when the caller may append it;
-# anything else is recorded as OBSERVED (any party of the consignment may append that).
+# The ledger event types an EPCIS business step may become, the first the caller may append
+# (receiving: the carrier's delivery, or the consignee's receipt); anything else is recorded as
+# OBSERVED (any party of the consignment may append that).
 BIZSTEP_EVENT_TYPES = {
-    "loading": EventType.LOADING,
-    "departing": EventType.DEPARTING,
-    "arriving": EventType.ARRIVING,
-    "unloading": EventType.UNLOADING,
-    "receiving": EventType.DELIVERY,
-    "inspecting": EventType.INSPECTED,
-    "holding": EventType.HELD,
+    "loading": (EventType.LOADING,),
+    "departing": (EventType.DEPARTING,),
+    "arriving": (EventType.ARRIVING,),
+    "unloading": (EventType.UNLOADING,),
+    "receiving": (EventType.DELIVERY, EventType.RECEIPT_CONFIRMED),
+    "inspecting": (EventType.INSPECTED,),
+    "holding": (EventType.HELD,),
 }
 
 
@@ -225,14 +228,23 @@ class EpcisService:
         return None
 
     def _event_type(self, caller: Participant, reference: str, event: dict[str, Any], index: int) -> EventType:
+        """The ledger event type the event becomes; its payload checked for that type now, so
+        that nothing of the document is appended if one event would be refused."""
         step = bare(event.get("bizStep"), _BIZSTEP_PREFIXES)
-        candidate = BIZSTEP_EVENT_TYPES.get(step or "")
-        if candidate is not None and self.appends.may_append(caller, reference, candidate) is None:
-            return candidate
-        refusal = self.appends.may_append(caller, reference, EventType.OBSERVED)
-        if refusal is not None:
-            raise RuleViolation(refusal.rule, f"event {index}: {refusal}")
-        return EventType.OBSERVED
+        candidates = BIZSTEP_EVENT_TYPES.get(step or "", ())
+        if CONTROL_RESULT_FIELD in event:  # a typed control result is one
+            candidates = (EventType.CONTROL_RESULT, *candidates)
+        chosen = next((c for c in candidates if self.appends.may_append(caller, reference, c) is None), None)
+        if chosen is None:
+            refusal = self.appends.may_append(caller, reference, EventType.OBSERVED)
+            if refusal is not None:
+                raise RuleViolation(refusal.rule, f"event {index}: {refusal}")
+            chosen = EventType.OBSERVED
+        try:
+            check_payload(chosen, event, caller.jurisdiction)
+        except RuleViolation as refusal:
+            raise RuleViolation(refusal.rule, f"event {index}: {refusal}") from None
+        return chosen
 
     # --- export and query -------------------------------------------------------------
 

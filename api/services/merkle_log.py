@@ -144,8 +144,9 @@ class MerkleLogService:
                 try:
                     view = batch.views[consignment_id]
                     next_view = batch.member(item.next_carrier) if item.next_carrier else None
-                    check_append(item.event_type, batch.member(item.actor), view, next_view)
-                    check_payload(item.event_type, item.payload)
+                    actor = batch.member(item.actor)
+                    check_append(item.event_type, actor, view, next_view)
+                    check_payload(item.event_type, item.payload, actor.jurisdiction)
                     count, head = batch.heads[consignment_id]
                     digest = check_signed_entry(entry, item.signature, domain, count, head, log=True)
                 except RuleViolation as violation:

@@ -32,6 +32,8 @@ interface IConsignmentLedgerErrors {
     error ConsignmentLedgerNotDeclarant(bytes32 consignment, address actor);
     /// @notice Only parties of the consignment and customs of its jurisdictions append.
     error ConsignmentLedgerNotParty(bytes32 consignment, address actor);
+    /// @notice `actor` is not the consignment's importer, who alone confirms receipt of the goods.
+    error ConsignmentLedgerNotConsignee(bytes32 consignment, address actor);
     /// @notice The consignment's entries go through the Merkle log, not the ledger.
     error ConsignmentLedgerBatchedConsignment(bytes32 consignment);
     /// @notice A handover must name an active carrier; other events must name none.

@@ -137,6 +137,12 @@ def check_append(
                 "ConsignmentLedgerNotDeclarant",
                 "declarations are appended only by the consignment's exporter or importer",
             )
+    elif category is Category.CONSIGNEE:
+        if actor.address != consignment.importer or not actor.holds(Role.IMPORTER):
+            raise RuleViolation(
+                "ConsignmentLedgerNotConsignee",
+                f"receipt of the goods is confirmed only by the consignment's importer ({consignment.importer})",
+            )
     elif actor.address not in consignment.parties and not is_jurisdiction_customs(actor, consignment):
         raise RuleViolation(
             "ConsignmentLedgerNotParty",
@@ -169,6 +175,8 @@ def signing_roles(event_type: EventType, actor: Address, consignment: Consignmen
         return (Role.IMPORTER,)
     if category is Category.DECLARATION:
         return (Role.EXPORTER, Role.IMPORTER)
+    if category is Category.CONSIGNEE:
+        return (Role.IMPORTER,)
     return (Role.CARRIER, Role.CUSTOMS)
 
 

@@ -29,7 +29,11 @@ API_RULES = {
     "IdempotencyKeyInvalid",
     "BodyTooLarge",
     "ConsignmentReferenceAmbiguous",
-    "DeclarationFacts",  # a payload's content: the ledger holds only its hash
+    # A payload's content (evidence/payload_rules.py): the ledger holds only its hash.
+    "DeclarationFacts",
+    "ControlResultFacts",
+    "LaneFacts",
+    "DocumentsRequestedFacts",
 }
 
 

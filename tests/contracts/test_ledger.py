@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 from conftest import reverts
 
 from evidence.consignment_id import consignment_id
@@ -86,6 +87,25 @@ def test_declarant_rules(append: Any, ledger: Any, consignment: Any, people: Any
     with reverts("ConsignmentLedgerNotDeclarant"):
         append(people["carrier"], "DECLARATION")
     assert ledger.head(consignment)[0] == 2
+
+
+@pytest.mark.parametrize("event_type", ["CONTROL_RESULT", "LANE_ASSIGNED", "DOCUMENTS_REQUESTED"])
+def test_control_results_lanes_and_document_requests_are_customs_own(
+    append: Any, ledger: Any, consignment: Any, people: Any, event_type: str
+) -> None:
+    append(people["kz"], event_type)
+    for outsider in ("carrier", "exporter", "importer"):
+        with reverts("ConsignmentLedgerNotJurisdictionCustoms"):
+            append(people[outsider], event_type)
+    assert ledger.head(consignment)[0] == 1
+
+
+def test_only_the_importer_confirms_receipt(append: Any, ledger: Any, consignment: Any, people: Any) -> None:
+    for outsider in ("exporter", "carrier", "de"):
+        with reverts("ConsignmentLedgerNotConsignee"):
+            append(people[outsider], "RECEIPT_CONFIRMED")
+    append(people["importer"], "RECEIPT_CONFIRMED")
+    assert ledger.head(consignment)[0] == 1
 
 
 def test_customs_cannot_declare_on_behalf_of_traders(append: Any, people: Any) -> None:
