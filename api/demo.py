@@ -3,6 +3,7 @@ importer and a DE auditor; one consignment Chongqing → Duisburg through Kazakh
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -114,18 +115,48 @@ def seed_demo(
         ),
         (
             customs["KZ"],
-            EventType.SEAL_VERIFIED,
-            _event(EventType.SEAL_VERIFIED, "2026-11-06T16:20:00+05:00", "+05:00", khorgos, biz_step="inspecting"),
+            EventType.CONTROL_RESULT,
+            _event(
+                EventType.CONTROL_RESULT,
+                "2026-11-06T16:20:00+05:00",
+                "+05:00",
+                khorgos,
+                biz_step="inspecting",
+                **{"bl:controlResult": _seal_check("KZ", "KZKHG", "2026-11-06T16:00:00+05:00")},
+            ),
         ),
     ]
     for actor, event_type, payload in steps:
         node = at(actor.jurisdiction)
         _await_consignment(node, DEMO_REFERENCE)
         node.appends.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
-    _seed_aeo(at("CN"), customs, exporter, at("DE"))
+    _seed_aeo(at("CN"), customs, exporter, at("DE"), at("KZ"))
     if at("CN").checkpointer is not None:
         _seed_batched(at("CN"), exporter, carrier, operators["importer"])
     return keys
+
+
+DEMO_SEALS = ["CN-CQ-2026-778812"]
+
+
+def _seal_check(country: str, office: str, start: str) -> dict[str, Any]:
+    """A conformant seal check of the demo container: the seals CN customs put on at loading."""
+    begun = datetime.fromisoformat(start)
+    return {
+        "controlId": f"{country}-{office[2:]}-2026-0042",
+        "authority": {"country": country, "office": office},
+        "controlType": "seal_check",
+        "scope": "container MSKU 123456-5, seals and doors",
+        "result": "conformant",
+        "status7365": "40",
+        "sealsExpected": DEMO_SEALS,
+        "sealsFound": DEMO_SEALS,
+        "officer": "0x" + hashlib.sha256(f"{country} officer 7".encode()).hexdigest(),
+        "location": office,
+        "startTime": start,
+        "endTime": (begun + timedelta(minutes=20)).isoformat(),
+        "validUntil": (begun + timedelta(days=30)).isoformat(),
+    }
 
 
 def _admit_operators(
@@ -160,9 +191,11 @@ def _await_consignment(services: Services, reference: str, timeout: float = 120.
         time.sleep(0.2)
 
 
-def _seed_aeo(services: Services, customs: dict[str, Participant], exporter: Participant, de_node: Services) -> None:
+def _seed_aeo(
+    services: Services, customs: dict[str, Participant], exporter: Participant, de_node: Services, kz_node: Services
+) -> None:
     aeo = services.aeo
-    if aeo is None or de_node.aeo is None:
+    if aeo is None or de_node.aeo is None or kz_node.aeo is None:
         return
     today = date.today()
     certificate = (
@@ -188,8 +221,12 @@ def _seed_aeo(services: Services, customs: dict[str, Participant], exporter: Par
         ref.cid,
         record,
     )
-    mra = aeo.propose_mra(customs["CN"], "DE", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
+    controls = ["documentary", "seal_check", "non_intrusive_scan"]
+    mra = aeo.propose_mra(customs["CN"], "DE", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365), controls)
     de_node.aeo.accept_mra(customs["DE"], mra["id"])
+    # DE and KZ recognise each other's documentary and seal checks on the corridor.
+    corridor = de_node.aeo.propose_mra(customs["DE"], "KZ", ["AEO-S"], today + timedelta(days=5 * 365), controls[:2])
+    kz_node.aeo.accept_mra(customs["KZ"], corridor["id"])
     aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
 
 

@@ -7,10 +7,11 @@ from typing import Any
 from chain.sender import as_revert
 
 
-def call_view(fn: Any) -> Any:
-    """Call a view function; a revert surfaces as ContractRevert naming the custom error."""
+def call_view(fn: Any, block: int | None = None) -> Any:
+    """Call a view function (as of ``block``, default the latest); a revert surfaces as
+    ContractRevert naming the custom error."""
     try:
-        return fn.call()
+        return fn.call() if block is None else fn.call(block_identifier=block)
     except Exception as exc:
         revert = as_revert(exc)
         if revert is not None:

@@ -136,10 +136,12 @@ class AEOClient:
             recognised, reason, programmes = call_view(self.contract.functions.isRecognisedAt(cid, code, at))
         return Recognition(bool(recognised), Reason(reason), int(programmes))
 
-    def propose_mra(self, customs: LocalAccount, partner: str, scope: int, valid_until: int) -> tuple[int, Receipt]:
-        """Propose an MRA; returns its id."""
+    def propose_mra(
+        self, customs: LocalAccount, partner: str, scope: int, controls: int, valid_until: int
+    ) -> tuple[int, Receipt]:
+        """Propose an MRA (programmes ``scope``, control types ``controls``); returns its id."""
         receipt = self.sender.transact(
-            customs, self.contract.functions.proposeMra(partner.encode("ascii"), scope, valid_until)
+            customs, self.contract.functions.proposeMra(partner.encode("ascii"), scope, controls, valid_until)
         )
         logs = self.contract.events.MraProposed().process_receipt(
             self.w3.eth.get_transaction_receipt(receipt.tx_hash),  # type: ignore[arg-type]
@@ -154,12 +156,12 @@ class AEOClient:
         """Either side terminates an MRA."""
         return self.sender.transact(customs, self.contract.functions.terminateMra(mra_id, reason))
 
-    def mra(self, mra_id: int) -> dict[str, Any]:
-        """An MRA with its state now."""
-        proposer, partner, scope, valid_until, proposed_at, accepted_at, terminated_at = call_view(
-            self.contract.functions.mra(mra_id)
+    def mra(self, mra_id: int, block: int | None = None) -> dict[str, Any]:
+        """An MRA with its state now, or as the registry held it at ``block``."""
+        proposer, partner, scope, controls, valid_until, proposed_at, accepted_at, terminated_at = call_view(
+            self.contract.functions.mra(mra_id), block
         )
-        now = int(self.w3.eth.get_block("latest")["timestamp"])
+        now = int(self.w3.eth.get_block("latest" if block is None else block)["timestamp"])
         if terminated_at:
             state = "terminated"
         elif not accepted_at:
@@ -171,6 +173,7 @@ class AEOClient:
             "proposer": decode_jurisdiction(proposer),
             "partner": decode_jurisdiction(partner),
             "scope": scope,
+            "controls": controls,
             "valid_until": valid_until,
             "proposed_at": proposed_at,
             "accepted_at": accepted_at or None,
@@ -178,10 +181,10 @@ class AEOClient:
             "state": state,
         }
 
-    def mras(self) -> list[dict[str, Any]]:
-        """Every MRA, oldest first."""
-        count = int(call_view(self.contract.functions.mraCount()))
-        return [self.mra(i) for i in range(1, count + 1)]
+    def mras(self, block: int | None = None) -> list[dict[str, Any]]:
+        """Every MRA, oldest first (as of ``block``, default the latest)."""
+        count = int(call_view(self.contract.functions.mraCount(), block))
+        return [self.mra(i, block) for i in range(1, count + 1)]
 
     def history(self, number: str) -> list[dict[str, Any]]:
         """Every change of a certificate, read from the chain's logs, oldest first."""

@@ -14,6 +14,9 @@ contract AEORegistry is IAEORegistry, IAEORegistryErrors {
     uint8 public constant AEO_S = 1;
     /// @notice Programme bit of AEO-C (customs simplifications).
     uint8 public constant AEO_C = 2;
+    /// @notice Every control type bit an MRA may name (documentary, physical, non-intrusive
+    /// scan, seal check, sampling).
+    uint8 public constant ALL_CONTROLS = 31;
 
     struct StatusChange {
         uint64 at;
@@ -90,15 +93,19 @@ contract AEORegistry is IAEORegistry, IAEORegistryErrors {
     }
 
     /// @inheritdoc IAEORegistry
-    function proposeMra(bytes2 partner, uint8 scope, uint64 validUntil) external returns (uint256 mraId) {
+    function proposeMra(bytes2 partner, uint8 scope, uint8 controls, uint64 validUntil)
+        external
+        returns (uint256 mraId)
+    {
         bytes2 proposer = _requireCustoms();
         if (partner == proposer || !Jurisdictions.isWellFormed(partner)) revert AEORegistryInvalidPartner(partner);
         if (scope == 0 || scope > (AEO_S | AEO_C)) revert AEORegistryInvalidProgrammes(scope);
+        if (controls > ALL_CONTROLS) revert AEORegistryInvalidControls(controls);
         if (validUntil <= block.timestamp) revert AEORegistryInvalidValidity(uint64(block.timestamp), validUntil);
         mraId = ++_mraCount;
-        _mras[mraId] = Mra(proposer, partner, scope, validUntil, uint64(block.timestamp), 0, 0);
+        _mras[mraId] = Mra(proposer, partner, scope, controls, validUntil, uint64(block.timestamp), 0, 0);
         _pairMras[_pairKey(proposer, partner)].push(mraId);
-        emit MraProposed(mraId, proposer, partner, scope, validUntil, msg.sender);
+        emit MraProposed(mraId, proposer, partner, scope, controls, validUntil, msg.sender);
     }
 
     /// @inheritdoc IAEORegistry

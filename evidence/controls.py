@@ -16,6 +16,23 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 ControlType = Literal["documentary", "physical", "non_intrusive_scan", "seal_check", "sampling"]
 CONTROL_TYPES: tuple[ControlType, ...] = ("documentary", "physical", "non_intrusive_scan", "seal_check", "sampling")
+# The bit of each control type in an MRA's ``controls`` (AEORegistry.proposeMra).
+CONTROL_BITS: dict[str, int] = {t: 1 << n for n, t in enumerate(CONTROL_TYPES)}
+
+
+def control_bits(types: list[str]) -> int:
+    """The bitmask of ``types``."""
+    bits = 0
+    for name in types:
+        bits |= CONTROL_BITS[name]
+    return bits
+
+
+def control_types(bits: int) -> list[str]:
+    """The control types a bitmask names, in their canonical order."""
+    return [t for t in CONTROL_TYPES if bits & CONTROL_BITS[t]]
+
+
 Outcome = Literal["conformant", "minor_non_conformity", "non_conformant", "not_performed"]
 # UN/EDIFACT 7365 (processing indicator) codes a control result may give the goods.
 EDIFACT_7365 = {

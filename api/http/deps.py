@@ -13,6 +13,7 @@ from api.services.aeo import AEOService
 from api.services.appends import AppendsService
 from api.services.checkpointer import Checkpointer
 from api.services.consignments import ConsignmentsService
+from api.services.controls import ControlsService
 from api.services.documents import DocumentsService
 from api.services.epcis import EpcisService
 from api.services.errors import NotFound
@@ -90,6 +91,13 @@ DocumentsDep = Annotated[DocumentsService, Depends(get_documents)]
 EvidenceDep = Annotated[EvidenceService, Depends(get_evidence)]
 EpcisDep = Annotated[EpcisService, Depends(get_epcis)]
 AEODep = Annotated[AEOService, Depends(get_aeo)]
+
+
+def get_controls(services: ServicesDep) -> ControlsService:
+    return services.controls
+
+
+ControlsDep = Annotated[ControlsService, Depends(get_controls)]
 MerkleLogDep = Annotated[MerkleLogService, Depends(get_merkle_log)]
 CheckpointerDep = Annotated[Checkpointer, Depends(get_checkpointer)]
 

@@ -78,6 +78,7 @@ RULE_STATUS: dict[str, int] = {
     "AEORegistryNumberOutsideNamespace": FORBIDDEN,
     "AEORegistryUnknownCertificate": NOT_FOUND,
     "AEORegistryInvalidProgrammes": INVALID,
+    "AEORegistryInvalidControls": INVALID,
     "AEORegistryInvalidValidity": INVALID,
     "AEORegistryWrongStatus": CONFLICT,
     "AEORegistryReasonRequired": INVALID,

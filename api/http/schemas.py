@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence.aeo import MraDataElements
 from evidence.consignment_id import looks_like_id
+from evidence.controls import ControlType
 from evidence.event_types import EventType
 from evidence.models import EventPayload
 from evidence.roles import Role
@@ -365,6 +366,9 @@ class MraCreate(_Input):
 
     partner: str = Field(min_length=2, max_length=2)
     scope: list[Literal["AEO-S", "AEO-C"]] = Field(min_length=1, max_length=2)
+    controls: list[ControlType] = Field(
+        default_factory=list, max_length=5, description="control types each side recognises of the other"
+    )
     valid_until: date
 
     _country = field_validator("partner")(_iso_country)
@@ -377,6 +381,7 @@ class MraPublic(BaseModel):
     proposer: str
     partner: str
     scope: list[str]
+    controls: list[str]
     valid_until: str | None
     proposed_at: str | None
     accepted_at: str | None

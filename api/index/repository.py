@@ -71,12 +71,22 @@ class Index(EntryQueries):
     def add_consignment(self, consignment: ConsignmentRow, parties: list[tuple[str, str]]) -> None:
         """Record an opened consignment and its first parties ((address, role) pairs); once,
         whether the node that opened it or the chain follower gets there first."""
-        with self.engine.begin() as conn:
-            known = conn.execute(select(t.consignments.c.id).where(t.consignments.c.id == consignment.id)).first()
-            if known is None:
-                conn.execute(insert(t.consignments).values(**consignment.row()))
-            for address, role in parties:
-                add_party(conn, consignment.id, address, role)
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    known = conn.execute(
+                        select(t.consignments.c.id).where(t.consignments.c.id == consignment.id)
+                    ).first()
+                    if known is None:
+                        conn.execute(insert(t.consignments).values(**consignment.row()))
+                    for address, role in parties:
+                        add_party(conn, consignment.id, address, role)
+                return
+            except IntegrityError:
+                # The other writer committed the same rows between our check and our insert;
+                # the next attempt finds them and adds only what is missing.
+                if attempt == 2:
+                    raise
 
     def consignment(self, consignment_id: str) -> ConsignmentRow | None:
         """A consignment by id."""
@@ -173,12 +183,18 @@ class Index(EntryQueries):
         """Drop the rows of ``stale`` seqs and add ``rows``; a row another request added
         meanwhile (same consignment and seq) is kept as it is."""
         table = t.epcis_catalogue
-        with self.engine.begin() as conn:
-            if stale:
+        if stale:
+            with self.engine.begin() as conn:
                 conn.execute(delete(table).where(table.c.consignment_id == consignment_id, table.c.seq.in_(stale)))
-            for row in rows:
+        if not rows:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(table), [{"consignment_id": consignment_id, **row} for row in rows])
+        except IntegrityError:
+            for row in rows:  # another request catalogued some of them first: add the others one by one
                 try:
-                    with conn.begin_nested():
+                    with self.engine.begin() as conn:
                         conn.execute(insert(table).values(consignment_id=consignment_id, **row))
                 except IntegrityError:
                     continue

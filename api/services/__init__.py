@@ -12,6 +12,7 @@ from api.services.aeo import AEOService
 from api.services.appends import AppendsService
 from api.services.checkpointer import Checkpointer
 from api.services.consignments import ConsignmentsService
+from api.services.controls import ControlsService
 from api.services.documents import DocumentsService
 from api.services.epcis import EpcisService
 from api.services.evidence_export import EvidenceService
@@ -38,6 +39,7 @@ class Services:
     merkle_log: MerkleLogService
     epcis: EpcisService
     aeo: AEOService | None
+    controls: ControlsService
     checkpointer: Checkpointer | None
     outbox: OutboxWorker
     follower: ChainFollower
@@ -74,6 +76,7 @@ def build_services(
         merkle_log=merkle_log,
         epcis=EpcisService(node, members, consignments, appends),
         aeo=AEOService(node, members, chain.aeo) if chain.aeo is not None else None,
+        controls=ControlsService(node, consignments, chain.aeo),
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
         follower=ChainFollower(node, members, merkle_log, confirmations, follow_interval),

@@ -17,6 +17,7 @@ from api.services.node import Node
 from chain.aeo import AEOClient, CertificateInfo
 from evidence.aeo import MraDataElements, Programme, Reason, data_hash
 from evidence.canonical import canonical_json
+from evidence.controls import control_bits, control_types
 from evidence.roles import Role
 from evidence.rules.aeo import (
     check_issue,
@@ -156,11 +157,18 @@ class AEOService:
 
     # --- MRAs -----------------------------------------------------------------------
 
-    def propose_mra(self, caller: Participant, partner: str, scope: list[str], valid_until: date) -> dict[str, Any]:
-        """The caller's administration proposes an MRA to ``partner``."""
+    def propose_mra(
+        self, caller: Participant, partner: str, scope: list[str], valid_until: date, controls: list[str] | None = None
+    ) -> dict[str, Any]:
+        """The caller's administration proposes an MRA to ``partner``: the AEO programmes of
+        ``scope``, and the control types (``controls``) each side recognises of the other."""
         check_mra_proposal(self.members.view(caller.address), partner)
         mra_id, _ = self.aeo.propose_mra(
-            self.members.account(caller), partner, Programme.from_labels(scope), end_of_day(valid_until)
+            self.members.account(caller),
+            partner,
+            Programme.from_labels(scope),
+            control_bits(controls or []),
+            end_of_day(valid_until),
         )
         return self.mra(mra_id)
 
@@ -196,6 +204,7 @@ class AEOService:
         return {
             **m,
             "scope": Programme.labels(m["scope"]),
+            "controls": control_types(m["controls"]),
             "valid_until": _iso(m["valid_until"]),
             "proposed_at": _iso(m["proposed_at"]),
             "accepted_at": _iso(m["accepted_at"]),

@@ -72,6 +72,7 @@ interface IAEORegistry {
         bytes2 proposer;
         bytes2 partner;
         uint8 scope;
+        uint8 controls; // control types each side recognises of the other (bit per type, see proposeMra)
         uint64 validUntil;
         uint64 proposedAt;
         uint64 acceptedAt;
@@ -96,7 +97,15 @@ interface IAEORegistry {
     /// @notice Emitted on every status change after issuance, with its reason.
     event CertificateStatusChanged(bytes32 indexed certificate, Status status, string reason, address indexed by);
     /// @notice Emitted when a customs administration proposes an MRA.
-    event MraProposed(uint256 indexed mraId, bytes2 indexed proposer, bytes2 indexed partner, uint8 scope, uint64 validUntil, address by);
+    event MraProposed(
+        uint256 indexed mraId,
+        bytes2 indexed proposer,
+        bytes2 indexed partner,
+        uint8 scope,
+        uint8 controls,
+        uint64 validUntil,
+        address by
+    );
     /// @notice Emitted when the partner accepts an MRA; it is active from then on.
     event MraAccepted(uint256 indexed mraId, address indexed by);
     /// @notice Emitted when either side terminates an MRA.
@@ -114,8 +123,12 @@ interface IAEORegistry {
     /// @notice The issuing administration revokes a certificate; this is final.
     function revokeCertificate(bytes32 certificate, string calldata reason) external;
 
-    /// @notice Proposes an MRA with `partner` covering the programmes in `scope`.
-    function proposeMra(bytes2 partner, uint8 scope, uint64 validUntil) external returns (uint256 mraId);
+    /// @notice Proposes an MRA with `partner` covering the programmes in `scope` and, in
+    /// `controls`, the control types each side recognises of the other: 1 documentary,
+    /// 2 physical, 4 non-intrusive scan, 8 seal check, 16 sampling (0: none).
+    function proposeMra(bytes2 partner, uint8 scope, uint8 controls, uint64 validUntil)
+        external
+        returns (uint256 mraId);
 
     /// @notice The partner administration accepts a proposed MRA.
     function acceptMra(uint256 mraId) external;

@@ -20,6 +20,8 @@ interface IAEORegistryErrors {
     error AEORegistryUnknownCertificate(bytes32 certificate);
     /// @notice Programmes must be a non-empty subset of AEO-S (1) and AEO-C (2).
     error AEORegistryInvalidProgrammes(uint8 programmes);
+    /// @notice `controls` names a control type bit that does not exist.
+    error AEORegistryInvalidControls(uint8 controls);
     /// @notice validFrom must lie before validUntil.
     error AEORegistryInvalidValidity(uint64 validFrom, uint64 validUntil);
     /// @notice The certificate is not in the status this change needs (a revoked one never changes).

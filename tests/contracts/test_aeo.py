@@ -34,8 +34,10 @@ def recognition(aeo: Any, certificate: Any, jurisdiction: Any, at: Any = None) -
     return bool(answer[0]), int(answer[1]), int(answer[2])
 
 
-def active_mra(aeo: Any, people: Any, partner: Any = b"DE", scope: Any = AEO_S | AEO_C, acceptor: Any = "de") -> Any:
-    tx = aeo.proposeMra(partner, scope, chain.time() + 365 * DAY, {"from": people["cn"]})
+def active_mra(
+    aeo: Any, people: Any, partner: Any = b"DE", scope: Any = AEO_S | AEO_C, acceptor: Any = "de", controls: int = 0
+) -> Any:
+    tx = aeo.proposeMra(partner, scope, controls, chain.time() + 365 * DAY, {"from": people["cn"]})
     mra_id = tx.events["MraProposed"]["mraId"]
     if acceptor:
         aeo.acceptMra(mra_id, {"from": people[acceptor]})
@@ -119,7 +121,7 @@ def test_terminated_mra(aeo: Any, certificate: Any, people: Any) -> None:
 
 
 def test_expired_mra(aeo: Any, certificate: Any, people: Any) -> None:
-    tx = aeo.proposeMra(b"DE", 3, chain.time() + 10 * DAY, {"from": people["cn"]})
+    tx = aeo.proposeMra(b"DE", 3, 0, chain.time() + 10 * DAY, {"from": people["cn"]})
     aeo.acceptMra(tx.events["MraProposed"]["mraId"], {"from": people["de"]})
     chain.sleep(11 * DAY)
     chain.mine()
@@ -203,3 +205,12 @@ def test_numbers_are_the_issuers_namespace(aeo: Any, people: Any) -> None:
     with reverts("AEORegistryNumberOutsideNamespace"):
         aeo.issueCertificate(("DEAEO-TAKEN", people["exporter"], 1, 0, 10**10, b"\x00" * 32, "", b"\x00" * 32),
                              {"from": people["cn"]})  # fmt: skip
+
+
+def test_an_mra_names_the_control_types_each_side_recognises(aeo: Any, people: Any) -> None:
+    mra_id = active_mra(aeo, people, controls=1 | 8)  # documentary, seal check
+    assert aeo.mra(mra_id)[3] == 9
+    with reverts("AEORegistryInvalidControls"):
+        aeo.proposeMra(b"DE", AEO_S, 32, chain.time() + DAY, {"from": people["cn"]})
+    with reverts("AEORegistryNotCustoms"):
+        aeo.proposeMra(b"DE", AEO_S, 8, chain.time() + DAY, {"from": people["exporter"]})

@@ -98,7 +98,7 @@ def recognition(
 @router.post("/mras", response_model=MraPublic, status_code=status.HTTP_201_CREATED)
 def propose_mra(body: MraCreate, aeo: AEODep, caller: CurrentParticipant) -> dict[str, Any]:
     """Customs only: propose an MRA to a partner administration."""
-    return aeo.propose_mra(caller, body.partner, list(body.scope), body.valid_until)
+    return aeo.propose_mra(caller, body.partner, list(body.scope), body.valid_until, list(body.controls))
 
 
 @router.get("/mras", response_model=list[MraPublic])

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.http.deps import (
     AppendsDep,
     ConsignmentsDep,
+    ControlsDep,
     CurrentParticipant,
     DocumentsDep,
     EpcisDep,
@@ -178,6 +179,21 @@ def pre_arrival(
     counts from, whatever time it claims), ``incomplete`` or ``not_applicable``, each with
     the rule, its legal source and the block times and event times it rests on."""
     return evidence.pre_arrival(caller, reference, rules)
+
+
+@router.get("/{reference}/controls")
+def controls(
+    reference: str,
+    controls: ControlsDep,
+    caller: CurrentParticipant,
+    by: Annotated[str, Query(description="the customs jurisdiction asking, e.g. DE")],
+    block: Annotated[int | None, Query(description="evaluate as of this block (default: the latest)")] = None,
+) -> dict[str, Any]:
+    """The consignment's control results anchored by ``block``, and for each whether customs
+    of ``by`` recognises it then: ``recognised`` and a reason code (own_control,
+    recognised_under_mra, no_mra, mra_not_accepted, mra_terminated, mra_expired,
+    mra_out_of_scope, control_expired, custody_changed, unloaded_without_seal_verification)."""
+    return controls.recognition(caller, reference, by, block)
 
 
 @router.get("/{reference}/verify", response_model=ReportPublic)

@@ -41,6 +41,10 @@ LABELS = {
     "DECLARATION": "Declaration lodged",
     "DOCUMENT_ATTACHED": "Document attached",
     "OBSERVED": "Observed (EPCIS)",
+    "CONTROL_RESULT": "Customs control result",
+    "LANE_ASSIGNED": "Lane assigned by customs",
+    "DOCUMENTS_REQUESTED": "Documents requested by customs",
+    "RECEIPT_CONFIRMED": "Receipt confirmed by the consignee",
 }
 
 
