@@ -136,6 +136,23 @@ class AEOClient:
             recognised, reason, programmes = call_view(self.contract.functions.isRecognisedAt(cid, code, at))
         return Recognition(bool(recognised), Reason(reason), int(programmes))
 
+    def recognised_at_block(self, number: str, jurisdiction: str, block: int) -> Recognition:
+        """Whether customs of ``jurisdiction`` recognised the certificate as the registry stood
+        at ``block`` (exact to the block, where timestamps may be shared by several)."""
+        cid = bytes(certificate_id(number))
+        fn = self.contract.functions.isRecognised(cid, jurisdiction.encode("ascii"))
+        recognised, reason, programmes = call_view(fn, block)
+        return Recognition(bool(recognised), Reason(reason), int(programmes))
+
+    def certificates_of(self, holder: str, to_block: int) -> list[str]:
+        """Numbers of the certificates issued to ``holder`` up to ``to_block``, from the logs."""
+        logs = self.contract.events.CertificateIssued().get_logs(
+            argument_filters={"holder": Web3.to_checksum_address(holder)},
+            from_block=self.deployed_block,
+            to_block=to_block,
+        )
+        return [str(log["args"]["number"]) for log in sorted(logs, key=lambda g: (g["blockNumber"], g["logIndex"]))]
+
     def propose_mra(
         self, customs: LocalAccount, partner: str, scope: int, controls: int, valid_until: int
     ) -> tuple[int, Receipt]:

@@ -21,7 +21,7 @@ from chain.toolchain import (
 )
 
 ARTIFACTS_DIR = BUILD_DIR / "artifacts"
-CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger", "AEORegistry", "CheckpointLog")
+CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger", "AEORegistry", "CheckpointLog", "RiskRuleSets")
 
 
 def _sources() -> dict[str, Path]:

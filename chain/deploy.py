@@ -117,6 +117,7 @@ def deploy(
     ledger = _deploy_one(w3, sender, deployer, "ConsignmentLedger", registry.address)
     aeo = _deploy_one(w3, sender, deployer, "AEORegistry", registry.address)
     checkpoints = _deploy_one(w3, sender, deployer, "CheckpointLog", registry.address)
+    rule_sets = _deploy_one(w3, sender, deployer, "RiskRuleSets", registry.address)
     return Manifest(
         chain_id=w3.eth.chain_id,
         deployer=deployer.address,
@@ -125,6 +126,7 @@ def deploy(
             "ConsignmentLedger": ledger,
             "AEORegistry": aeo,
             "CheckpointLog": checkpoints,
+            "RiskRuleSets": rule_sets,
         },
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -135,7 +137,7 @@ def deploy(
 
 # Contracts that hang off the registry alone, so a newer release can add them to an
 # existing deployment without touching the registry or the ledger.
-_ADD_ONS = ("AEORegistry", "CheckpointLog")
+_ADD_ONS = ("AEORegistry", "CheckpointLog", "RiskRuleSets")
 
 
 def deploy_missing(

@@ -18,6 +18,7 @@ from chain.compile import load_artifact
 from chain.deploy import DeployedContract, Manifest
 from chain.errors import ContractRevert
 from chain.indexer import CreatedConsignment, LogReader
+from chain.rulesets import RiskRuleSetsClient
 from chain.sender import Receipt, TransactionSender
 from evidence.bundle import Bundle, OnlineFacts, role_questions
 from evidence.consignment_id import consignment_id
@@ -106,6 +107,8 @@ class LedgerClient:
         self.aeo = AEOClient(w3, aeo.address, aeo.block, self.sender) if aeo else None
         log = manifest.contracts.get("CheckpointLog")
         self.checkpoint_log = CheckpointLogClient(w3, log.address, log.block, self.sender) if log else None
+        rules = manifest.contracts.get("RiskRuleSets")
+        self.rule_sets = RiskRuleSetsClient(w3, rules.address, rules.block, self.sender) if rules else None
 
     @staticmethod
     def abi(name: str) -> Any:

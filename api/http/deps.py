@@ -20,6 +20,7 @@ from api.services.errors import NotFound
 from api.services.evidence_export import EvidenceService
 from api.services.members import MembersService, Participant
 from api.services.merkle_log import MerkleLogService
+from api.services.risk import RiskService
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
 
@@ -98,6 +99,13 @@ def get_controls(services: ServicesDep) -> ControlsService:
 
 
 ControlsDep = Annotated[ControlsService, Depends(get_controls)]
+
+
+def get_risk(services: ServicesDep) -> RiskService:
+    return services.risk
+
+
+RiskDep = Annotated[RiskService, Depends(get_risk)]
 MerkleLogDep = Annotated[MerkleLogService, Depends(get_merkle_log)]
 CheckpointerDep = Annotated[Checkpointer, Depends(get_checkpointer)]
 

@@ -66,6 +66,17 @@ RULE_STATUS: dict[str, int] = {
     "ConsignmentReferenceAmbiguous": CONFLICT,
     # What a payload must state (evidence/payload_rules.py): the ledger sees only its hash.
     "DeclarationFacts": INVALID,
+    # Risk results are customs' (of the evaluating jurisdiction) and auditors' to read.
+    "RiskAssessmentAccess": FORBIDDEN,
+    # RiskRuleSets
+    "RiskRuleSetsNotCustoms": FORBIDDEN,
+    "RiskRuleSetsUnknownVersion": NOT_FOUND,
+    "RiskRuleSetsEmptyText": INVALID,
+    "RiskRuleSetsAlreadyApproved": CONFLICT,
+    "RiskRuleSetsAlreadyAdopted": CONFLICT,
+    "RiskRuleSetsProposalExpired": CONFLICT,
+    "RiskRuleSetsSuperseded": CONFLICT,
+    "RiskRuleSetsZeroAddress": INVALID,
     "ControlResultFacts": INVALID,
     "LaneFacts": INVALID,
     "DocumentsRequestedFacts": INVALID,

@@ -106,6 +106,14 @@ class Index(EntryQueries):
         with self.engine.connect() as conn:
             return {r.address: r.role for r in conn.execute(query)}
 
+    def consignments_of_exporter(self, exporter: str) -> list[ConsignmentRow]:
+        """Every consignment ``exporter`` opened, oldest first."""
+        query = (
+            select(t.consignments).where(t.consignments.c.exporter == exporter).order_by(t.consignments.c.block_number)
+        )
+        with self.engine.connect() as conn:
+            return [ConsignmentRow.from_row(r._mapping) for r in conn.execute(query)]
+
     def candidate_consignments(self, address: str, customs_of: str | None, everything: bool) -> list[ConsignmentRow]:
         """Consignments ``address`` may be able to read: where it is a party, those touching
         ``customs_of`` (a customs administration's jurisdiction), or all (``everything``)."""

@@ -22,6 +22,7 @@ from api.services.members import MembersService
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from api.services.outbox import OutboxWorker
+from api.services.risk import RiskService
 from api.verify_pool import VerifyPool
 
 
@@ -40,6 +41,7 @@ class Services:
     epcis: EpcisService
     aeo: AEOService | None
     controls: ControlsService
+    risk: RiskService
     checkpointer: Checkpointer | None
     outbox: OutboxWorker
     follower: ChainFollower
@@ -60,6 +62,7 @@ def build_services(
     appends = AppendsService(node, members, consignments)
     merkle_log = MerkleLogService(node, members, consignments)
     chain = node.chain
+    controls = ControlsService(node, consignments, chain.aeo)
     checkpointer = (
         Checkpointer(node, merkle_log, chain.checkpoint_log, batch_size, batch_max_delay)
         if chain.checkpoint_log is not None
@@ -76,7 +79,8 @@ def build_services(
         merkle_log=merkle_log,
         epcis=EpcisService(node, members, consignments, appends),
         aeo=AEOService(node, members, chain.aeo) if chain.aeo is not None else None,
-        controls=ControlsService(node, consignments, chain.aeo),
+        controls=controls,
+        risk=RiskService(node, members, consignments, appends, controls),
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
         follower=ChainFollower(node, members, merkle_log, confirmations, follow_interval),

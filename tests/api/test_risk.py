@@ -1,0 +1,155 @@
+"""Explainable risk lanes on a real chain: a rule set the customs majority adopts, results as of
+a block that two nodes reproduce byte for byte, a seal mismatch forcing red, a suspension
+changing the lane from the block after it and not before, and the lane recorded."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.http.app import create_app
+from api.runtime import Runtime, start_runtime
+from api.services.reindex import reindex
+from chain.errors import ContractRevert
+from tests.api.conftest import EVENT, auth
+from tests.api.test_control_results import control_result, post
+from tests.api.test_epcis import open_consignment
+from tests.support import Keys, make_settings
+
+DEMO = "CQ-DUI-2026-0001"
+RULES = {
+    "name": "CN-KZ-DE corridor facilitation rules",
+    "base": 60,
+    "yellow_from": 40,
+    "red_from": 90,
+    "rules": [
+        {"id": "aeo_recognised", "kind": "aeo_recognised", "weight": -20},
+        {"id": "aeo_suspended", "kind": "aeo_suspended_or_revoked", "weight": 25},
+        {"id": "declared_late", "kind": "pre_arrival", "status": "late", "weight": 25},
+        {"id": "declared_after_arrival", "kind": "pre_arrival", "status": "order_violation", "weight": 40},
+        {"id": "no_declaration", "kind": "declaration_missing", "weight": 30},
+        {"id": "seal_mismatch", "kind": "seal_mismatch", "force": "red"},
+        {"id": "unsealed_handover", "kind": "handover_without_seal_check", "weight": 15},
+        {"id": "partner_control", "kind": "partner_control_recognised", "weight": -15},
+        {"id": "history", "kind": "trader_non_conformant_results", "months": 12, "weight": 10, "cap": 30},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def adopted(client: TestClient, keys: Keys) -> dict[str, Any]:
+    proposed = client.post("/v1/rulesets", json=RULES, headers=auth(keys, "customs-CN"))
+    assert proposed.status_code == 201, proposed.json()
+    version = proposed.json()["version"]
+    assert proposed.json()["adopted_block"] is None and proposed.json()["approvals"] == 1
+    approved = client.post(f"/v1/rulesets/{version}/approve", headers=auth(keys, "customs-DE"))
+    assert approved.status_code == 200 and approved.json()["adopted_block"] is not None
+    return dict(approved.json())
+
+
+def risk(client: TestClient, keys: Keys, reference: str, who: str = "customs-DE", **params: Any) -> Any:
+    return client.get(f"/v1/consignments/{reference}/risk", params={"by": "DE"} | params, headers=auth(keys, who))
+
+
+def test_only_customs_propose_rule_sets_at_api_and_contract(
+    client: TestClient, keys: Keys, demo_runtime: Runtime, adopted: dict[str, Any]
+) -> None:
+    refused = client.post("/v1/rulesets", json=RULES, headers=auth(keys, "exporter"))
+    assert refused.status_code == 403 and refused.json()["rule"] == "RiskRuleSetsNotCustoms"
+    members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
+    exporter = members.account(members.participant(keys["exporter"]["address"]))
+    assert chain.rule_sets is not None
+    try:
+        chain.rule_sets.propose(exporter, b"\x11" * 32, "bafy-forged")
+    except ContractRevert as revert:
+        assert revert.error == "RiskRuleSetsNotCustoms"
+    else:
+        raise AssertionError("the contract took a rule set from an exporter")
+    read = client.get(f"/v1/rulesets/{adopted['version']}", headers=auth(keys, "exporter")).json()
+    assert read["rules"]["name"] == RULES["name"] and read["text_hash"] == adopted["text_hash"]
+
+
+def test_the_demo_consignment_is_green_and_says_why(client: TestClient, keys: Keys, adopted: dict[str, Any]) -> None:
+    result = risk(client, keys, DEMO).json()
+    assert result["lane"] == "green", result
+    fired = {f["rule"]: f for f in result["fired"]}
+    assert set(fired) == {"aeo_recognised", "partner_control"}
+    assert result["score"] == 60 - 20 - 15
+    assert fired["partner_control"]["entries"] == [{"seq": 5}]  # KZ's seal check, recognised by DE
+    assert result["ruleset"]["version"] == adopted["version"]
+
+
+def test_risk_results_are_for_customs_of_that_jurisdiction_and_auditors(client: TestClient, keys: Keys) -> None:
+    for who in ("exporter", "importer", "carrier", "customs-CN"):
+        refused = risk(client, keys, DEMO, who=who)
+        assert refused.status_code == 403 and refused.json()["rule"] == "RiskAssessmentAccess", who
+    assert risk(client, keys, DEMO, who="auditor").status_code == 200
+
+
+def test_a_seal_mismatch_forces_red_whatever_the_score(client: TestClient, keys: Keys, adopted: dict[str, Any]) -> None:
+    open_consignment(client, keys, "RISK-SEAL")
+    mismatch = control_result(sealsFound=["KZ-REPLACED-1"], result="non_conformant", status7365="41")
+    body = {**EVENT, "bizStep": "inspecting", "bl:controlResult": mismatch}
+    assert post(client, keys, "RISK-SEAL", "customs-KZ", "CONTROL_RESULT", body).status_code == 201
+    result = risk(client, keys, "RISK-SEAL").json()
+    assert result["lane"] == "red" and result["score"] < RULES["red_from"], result
+    assert any(f["rule"] == "seal_mismatch" and f["force"] == "red" for f in result["fired"])
+
+
+def test_customs_record_the_lane_with_the_result_hash_or_an_override(
+    client: TestClient, keys: Keys, adopted: dict[str, Any]
+) -> None:
+    recorded = client.post(f"/v1/consignments/{DEMO}/lane", json={}, headers=auth(keys, "customs-DE"))
+    assert recorded.status_code == 201, recorded.json()
+    assert recorded.json()["lane"]["lane"] == "green"
+    assert recorded.json()["lane"]["resultHash"] == recorded.json()["risk"]["result_hash"]
+    override = {"override": {"lane": "red", "kind": "confidential", "reason": "intelligence report 2026/117"}}
+    chosen = client.post(f"/v1/consignments/{DEMO}/lane", json=override, headers=auth(keys, "customs-DE")).json()
+    assert chosen["lane"]["lane"] == "red" and "intelligence" not in json.dumps(chosen["lane"])
+    events = client.get(f"/v1/consignments/{DEMO}/events", headers=auth(keys, "auditor")).json()
+    assert events[-1]["event_type"] == "LANE_ASSIGNED" and "reasonHash" in events[-1]["payload"]["bl:lane"]["override"]
+    # Not a trader's to write, at the API nor at the contract.
+    refused = client.post(f"/v1/consignments/{DEMO}/lane", json=override, headers=auth(keys, "exporter"))
+    assert refused.status_code == 403 and refused.json()["rule"] == "ConsignmentLedgerNotJurisdictionCustoms"
+
+
+def test_a_suspension_changes_the_lane_from_its_block_on_and_two_nodes_agree(
+    client: TestClient, keys: Keys, demo_runtime: Runtime, adopted: dict[str, Any], tmp_path: Path
+) -> None:
+    certificates = client.get("/v1/aeo/certificates", headers=auth(keys, "customs-CN")).json()
+    number = certificates[0]["number"]
+    suspended = client.post(
+        f"/v1/aeo/certificates/{number}/suspend", json={"reason": "audit findings"}, headers=auth(keys, "customs-CN")
+    )
+    assert suspended.status_code == 200, suspended.json()
+    history = client.get(f"/v1/aeo/certificates/{number}/history", headers=auth(keys, "customs-CN")).json()
+    h = history[-1]["block_number"]
+    open_consignment(client, keys, "RISK-AFTER")  # a later block exists
+    before = risk(client, keys, DEMO, block=h - 1).json()
+    after = risk(client, keys, DEMO, block=h + 1).json()
+    assert before["lane"] == "green" and after["lane"] == "yellow", (before, after)
+    assert {f["rule"] for f in after["fired"]} >= {"aeo_suspended"}
+    # A second organisation's node: same chain and content, its own database rebuilt from them.
+    first = risk(client, keys, DEMO, who="auditor", block=h + 1).content
+    settings = demo_runtime.settings
+    second_dir = tmp_path / "second-node"
+    shutil.copytree(settings.data_dir / "blocks", second_dir / "blocks")
+    second = start_runtime(
+        make_settings(second_dir, rpc_url=demo_runtime.rpc_url, deployment_file=settings.manifest_path, seed_demo=False)
+    )
+    try:
+        reindex(second.services.node, second.services.members, merkle_log=second.services.merkle_log)
+        key = second.services.members.issue_api_key(keys["auditor"]["address"])
+        with TestClient(create_app(runtime=second)) as other:
+            again = other.get(
+                f"/v1/consignments/{DEMO}/risk", params={"by": "DE", "block": h + 1}, headers={"X-API-Key": key}
+            )
+    finally:
+        second.close()
+    assert again.status_code == 200, again.json()
+    assert again.content == first
