@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from evidence.documents import DocumentType
+
 ControlType = Literal["documentary", "physical", "non_intrusive_scan", "seal_check", "sampling"]
 CONTROL_TYPES: tuple[ControlType, ...] = ("documentary", "physical", "non_intrusive_scan", "seal_check", "sampling")
 # The bit of each control type in an MRA's ``controls`` (AEORegistry.proposeMra).
@@ -49,6 +51,7 @@ Status7365 = Literal["4", "5", "6", "7", "8", "9", "40", "41"]
 CONTROL_RESULT_FIELD = "bl:controlResult"
 LANE_FIELD = "bl:lane"
 DOCUMENTS_REQUESTED_FIELD = "bl:documentsRequested"
+HOLD_FIELD = "bl:hold"
 _HASH = r"^0x[0-9a-f]{64}$"
 
 
@@ -131,8 +134,18 @@ class LaneAssigned(_Strict):
 
 
 class RequestedDocument(_Strict):
-    type: str = Field(min_length=1, max_length=64)
+    type: DocumentType  # what the trader answers with: a document of this type attached
     note: str | None = Field(default=None, max_length=256)
+
+
+HoldCategory = Literal["documents", "examination", "security", "health", "fiscal", "prohibitions_restrictions", "other"]
+
+
+class Hold(_Strict):
+    """Why the goods are held, as far as customs choose to tell the trader (``bl:hold`` of a
+    HELD entry; optional: a HELD entry without it discloses no reason)."""
+
+    reasonCategory: HoldCategory
 
 
 class DocumentsRequested(_Strict):

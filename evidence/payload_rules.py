@@ -11,9 +11,11 @@ from pydantic import BaseModel, ValidationError
 from evidence.controls import (
     CONTROL_RESULT_FIELD,
     DOCUMENTS_REQUESTED_FIELD,
+    HOLD_FIELD,
     LANE_FIELD,
     ControlResult,
     DocumentsRequested,
+    Hold,
     LaneAssigned,
 )
 from evidence.errors import RuleViolation
@@ -26,7 +28,7 @@ _TYPED: dict[EventType, tuple[str, str, type[BaseModel]]] = {
     EventType.LANE_ASSIGNED: ("LaneFacts", LANE_FIELD, LaneAssigned),
     EventType.DOCUMENTS_REQUESTED: ("DocumentsRequestedFacts", DOCUMENTS_REQUESTED_FIELD, DocumentsRequested),
 }
-RULES = ("DeclarationFacts", *(rule for rule, _, _ in _TYPED.values()))
+RULES = ("DeclarationFacts", "HoldFacts", *(rule for rule, _, _ in _TYPED.values()))
 
 
 def typed_part(event_type: EventType, payload: Any) -> BaseModel:
@@ -51,6 +53,11 @@ def check_payload(event_type: EventType, payload: Any, actor_jurisdiction: str |
             declaration_facts(payload)
         except ValueError as why:
             raise RuleViolation("DeclarationFacts", str(why)) from None
+    if event_type is EventType.HELD and isinstance(payload, dict) and HOLD_FIELD in payload:
+        try:
+            Hold.model_validate(payload[HOLD_FIELD])
+        except ValidationError as exc:
+            raise RuleViolation("HoldFacts", f"{HOLD_FIELD}: {exc.errors()[0]['msg']}") from None
     if event_type not in _TYPED:
         return
     rule = _TYPED[event_type][0]

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api.http.errors import error_response, install_error_handlers
 from api.http.middleware import BodyLimit, Idempotency, RateLimit, SecurityHeaders
-from api.http.routes import aeo, batch, consignments, documents, epcis, participants, risk, ui
+from api.http.routes import aeo, batch, consignments, documents, epcis, participants, risk, status, ui
 from api.http.schemas import ERROR_RESPONSES
 from api.runtime import Runtime, start_runtime
 from api.services.errors import Unauthenticated
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(epcis.router)
     app.include_router(batch.router)
     app.include_router(risk.router)
+    app.include_router(status.router)
     app.include_router(ui.router)
     return app
 

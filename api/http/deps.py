@@ -21,6 +21,7 @@ from api.services.evidence_export import EvidenceService
 from api.services.members import MembersService, Participant
 from api.services.merkle_log import MerkleLogService
 from api.services.risk import RiskService
+from api.services.status import StatusService
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
 
@@ -106,6 +107,13 @@ def get_risk(services: ServicesDep) -> RiskService:
 
 
 RiskDep = Annotated[RiskService, Depends(get_risk)]
+
+
+def get_status(services: ServicesDep) -> StatusService:
+    return services.status
+
+
+StatusDep = Annotated[StatusService, Depends(get_status)]
 MerkleLogDep = Annotated[MerkleLogService, Depends(get_merkle_log)]
 CheckpointerDep = Annotated[Checkpointer, Depends(get_checkpointer)]
 

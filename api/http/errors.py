@@ -80,6 +80,7 @@ RULE_STATUS: dict[str, int] = {
     "ControlResultFacts": INVALID,
     "LaneFacts": INVALID,
     "DocumentsRequestedFacts": INVALID,
+    "HoldFacts": INVALID,
     # AEORegistry
     "AEORegistryZeroAddress": INVALID,
     "AEORegistryNotCustoms": FORBIDDEN,

@@ -23,6 +23,7 @@ from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from api.services.outbox import OutboxWorker
 from api.services.risk import RiskService
+from api.services.status import StatusService
 from api.verify_pool import VerifyPool
 
 
@@ -42,6 +43,7 @@ class Services:
     aeo: AEOService | None
     controls: ControlsService
     risk: RiskService
+    status: StatusService
     checkpointer: Checkpointer | None
     outbox: OutboxWorker
     follower: ChainFollower
@@ -81,6 +83,7 @@ def build_services(
         aeo=AEOService(node, members, chain.aeo) if chain.aeo is not None else None,
         controls=controls,
         risk=RiskService(node, members, consignments, appends, controls),
+        status=StatusService(node, members, consignments),
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
         follower=ChainFollower(node, members, merkle_log, confirmations, follow_interval),

@@ -34,6 +34,7 @@ API_RULES = {
     "ControlResultFacts",
     "LaneFacts",
     "DocumentsRequestedFacts",
+    "HoldFacts",
     "RiskAssessmentAccess",  # who may read a risk result: no contract holds one
 }
 

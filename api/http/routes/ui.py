@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from api.http.downloads import document_response
+from api.http.sse import status_feed
 from api.services import Services
 from api.services.errors import NotFound, Unauthenticated
 from api.services.members import MembersService, Participant
@@ -114,6 +115,32 @@ def signout() -> Response:
     response = _signin_redirect()
     response.delete_cookie(COOKIE, path="/ui")
     return response
+
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+@router.get("/static/status.js")
+def status_script() -> Response:
+    """The status page's script (served as a file: the pages' policy allows no inline script)."""
+    return Response((STATIC / "status.js").read_bytes(), media_type="text/javascript")
+
+
+@router.get("/status")
+def status_page(request: Request) -> Response:
+    caller = _caller(request)
+    if caller is None:
+        return _signin_redirect()
+    return _render(request, "status.html", caller, statuses=_services(request).status.mine(caller))
+
+
+@router.get("/status/feed", response_model=None)
+def status_feed_ui(request: Request) -> Response:
+    """The signed-in member's status feed (server-sent events; the cookie is its key)."""
+    caller = _caller(request)
+    if caller is None:
+        return Response(status_code=401)
+    return status_feed(request, _services(request).status, caller)
 
 
 @router.get("/consignments")
