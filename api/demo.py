@@ -17,10 +17,30 @@ from evidence.aeo import MraDataElements
 from evidence.documents import DocumentType
 from evidence.event_types import EventType
 from evidence.models import EventPayload
+from evidence.risk import RuleSet
 from evidence.roles import Role
 
 DEMO_REFERENCE = "CQ-DUI-2026-0001"
 DEMO_BATCHED_REFERENCE = "CQ-DUI-2026-B001"  # its custody readings go through the Merkle log
+DEMO_RED_REFERENCE = "CQ-DUI-2026-R001"  # its seals were found replaced in transit: a red lane
+# The corridor's first risk rule set, adopted by the customs majority when the demo is seeded.
+DEMO_RULES: dict[str, Any] = {
+    "name": "CN-KZ-DE corridor facilitation rules, 2026",
+    "base": 60,
+    "yellow_from": 40,
+    "red_from": 90,
+    "rules": [
+        {"id": "aeo_recognised", "kind": "aeo_recognised", "weight": -20},
+        {"id": "aeo_suspended", "kind": "aeo_suspended_or_revoked", "weight": 25},
+        {"id": "declared_late", "kind": "pre_arrival", "status": "late", "weight": 25},
+        {"id": "declared_after_arrival", "kind": "pre_arrival", "status": "order_violation", "weight": 40},
+        {"id": "no_declaration", "kind": "declaration_missing", "weight": 30},
+        {"id": "seal_mismatch", "kind": "seal_mismatch", "force": "red"},
+        {"id": "unsealed_handover", "kind": "handover_without_seal_check", "weight": 15},
+        {"id": "partner_control", "kind": "partner_control_recognised", "weight": -15},
+        {"id": "history", "kind": "trader_non_conformant_results", "months": 12, "weight": 10, "cap": 30},
+    ],
+}
 DEMO_CERTIFICATE = "CNAEO2026000001"
 
 OPERATORS = [
@@ -89,7 +109,14 @@ def seed_demo(
         (
             carrier,
             EventType.LOADING,
-            _event(EventType.LOADING, "2026-11-03T08:30:00+08:00", "+08:00", chongqing, biz_step="loading"),
+            _event(
+                EventType.LOADING,
+                "2026-11-03T08:30:00+08:00",
+                "+08:00",
+                chongqing,
+                biz_step="loading",
+                **{"bl:seals": DEMO_SEALS},
+            ),
         ),
         (
             customs["CN"],
@@ -131,12 +158,72 @@ def seed_demo(
         _await_consignment(node, DEMO_REFERENCE)
         node.appends.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
     _seed_aeo(at("CN"), customs, exporter, at("DE"), at("KZ"))
+    _seed_red_lane(at, customs, operators)
+    _adopt_rules(at("CN"), at("DE"), customs)
     if at("CN").checkpointer is not None:
         _seed_batched(at("CN"), exporter, carrier, operators["importer"])
     return keys
 
 
 DEMO_SEALS = ["CN-CQ-2026-778812"]
+
+
+def _seed_red_lane(
+    at: Callable[[str], Services], customs: dict[str, Participant], operators: dict[str, Participant]
+) -> None:
+    """A second consignment on the corridor whose seal KZ finds replaced at Khorgos."""
+    exporter, carrier = operators["exporter"], operators["carrier"]
+    at("CN").consignments.create(
+        exporter, DEMO_RED_REFERENCE, "CN", "DE", ["KZ"], operators["importer"].address, carrier.address
+    )
+    chongqing, khorgos = "urn:epc:id:sgln:0614141.00001.0", "urn:epc:id:sgln:0614141.00002.0"
+    found = _seal_check("KZ", "KZKHG", "2026-11-14T11:00:00+05:00") | {
+        "controlId": "KZ-KHG-2026-0077",
+        "sealsFound": ["KZ-UNKNOWN-00913"],
+        "result": "non_conformant",
+        "status7365": "41",
+    }
+    declared = {"bl:declaration": {"kind": "entry_summary", "mode": "rail", "declaredTo": "DE"}}
+    steps: list[tuple[Participant, EventType, str, str, str, str, dict[str, Any]]] = [
+        (exporter, EventType.DECLARATION, "2026-11-10T09:00:00+08:00", "+08:00", chongqing, "other", declared),
+        (
+            carrier,
+            EventType.LOADING,
+            "2026-11-11T08:30:00+08:00",
+            "+08:00",
+            chongqing,
+            "loading",
+            {"bl:seals": DEMO_SEALS},
+        ),
+        (
+            customs["KZ"],
+            EventType.CONTROL_RESULT,
+            "2026-11-14T11:20:00+05:00",
+            "+05:00",
+            khorgos,
+            "inspecting",
+            {"bl:controlResult": found},
+        ),
+    ]
+    for actor, event_type, when, offset, where, step, extra in steps:
+        node = at(actor.jurisdiction)
+        _await_consignment(node, DEMO_RED_REFERENCE)
+        payload = _event(event_type, when, offset, where, biz_step=step, **extra)
+        node.appends.append_event(actor, DEMO_RED_REFERENCE, event_type, payload, None)
+
+
+def _adopt_rules(cn_node: Services, de_node: Services, customs: dict[str, Participant]) -> None:
+    """CN proposes the corridor's rule set; DE's approval makes the majority of three."""
+    if cn_node.node.chain.rule_sets is None:
+        return
+
+    proposed = cn_node.risk.propose(customs["CN"], RuleSet.model_validate(DEMO_RULES))
+    deadline = time.monotonic() + 120
+    while de_node.node.chain.rule_sets is not None and de_node.node.chain.rule_sets.count() < proposed["version"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError("DE's node did not see the proposed rule set")
+        time.sleep(0.2)
+    de_node.risk.approve(customs["DE"], proposed["version"])
 
 
 def _seal_check(country: str, office: str, start: str) -> dict[str, Any]:

@@ -36,7 +36,6 @@ RULES = {
         {"id": "seal_mismatch", "kind": "seal_mismatch", "force": "red"},
         {"id": "unsealed_handover", "kind": "handover_without_seal_check", "weight": 15},
         {"id": "partner_control", "kind": "partner_control_recognised", "weight": -15},
-        {"id": "history", "kind": "trader_non_conformant_results", "months": 12, "weight": 10, "cap": 30},
     ],
 }
 
@@ -54,6 +53,22 @@ def adopted(client: TestClient, keys: Keys) -> dict[str, Any]:
 
 def risk(client: TestClient, keys: Keys, reference: str, who: str = "customs-DE", **params: Any) -> Any:
     return client.get(f"/v1/consignments/{reference}/risk", params={"by": "DE"} | params, headers=auth(keys, who))
+
+
+def test_the_demo_shows_a_green_lane_and_a_red_one(client: TestClient, keys: Keys) -> None:
+    """Under the rule set the demo's customs majority adopted (version 1): AEO recognised
+    under the CN–DE MRA and KZ's conformant seal check recognised by DE make the first
+    consignment green; the seals KZ found replaced make the second red."""
+    listed = client.get("/v1/rulesets", headers=auth(keys, "auditor")).json()
+    assert listed["versions"][0]["adopted_block"] is not None
+    green = risk(client, keys, DEMO, version=1).json()
+    fired = {f["rule"]: f for f in green["fired"]}
+    assert green["lane"] == "green" and set(fired) == {"aeo_recognised", "partner_control", "history"}, green
+    red = risk(client, keys, "CQ-DUI-2026-R001", version=1).json()
+    assert red["lane"] == "red" and any(f["rule"] == "seal_mismatch" for f in red["fired"]), red
+    # The exporter's history counts the red consignment's non-conformant seal check.
+    red_id = client.get("/v1/consignments/CQ-DUI-2026-R001", headers=auth(keys, "auditor")).json()["id"]
+    assert fired["history"]["entries"] == [{"consignment": red_id, "seq": 2}] and fired["history"]["weight"] == 10
 
 
 def test_only_customs_propose_rule_sets_at_api_and_contract(
