@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # Bounds on what an event may carry in extensions and sensor data: every value must survive
 # canonicalisation (RFC 8785 numbers are IEEE 754 doubles) and no request may nest without end.
@@ -160,3 +160,20 @@ class EventPayload(_Extensible):
         """The payload as JSON data, without unset fields; the input to canonicalisation."""
         data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
         return data
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def stated_part(payload: Any, field: str, model: type[_M], missing: str) -> _M:
+    """The part of a payload under the extension ``field``, as ``model``; ValueError saying
+    ``missing`` when it is absent, else naming the first field that is wrong."""
+    stated = payload.get(field) if isinstance(payload, dict) else None
+    if stated is None:
+        raise ValueError(missing)
+    try:
+        return model.model_validate(stated)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"{field}{'.' + where if where else ''}: {first['msg']}") from None

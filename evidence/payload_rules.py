@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from evidence.controls import (
     CONTROL_RESULT_FIELD,
@@ -20,6 +20,7 @@ from evidence.controls import (
 )
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
+from evidence.models import stated_part
 from evidence.prearrival import declaration_facts
 
 # event type → (rule name, payload field, model)
@@ -34,15 +35,7 @@ RULES = ("DeclarationFacts", "HoldFacts", *(rule for rule, _, _ in _TYPED.values
 def typed_part(event_type: EventType, payload: Any) -> BaseModel:
     """The typed part of a payload of ``event_type``; ValueError naming the field otherwise."""
     _, field, model = _TYPED[event_type]
-    stated = payload.get(field) if isinstance(payload, dict) else None
-    if stated is None:
-        raise ValueError(f"a {event_type.value} states '{field}'")
-    try:
-        return model.model_validate(stated)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"{field}{'.' + where if where else ''}: {first['msg']}") from None
+    return stated_part(payload, field, model, f"a {event_type.value} states '{field}'")
 
 
 def check_payload(event_type: EventType, payload: Any, actor_jurisdiction: str | None = None) -> None:
@@ -55,9 +48,9 @@ def check_payload(event_type: EventType, payload: Any, actor_jurisdiction: str |
             raise RuleViolation("DeclarationFacts", str(why)) from None
     if event_type is EventType.HELD and isinstance(payload, dict) and HOLD_FIELD in payload:
         try:
-            Hold.model_validate(payload[HOLD_FIELD])
-        except ValidationError as exc:
-            raise RuleViolation("HoldFacts", f"{HOLD_FIELD}: {exc.errors()[0]['msg']}") from None
+            stated_part(payload, HOLD_FIELD, Hold, "")
+        except ValueError as why:
+            raise RuleViolation("HoldFacts", str(why)) from None
     if event_type not in _TYPED:
         return
     rule = _TYPED[event_type][0]

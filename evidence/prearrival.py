@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.event_types import EventType
+from evidence.models import stated_part
 
 DeclarationKind = Literal["entry_summary", "export", "import", "transit"]
 TransportMode = Literal["sea_container", "sea_bulk", "short_sea", "rail", "road", "air"]
@@ -39,15 +40,8 @@ class DeclarationFacts(BaseModel):
 
 def declaration_facts(payload: Any) -> DeclarationFacts:
     """The facts a DECLARATION payload states; raises ValueError naming what is wrong."""
-    stated = payload.get(DECLARATION_FIELD) if isinstance(payload, dict) else None
-    if stated is None:
-        raise ValueError(f"a DECLARATION states its kind and transport mode under '{DECLARATION_FIELD}'")
-    try:
-        return DeclarationFacts.model_validate(stated)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"{DECLARATION_FIELD}.{where}: {first['msg']}") from None
+    missing = f"a DECLARATION states its kind and transport mode under '{DECLARATION_FIELD}'"
+    return stated_part(payload, DECLARATION_FIELD, DeclarationFacts, missing)
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,29 @@ runtime (chain + SQLite + keys) on it."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from api.runtime import Runtime, start_runtime
 from api.services.checkpointer import Checkpointer
+from api.services.reindex import ReindexStats, reindex
 from api.settings import Settings
 from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
+from chain.errors import ContractRevert
 from chain.node import AnvilNode
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Entry, sign_entry
+from evidence.event_types import EventType
+from evidence.types import ZERO_ADDRESS, Address, hash32
 
 # Cheap keystore encryption for tests; production keeps the scrypt default.
 TEST_SCRYPT_N = 2**10
@@ -138,3 +148,45 @@ def run_log_monitor(runtime: Runtime, url: str, api_key: str) -> subprocess.Comp
         text=True,
         timeout=120,
     )
+
+
+@contextmanager
+def second_node(runtime: Runtime, where: Path) -> Iterator[tuple[Runtime, ReindexStats]]:
+    """A second organisation's node on the same chain and content: an empty database in
+    ``where``, rebuilt from them by ``reindex`` before it is handed over (with what it found)."""
+    settings = runtime.settings
+    shutil.copytree(settings.data_dir / "blocks", where / "blocks")
+    second = start_runtime(
+        make_settings(where, rpc_url=runtime.rpc_url, deployment_file=settings.manifest_path, seed_demo=False)
+    )
+    try:
+        stats = reindex(second.services.node, second.services.members, merkle_log=second.services.merkle_log)
+        yield second, stats
+    finally:
+        second.close()
+
+
+def append_at_the_contract(
+    runtime: Runtime, signer: str, consignment_id: str, event_type: EventType, payload: Any
+) -> str:
+    """The entry signed by ``signer``'s own (custodial) key and sent straight to the ledger
+    contract, bypassing every check of the API: the contract's refusal, or "" if it took it."""
+    members, chain = runtime.services.members, runtime.services.node.chain
+    account = members.account(members.participant(signer))
+    info = chain.consignment(hash32(consignment_id))
+    data = canonical_json(payload)
+    entry = Entry(
+        info.id,
+        info.count,
+        info.head,
+        event_type.type_id,
+        payload_hash(data),
+        payload_cid(data),
+        ZERO_ADDRESS,
+        Address(account.address),
+    )
+    try:
+        chain.append(account, entry, sign_entry(entry, chain.domain, account.key))
+    except ContractRevert as revert:
+        return str(revert.error)
+    return ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
-from api.runtime import Runtime, start_runtime
-from api.services.reindex import reindex
+from api.runtime import Runtime
 from evidence.bundle import parse_bundle, verify_bundle
 from tests.api.conftest import auth
-from tests.support import Keys, anchor_now, make_settings
+from tests.support import Keys, anchor_now, second_node
 
 DEMO = "CQ-DUI-2026-0001"
 BATCHED_DEMO = "CQ-DUI-2026-B001"
@@ -141,14 +139,7 @@ def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
     assert all(json.loads(report)["verdict"] == "passed" for report in first.values())
 
     # A second organisation: same chain, same content, an empty database.
-    settings = demo_runtime.settings
-    second_dir = tmp_path / "second-node"
-    shutil.copytree(settings.data_dir / "blocks", second_dir / "blocks")
-    second = start_runtime(
-        make_settings(second_dir, rpc_url=demo_runtime.rpc_url, deployment_file=settings.manifest_path, seed_demo=False)
-    )
-    try:
-        stats = reindex(second.services.node, second.services.members, merkle_log=second.services.merkle_log)
+    with second_node(demo_runtime, tmp_path / "second-node") as (second, stats):
         assert stats.consignments >= 2 and stats.entries >= 18 and stats.batched_entries >= 12
         auditor = second.services.members.participant(keys["auditor"]["address"])
         assert auditor.keystore is None  # not custodial on this node
@@ -157,8 +148,6 @@ def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
             headers = {"X-API-Key": key}
             again = {r: second_client.get(f"/v1/consignments/{r}/verify", headers=headers).content for r in references}
             bundles = {r: second_client.get(f"/v1/consignments/{r}/bundle", headers=headers).json() for r in references}
-    finally:
-        second.close()
     for reference in references:
         assert again[reference] == first[reference], reference
         assert _comparable(bundles[reference]) == _comparable(first_bundles[reference]), reference

@@ -5,14 +5,10 @@ from sqlalchemy import update
 
 from api.index.tables import entries
 from api.runtime import Runtime
-from chain.errors import ContractRevert
-from evidence.canonical import canonical_json, payload_hash
-from evidence.cid import payload_cid
-from evidence.eip712 import Entry, sign_entry
 from evidence.event_types import EventType
-from evidence.types import ZERO_ADDRESS, Address, hash32
+from evidence.types import hash32
 from tests.api.conftest import EVENT, auth
-from tests.support import Keys
+from tests.support import Keys, append_at_the_contract
 
 DEMO = "CQ-DUI-2026-0001"
 
@@ -65,27 +61,13 @@ def test_carrier_cannot_append_customs_release_at_either_layer(
     assert "control events (RELEASED) are appended only by customs" in response.json()["message"]
 
     # The same append sent straight to the contract from the carrier's own account.
-    members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
-    carrier = members.account(members.participant(keys["carrier"]["address"]))
-    cid = chain.consignment(hash32(_id(client, keys)))
-    data = canonical_json(EVENT)
-    entry = Entry(
-        cid.id,
-        cid.count,
-        cid.head,
-        EventType.RELEASED.type_id,
-        payload_hash(data),
-        payload_cid(data),
-        ZERO_ADDRESS,
-        Address(carrier.address),
+    chain = demo_runtime.services.node.chain
+    before = chain.head(hash32(_id(client, keys)))[0]
+    refusal = append_at_the_contract(
+        demo_runtime, keys["carrier"]["address"], _id(client, keys), EventType.RELEASED, EVENT
     )
-    try:
-        chain.append(carrier, entry, sign_entry(entry, chain.domain, carrier.key))
-    except ContractRevert as revert:
-        assert revert.error == "ConsignmentLedgerNotJurisdictionCustoms"
-    else:
-        raise AssertionError("the contract accepted a carrier's customs release")
-    assert chain.head(cid.id)[0] == cid.count
+    assert refusal == "ConsignmentLedgerNotJurisdictionCustoms"
+    assert chain.head(hash32(_id(client, keys)))[0] == before
 
 
 def _id(client: TestClient, keys: Keys) -> str:

@@ -11,15 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.runtime import Runtime
-from chain.errors import ContractRevert
-from evidence.canonical import canonical_json, payload_hash
-from evidence.cid import payload_cid
-from evidence.eip712 import Entry, sign_entry
 from evidence.event_types import EventType
-from evidence.types import ZERO_ADDRESS, Address, hash32
 from tests.api.conftest import EVENT, auth
 from tests.api.test_epcis import capture, open_consignment
-from tests.support import Keys
+from tests.support import Keys, append_at_the_contract
 
 OFFICER = "0x" + "ab" * 32
 
@@ -107,28 +102,9 @@ def test_a_control_result_is_signed_by_the_administration_that_made_it(
 def straight_at_the_contract(
     client: TestClient, keys: Keys, runtime: Runtime, reference: str, who: str, event_type: EventType, body: Any
 ) -> str:
-    """The entry signed by ``who``'s own key and sent to the ledger contract, bypassing the API:
-    the contract's refusal, or "" if it accepted."""
-    members, chain = runtime.services.members, runtime.services.node.chain
-    account = members.account(members.participant(keys[who]["address"]))
+    """``who``'s entry sent to the ledger contract itself: the contract's refusal, or ""."""
     consignment_id = client.get(f"/v1/consignments/{reference}", headers=auth(keys, "auditor")).json()["id"]
-    info = chain.consignment(hash32(consignment_id))
-    data = canonical_json(body)
-    entry = Entry(
-        info.id,
-        info.count,
-        info.head,
-        event_type.type_id,
-        payload_hash(data),
-        payload_cid(data),
-        ZERO_ADDRESS,
-        Address(account.address),
-    )
-    try:
-        chain.append(account, entry, sign_entry(entry, chain.domain, account.key))
-    except ContractRevert as revert:
-        return str(revert.error)
-    return ""
+    return append_at_the_contract(runtime, keys[who]["address"], consignment_id, event_type, body)
 
 
 def test_a_result_signed_by_a_non_customs_key_is_refused_at_api_and_contract(

@@ -5,38 +5,27 @@ changing the lane from the block after it and not before, and the lane recorded.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.demo import DEMO_RULES
 from api.http.app import create_app
-from api.runtime import Runtime, start_runtime
-from api.services.reindex import reindex
+from api.runtime import Runtime
 from chain.errors import ContractRevert
 from tests.api.conftest import EVENT, auth
 from tests.api.test_control_results import control_result, post
 from tests.api.test_epcis import open_consignment
-from tests.support import Keys, make_settings
+from tests.support import Keys, second_node
 
 DEMO = "CQ-DUI-2026-0001"
+# The demo's rules without the exporter's history (which other tests here add to).
 RULES = {
+    **DEMO_RULES,
     "name": "CN-KZ-DE corridor facilitation rules",
-    "base": 60,
-    "yellow_from": 40,
-    "red_from": 90,
-    "rules": [
-        {"id": "aeo_recognised", "kind": "aeo_recognised", "weight": -20},
-        {"id": "aeo_suspended", "kind": "aeo_suspended_or_revoked", "weight": 25},
-        {"id": "declared_late", "kind": "pre_arrival", "status": "late", "weight": 25},
-        {"id": "declared_after_arrival", "kind": "pre_arrival", "status": "order_violation", "weight": 40},
-        {"id": "no_declaration", "kind": "declaration_missing", "weight": 30},
-        {"id": "seal_mismatch", "kind": "seal_mismatch", "force": "red"},
-        {"id": "unsealed_handover", "kind": "handover_without_seal_check", "weight": 15},
-        {"id": "partner_control", "kind": "partner_control_recognised", "weight": -15},
-    ],
+    "rules": [rule for rule in DEMO_RULES["rules"] if rule["id"] != "history"],
 }
 
 
@@ -151,20 +140,11 @@ def test_a_suspension_changes_the_lane_from_its_block_on_and_two_nodes_agree(
     assert {f["rule"] for f in after["fired"]} >= {"aeo_suspended"}
     # A second organisation's node: same chain and content, its own database rebuilt from them.
     first = risk(client, keys, DEMO, who="auditor", block=h + 1).content
-    settings = demo_runtime.settings
-    second_dir = tmp_path / "second-node"
-    shutil.copytree(settings.data_dir / "blocks", second_dir / "blocks")
-    second = start_runtime(
-        make_settings(second_dir, rpc_url=demo_runtime.rpc_url, deployment_file=settings.manifest_path, seed_demo=False)
-    )
-    try:
-        reindex(second.services.node, second.services.members, merkle_log=second.services.merkle_log)
+    with second_node(demo_runtime, tmp_path / "second-node") as (second, _):
         key = second.services.members.issue_api_key(keys["auditor"]["address"])
         with TestClient(create_app(runtime=second)) as other:
             again = other.get(
                 f"/v1/consignments/{DEMO}/risk", params={"by": "DE", "block": h + 1}, headers={"X-API-Key": key}
             )
-    finally:
-        second.close()
     assert again.status_code == 200, again.json()
     assert again.content == first
