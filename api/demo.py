@@ -70,9 +70,10 @@ def _event(event_type: EventType, time: str, offset: str, location: str, **extra
 def seed_demo(
     services: Services, customs_keys: dict[str, dict[str, str]], nodes: Mapping[str, Services] | None = None
 ) -> dict[str, dict[str, str]]:
-    """Admit the demo operators, open the demo consignment and append its events; certify
-    the exporter as an AEO; make a CN–DE MRA active and propose a CN–KZ one; open a second
-    consignment anchored through the Merkle log.
+    """Admit the demo operators, open the demo consignments (a green lane and a red one) and
+    append their events; certify the exporter as an AEO; make CN–DE and DE–KZ MRAs active
+    and propose a CN–KZ one; adopt a risk rule set; open a consignment anchored through the
+    Merkle log.
 
     ``nodes`` (jurisdiction → that organisation's node) seeds a consortium through its
     organisations' own nodes: each member is registered at, and acts through, the node of
@@ -86,6 +87,21 @@ def seed_demo(
         for key, v in customs_keys.items()
     }
     operators, keys = _admit_operators(at, customs)
+    exporter, carrier = operators["exporter"], operators["carrier"]
+    _seed_green_lane(at, customs, operators)
+    _seed_aeo(at("CN"), customs, exporter, at("DE"), at("KZ"))
+    _seed_red_lane(at, customs, operators)
+    _adopt_rules(at("CN"), at("DE"), customs)
+    if at("CN").checkpointer is not None:
+        _seed_batched(at("CN"), exporter, carrier, operators["importer"])
+    return keys
+
+
+def _seed_green_lane(
+    at: Callable[[str], Services], customs: dict[str, Participant], operators: dict[str, Participant]
+) -> None:
+    """The demo consignment: declared, loaded under CN's seal, released at Chongqing, departed,
+    and its seal found intact by KZ at Khorgos (a control DE recognises)."""
     exporter, carrier = operators["exporter"], operators["carrier"]
     at("CN").consignments.create(
         exporter, DEMO_REFERENCE, "CN", "DE", ["KZ"], operators["importer"].address, carrier.address
@@ -157,12 +173,6 @@ def seed_demo(
         node = at(actor.jurisdiction)
         _await_consignment(node, DEMO_REFERENCE)
         node.appends.append_event(actor, DEMO_REFERENCE, event_type, payload, None)
-    _seed_aeo(at("CN"), customs, exporter, at("DE"), at("KZ"))
-    _seed_red_lane(at, customs, operators)
-    _adopt_rules(at("CN"), at("DE"), customs)
-    if at("CN").checkpointer is not None:
-        _seed_batched(at("CN"), exporter, carrier, operators["importer"])
-    return keys
 
 
 DEMO_SEALS = ["CN-CQ-2026-778812"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import PrivateKey
 
 from chain.errors import ToolchainError
-from chain.node import die_with_parent, free_port
+from chain.process import ManagedProcess, free_port
 from chain.toolchain import go_tool
 
 CLIQUE_CHAIN_ID = 4_242
@@ -79,7 +78,10 @@ class GethNode:
     http_port: int = field(default_factory=free_port)
     auth_port: int = field(default_factory=free_port)
     static_peers: list[str] = field(default_factory=list)
-    _process: subprocess.Popen[bytes] | None = None
+    _process: ManagedProcess = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._process = ManagedProcess("geth", self.datadir / "geth.log", ToolchainError)
 
     @property
     def url(self) -> str:
@@ -95,7 +97,7 @@ class GethNode:
     @property
     def running(self) -> bool:
         """Whether the process is alive."""
-        return self._process is not None and self._process.poll() is None
+        return self._process.running
 
     def _initialise(self) -> None:
         if (self.datadir / "geth" / "chaindata").exists():
@@ -147,39 +149,16 @@ class GethNode:
             address = self.signer.address
             args += ["--mine", "--miner.etherbase", address, "--unlock", address]
             args += ["--password", str(self.datadir / "password.txt"), "--allow-insecure-unlock"]
-        log = open(self.datadir / "geth.log", "ab")  # noqa: SIM115
-        self._process = subprocess.Popen(
-            args, stdout=log, stderr=log, start_new_session=True, preexec_fn=die_with_parent
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise ToolchainError(f"geth exited with code {self._process.returncode}; see {self.datadir}/geth.log")
-            try:
-                _rpc(self.url, "eth_chainId")
-                return self
-            except (requests.RequestException, ToolchainError):
-                time.sleep(0.2)
-        self.stop()
-        raise ToolchainError(f"geth did not answer on {self.url} within {timeout}s")
+        self._process.start(args, lambda: _rpc(self.url, "eth_chainId") is not None, timeout)
+        return self
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop geth gracefully (it flushes its database), killing it if it hangs."""
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        self._process.stop(timeout)
 
     def kill(self) -> None:
         """Kill geth without letting it flush (for fault tests)."""
-        if self.running and self._process is not None:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+        self._process.kill()
 
     def peer_count(self) -> int:
         """How many peers the node is connected to."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from chain.node import die_with_parent, free_port
+from chain.process import ManagedProcess, free_port
 from chain.toolchain import go_tool
 from content.store import ContentUnavailable
 
@@ -40,7 +39,10 @@ class KuboDaemon:
     api_port: int = field(default_factory=free_port)
     swarm_port: int = field(default_factory=free_port)
     peer_id: str = ""
-    _process: subprocess.Popen[bytes] | None = None
+    _process: ManagedProcess = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._process = ManagedProcess("kubo", self.repo / "daemon.log", ContentUnavailable)
 
     @property
     def api(self) -> str:
@@ -96,46 +98,20 @@ class KuboDaemon:
     @property
     def running(self) -> bool:
         """Whether the daemon process is alive."""
-        return self._process is not None and self._process.poll() is None
+        return self._process.running
 
     def start(self, timeout: float = 60.0) -> KuboDaemon:
         """Start the daemon and wait until its API answers."""
         self.initialise()
-        log = open(self.repo / "daemon.log", "ab")  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [str(go_tool("ipfs")), "daemon", "--offline=false"],
-            env=self._env(),
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise ContentUnavailable(
-                    f"kubo exited with code {self._process.returncode}; see {self.repo}/daemon.log"
-                )
-            try:
-                if requests.post(f"http://127.0.0.1:{self.api_port}/api/v0/id", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise ContentUnavailable(f"kubo did not answer on {self.api} within {timeout}s")
+        self._process.start([str(go_tool("ipfs")), "daemon", "--offline=false"], self._answers, timeout, self._env())
+        return self
+
+    def _answers(self) -> bool:
+        return bool(requests.post(f"http://127.0.0.1:{self.api_port}/api/v0/id", timeout=1).ok)
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop the daemon gracefully, killing it if it hangs."""
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        self._process.stop(timeout)
 
     def peers(self) -> set[str]:
         """The peer ids this daemon is connected to."""

@@ -32,7 +32,7 @@ from evidence.documents import document_in
 from evidence.eip712 import Domain, Entry
 from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
-from evidence.prearrival import TimedEntry, prove_all
+from evidence.prearrival import prove_all, timed_entries
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, signing_roles
 from evidence.types import Address, Hash32, Jurisdiction, to_hex
@@ -306,25 +306,6 @@ def verify_bundle(
     report.custody = custody.to_dict()
     report.pre_arrival = prove_all(timed_entries(bundle, online))
     return report
-
-
-def timed_entries(bundle: Bundle, online: OnlineFacts | None) -> list[TimedEntry]:
-    """The entries with where the ledger wrote them: read from the chain's records where the
-    node was asked (single entries), else as the bundle states it."""
-    out = []
-    for e in bundle.entries:
-        try:
-            payload = json.loads(e.payload) if e.payload is not None else None
-        except ValueError:
-            payload = None
-        record = online.records.get(e.seq) if online and e.leaf_index is None else None
-        if record is not None:
-            out.append(
-                TimedEntry(e.seq, e.event_type, payload, record.block_number, e.log_index, record.timestamp, True)
-            )
-        else:
-            out.append(TimedEntry(e.seq, e.event_type, payload, e.block_number, e.log_index, e.block_time, False))
-    return out
 
 
 def _entry_evidence(

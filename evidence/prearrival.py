@@ -10,14 +10,18 @@ mined after that event is an order violation whatever time it claims.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.event_types import EventType
 from evidence.models import stated_part
+
+if TYPE_CHECKING:
+    from evidence.bundle import Bundle, OnlineFacts
 
 DeclarationKind = Literal["entry_summary", "export", "import", "transit"]
 TransportMode = Literal["sea_container", "sea_bulk", "short_sea", "rail", "road", "air"]
@@ -170,3 +174,22 @@ def prove_all(entries: list[TimedEntry], rules: DeadlineRules = CURRENT_RULES) -
     """A proof for every DECLARATION entry of a consignment, in seq order."""
     ordered = sorted(entries, key=lambda e: e.seq)
     return [prove(e, ordered, rules) for e in ordered if e.event_type is EventType.DECLARATION]
+
+
+def timed_entries(bundle: Bundle, online: OnlineFacts | None) -> list[TimedEntry]:
+    """A bundle's entries with where the ledger wrote them: read from the chain's records where
+    a node was asked (single entries), else as the bundle states it."""
+    out = []
+    for e in bundle.entries:
+        try:
+            payload = json.loads(e.payload) if e.payload is not None else None
+        except ValueError:
+            payload = None
+        record = online.records.get(e.seq) if online and e.leaf_index is None else None
+        if record is not None:
+            out.append(
+                TimedEntry(e.seq, e.event_type, payload, record.block_number, e.log_index, record.timestamp, True)
+            )
+        else:
+            out.append(TimedEntry(e.seq, e.event_type, payload, e.block_number, e.log_index, e.block_time, False))
+    return out

@@ -17,10 +17,10 @@ from api.verify_pool import VerifyPool
 from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
-from evidence.bundle import Bundle, build_bundle, timed_entries, verify_bundle
+from evidence.bundle import Bundle, build_bundle, verify_bundle
 from evidence.documents import document_in
 from evidence.errors import LedgerValueError
-from evidence.prearrival import CURRENT_RULES, RULES, prove_all
+from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
 from evidence.verify import Report
