@@ -194,8 +194,9 @@ class ChainFollower:
             extended = Tree(list(tree.leaves))
             try:
                 for anchored in new:
-                    entries = checkpoint_entries(self.node, anchored, extended)
-                    self.node.store.add(self.node.store.cat(anchored.leaves_cid))  # pinned here too
+                    segment = self.node.store.cat(anchored.leaves_cid)  # fetched (and verified) once
+                    entries = checkpoint_entries(self.node, anchored, extended, segment)
+                    self.node.store.add(segment)  # pinned here too
                     carriers = [
                         (e.consignment_id, str(e.next_carrier))
                         for e in entries

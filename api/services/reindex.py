@@ -182,12 +182,15 @@ def checkpoint_row(c: AnchoredCheckpoint) -> CheckpointRow:
     )
 
 
-def checkpoint_entries(node: Node, c: AnchoredCheckpoint, tree: Tree) -> list[StoredEntry]:
-    """The batched entries checkpoint ``c`` anchors, read from its log segment, once the
-    segment is shown to extend ``tree`` (the log up to the previous checkpoint) to exactly the
-    anchored root; ``tree`` is extended. VerificationError if it does not."""
+def checkpoint_entries(
+    node: Node, c: AnchoredCheckpoint, tree: Tree, segment: bytes | None = None
+) -> list[StoredEntry]:
+    """The batched entries checkpoint ``c`` anchors, read from its log segment (``segment``,
+    its verified bytes if the caller fetched them already), once the segment is shown to
+    extend ``tree`` (the log up to the previous checkpoint) to exactly the anchored root;
+    ``tree`` is extended. VerificationError if it does not."""
     domain = node.chain.domain
-    first, leaves = decode_segment(node.store.cat(c.leaves_cid))
+    first, leaves = decode_segment(segment if segment is not None else node.store.cat(c.leaves_cid))
     if first != len(tree.leaves) or first + len(leaves) != c.size:
         raise VerificationError(
             f"checkpoint {c.size}: its segment holds leaves {first}..{first + len(leaves) - 1}, "
