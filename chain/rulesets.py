@@ -7,6 +7,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from chain.abi import call_view
 from chain.compile import load_artifact
@@ -29,6 +30,7 @@ class RiskRuleSetsClient:
         receipt = self.sender.transact(customs, self.contract.functions.propose(text_hash, cid))
         logs = self.contract.events.RuleSetProposed().process_receipt(
             self.w3.eth.get_transaction_receipt(receipt.tx_hash),  # type: ignore[arg-type]
+            errors=DISCARD,  # the proposer's approval is logged in the same receipt
         )
         return int(logs[0]["args"]["version"]), receipt
 
