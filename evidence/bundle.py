@@ -32,6 +32,7 @@ from evidence.documents import document_in
 from evidence.eip712 import Domain, Entry
 from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
+from evidence.models import first_error
 from evidence.prearrival import prove_all, timed_entries
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, signing_roles
@@ -168,6 +169,17 @@ class OnlineFacts:
     consignment: dict[str, Any] | None = None
 
 
+def parsed_payloads(bundle: Bundle) -> list[Any]:
+    """Each entry's payload as JSON data (None where unpublished or not JSON)."""
+    out = []
+    for e in bundle.entries:
+        try:
+            out.append(json.loads(e.payload) if e.payload is not None else None)
+        except ValueError:
+            out.append(None)
+    return out
+
+
 def role_questions(bundle: Bundle) -> set[tuple[str, str, int]]:
     """The (role, actor, block) a node must answer with ``hadActiveRoleAt`` for the bundle's
     batched entries."""
@@ -215,9 +227,7 @@ def parse_bundle(data: Any) -> Bundle:
     try:
         return Bundle.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise LedgerValueError(f"not a valid evidence bundle: {where}: {first['msg']}") from exc
+        raise LedgerValueError(f"not a valid evidence bundle: {first_error(exc)}") from exc
 
 
 def _bytes(value: str) -> bytes:
@@ -261,7 +271,7 @@ def verify_bundle(
     """
     c = bundle.consignment
     shared = SharedChecks(executor, bundle.domain) if executor is not None else None
-    evidence, event_times = _entry_evidence(bundle, online, document_errors or {}, shared)
+    evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared)
     # While workers (if any) check the entries, replay the rules against the membership history.
     facts = ConsignmentFacts(
         Address(c.exporter),
@@ -280,7 +290,7 @@ def verify_bundle(
             e.block_time,
             when,
         )
-        for e, when in zip(bundle.entries, event_times, strict=True)
+        for e, when in zip(bundle.entries, map(event_time, payloads), strict=True)
     ]
     authorised, custody = replay(facts, written, online.membership if online else _membership(bundle))
     report = verify_chain(
@@ -304,26 +314,21 @@ def verify_bundle(
     for entry_report, check in zip(report.entries, authorised, strict=True):
         entry_report.checks.append(check)
     report.custody = custody.to_dict()
-    report.pre_arrival = prove_all(timed_entries(bundle, online))
+    report.pre_arrival = prove_all(timed_entries(bundle.entries, payloads, online.records if online else {}))
     return report
 
 
 def _entry_evidence(
     bundle: Bundle, online: OnlineFacts | None, document_errors: dict[str, str], shared: SharedChecks | None
-) -> tuple[list[EntryEvidence], list[str | None]]:
-    """Each entry's evidence (handed to ``shared`` as it is built), and its event time."""
+) -> tuple[list[EntryEvidence], list[Any]]:
+    """Each entry's evidence (handed to ``shared`` as it is built), and its parsed payload."""
     consignment = _bytes(bundle.consignment.id)
     documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
     by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
     evidence: list[EntryEvidence] = []
-    event_times: list[str | None] = []
-    for e in bundle.entries:
+    payloads = parsed_payloads(bundle)
+    for e, data in zip(bundle.entries, payloads, strict=True):
         payload = e.payload.encode() if e.payload is not None else None
-        try:
-            data = json.loads(payload) if payload is not None else None
-        except ValueError:
-            data = None
-        event_times.append(event_time(data))
         document, document_error = _document(data, documents, document_errors)
         record = online.records.get(e.seq) if online and e.leaf_index is None else None
         evidence.append(
@@ -342,7 +347,7 @@ def _entry_evidence(
         )
         if shared is not None:
             shared.add(evidence[-1])
-    return evidence, event_times
+    return evidence, payloads
 
 
 def _add_log_checks(report: Report, bundle: Bundle, online: OnlineFacts | None) -> None:

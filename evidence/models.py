@@ -165,6 +165,13 @@ class EventPayload(_Extensible):
 _M = TypeVar("_M", bound=BaseModel)
 
 
+def first_error(exc: ValidationError, within: str = "") -> str:
+    """Where (a dotted path under ``within``) and what the first validation error is."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in (within, *first["loc"]) if p != "")
+    return f"{where}: {first['msg']}"
+
+
 def stated_part(payload: Any, field: str, model: type[_M], missing: str) -> _M:
     """The part of a payload under the extension ``field``, as ``model``; ValueError saying
     ``missing`` when it is absent, else naming the first field that is wrong."""
@@ -174,6 +181,4 @@ def stated_part(payload: Any, field: str, model: type[_M], missing: str) -> _M:
     try:
         return model.model_validate(stated)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"{field}{'.' + where if where else ''}: {first['msg']}") from None
+        raise ValueError(first_error(exc, field)) from None

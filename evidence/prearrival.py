@@ -10,18 +10,16 @@ mined after that event is an order violation whatever time it claims.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.event_types import EventType
 from evidence.models import stated_part
-
-if TYPE_CHECKING:
-    from evidence.bundle import Bundle, OnlineFacts
+from evidence.verify import OnChainRecord
 
 DeclarationKind = Literal["entry_summary", "export", "import", "transit"]
 TransportMode = Literal["sea_container", "sea_bulk", "short_sea", "rail", "road", "air"]
@@ -176,16 +174,25 @@ def prove_all(entries: list[TimedEntry], rules: DeadlineRules = CURRENT_RULES) -
     return [prove(e, ordered, rules) for e in ordered if e.event_type is EventType.DECLARATION]
 
 
-def timed_entries(bundle: Bundle, online: OnlineFacts | None) -> list[TimedEntry]:
-    """A bundle's entries with where the ledger wrote them: read from the chain's records where
-    a node was asked (single entries), else as the bundle states it."""
+class StatedEntry(Protocol):
+    """What pre-arrival proofs read of an entry as a bundle states it."""
+
+    seq: int
+    event_type: EventType
+    leaf_index: int | None
+    block_number: int
+    log_index: int
+    block_time: int | None
+
+
+def timed_entries(
+    entries: Sequence[StatedEntry], payloads: Sequence[Any], records: Mapping[int, OnChainRecord]
+) -> list[TimedEntry]:
+    """Entries (with their parsed payloads) and where the ledger wrote them: from the chain's
+    records where a node was asked (single entries), else as the entries state it."""
     out = []
-    for e in bundle.entries:
-        try:
-            payload = json.loads(e.payload) if e.payload is not None else None
-        except ValueError:
-            payload = None
-        record = online.records.get(e.seq) if online and e.leaf_index is None else None
+    for e, payload in zip(entries, payloads, strict=True):
+        record = records.get(e.seq) if e.leaf_index is None else None
         if record is not None:
             out.append(
                 TimedEntry(e.seq, e.event_type, payload, record.block_number, e.log_index, record.timestamp, True)

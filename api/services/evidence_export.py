@@ -17,7 +17,7 @@ from api.verify_pool import VerifyPool
 from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
-from evidence.bundle import Bundle, build_bundle, verify_bundle
+from evidence.bundle import Bundle, build_bundle, parsed_payloads, verify_bundle
 from evidence.documents import document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
@@ -69,7 +69,7 @@ class EvidenceService:
             "consignment": bundle.consignment.reference,
             "consignment_id": bundle.consignment.id,
             "rules": {"version": chosen.version, "legal_source": chosen.legal_source},
-            "declarations": prove_all(timed_entries(bundle, online), chosen),
+            "declarations": prove_all(timed_entries(bundle.entries, parsed_payloads(bundle), online.records), chosen),
         }
 
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
