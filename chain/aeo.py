@@ -173,12 +173,14 @@ class AEOClient:
         """Either side terminates an MRA."""
         return self.sender.transact(customs, self.contract.functions.terminateMra(mra_id, reason))
 
-    def mra(self, mra_id: int, block: int | None = None) -> dict[str, Any]:
-        """An MRA with its state now, or as the registry held it at ``block``."""
+    def mra(self, mra_id: int, block: int | None = None, now: int | None = None) -> dict[str, Any]:
+        """An MRA with its state now, or as the registry held it at ``block`` (whose
+        timestamp is ``now``, if the caller read it already)."""
         proposer, partner, scope, controls, valid_until, proposed_at, accepted_at, terminated_at = call_view(
             self.contract.functions.mra(mra_id), block
         )
-        now = int(self.w3.eth.get_block("latest" if block is None else block)["timestamp"])
+        if now is None:
+            now = self._time(block)
         if terminated_at:
             state = "terminated"
         elif not accepted_at:
@@ -201,7 +203,11 @@ class AEOClient:
     def mras(self, block: int | None = None) -> list[dict[str, Any]]:
         """Every MRA, oldest first (as of ``block``, default the latest)."""
         count = int(call_view(self.contract.functions.mraCount(), block))
-        return [self.mra(i, block) for i in range(1, count + 1)]
+        now = self._time(block)
+        return [self.mra(i, block, now) for i in range(1, count + 1)]
+
+    def _time(self, block: int | None) -> int:
+        return int(self.w3.eth.get_block("latest" if block is None else block)["timestamp"])
 
     def history(self, number: str) -> list[dict[str, Any]]:
         """Every change of a certificate, read from the chain's logs, oldest first."""

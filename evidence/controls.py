@@ -10,11 +10,12 @@ responses such as CUSRES carry).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from evidence.documents import DocumentType
+from evidence.models import stated_part
 
 ControlType = Literal["documentary", "physical", "non_intrusive_scan", "seal_check", "sampling"]
 CONTROL_TYPES: tuple[ControlType, ...] = ("documentary", "physical", "non_intrusive_scan", "seal_check", "sampling")
@@ -152,3 +153,11 @@ class DocumentsRequested(_Strict):
     """Customs ask the trader for documents (EDIFACT 7365 code 6)."""
 
     documents: list[RequestedDocument] = Field(min_length=1, max_length=32)
+
+
+def control_result_of(payload: Any) -> ControlResult | None:
+    """The control result a payload states, None if it states none or a malformed one."""
+    try:
+        return stated_part(payload, CONTROL_RESULT_FIELD, ControlResult, "no control result")
+    except ValueError:
+        return None

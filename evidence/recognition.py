@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evidence.controls import CONTROL_BITS, ControlResult
+from evidence.controls import CONTROL_BITS, ControlResult, control_result_of
 from evidence.event_types import EventType
-from evidence.payload_rules import typed_part
 
 EXPLANATIONS = {
     "own_control": "the administration's own control",
@@ -68,14 +67,9 @@ class LedgerEvent:
     position: int
 
 
-def _control(event: LedgerEvent) -> ControlResult | None:
-    if event.event_type is not EventType.CONTROL_RESULT:
-        return None
-    try:
-        typed = typed_part(EventType.CONTROL_RESULT, event.payload)
-    except ValueError:
-        return None
-    return typed if isinstance(typed, ControlResult) else None
+def control_of(event: LedgerEvent) -> ControlResult | None:
+    """The control result a CONTROL_RESULT entry states (None for any other entry)."""
+    return control_result_of(event.payload) if event.event_type is EventType.CONTROL_RESULT else None
 
 
 def _seals(control: ControlResult) -> list[str]:
@@ -91,7 +85,7 @@ def _breach(control_event: LedgerEvent, control: ControlResult, later: list[Ledg
         elif event.event_type is EventType.UNLOADING:
             breach = breach or "unloaded_without_seal_verification"
         elif breach is not None:
-            check = _control(event)
+            check = control_of(event)
             cured = (
                 check is not None
                 and check.controlType == "seal_check"
@@ -128,7 +122,7 @@ def recognise(by: str, events: list[LedgerEvent], mras: list[MraView], block: in
     written = sorted((e for e in events if e.block <= block), key=lambda e: (e.block, e.position, e.seq))
     out = []
     for n, event in enumerate(written):
-        control = _control(event)
+        control = control_of(event)
         if control is None:
             continue
         controller = control.authority.country

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.canonical import canonical_json, payload_hash
-from evidence.controls import ControlResult
 from evidence.event_types import EventType
+from evidence.recognition import LedgerEvent, control_of
 from evidence.types import to_hex
 
 MONTH = 30 * 86400  # a month of the rules, in seconds (integer arithmetic throughout)
@@ -115,22 +115,13 @@ class RuleSet(BaseModel):
 
 
 @dataclass(frozen=True)
-class Fact:
-    """An entry of the evaluated consignment, as written by the block evaluated."""
-
-    seq: int
-    event_type: EventType
-    payload: Any
-
-
-@dataclass(frozen=True)
 class RiskFacts:
     """Everything a rule may read, as of one block, gathered by a node (or any verifier)."""
 
     by: str
     block: int
     block_time: int
-    entries: list[Fact]
+    entries: list[LedgerEvent]  # the consignment's entries written by the block evaluated
     pre_arrival: list[dict[str, Any]]  # evidence.prearrival proofs
     certificates: list[tuple[str, bool, str]]  # (number, recognised by `by`, reason)
     recognitions: list[dict[str, Any]]  # evidence.recognition answers for `by`
@@ -139,17 +130,8 @@ class RiskFacts:
     history_consignments: list[tuple[str, int]] = field(default_factory=list)  # (consignment, opened at)
 
 
-def _control(fact: Fact) -> ControlResult | None:
-    if fact.event_type is not EventType.CONTROL_RESULT or not isinstance(fact.payload, dict):
-        return None
-    try:
-        return ControlResult.model_validate(fact.payload.get("bl:controlResult"))
-    except ValueError:
-        return None
-
-
-def _seal_check(fact: Fact) -> bool:
-    control = _control(fact)
+def _seal_check(fact: LedgerEvent) -> bool:
+    control = control_of(fact)
     return fact.event_type is EventType.SEAL_VERIFIED or (control is not None and control.controlType == "seal_check")
 
 
@@ -189,7 +171,7 @@ def _seal_mismatch(rule: Any, facts: RiskFacts) -> Outcome:
     loading = _loading_seals(facts)
     hits = []
     for fact in facts.entries:
-        control = _control(fact)
+        control = control_of(fact)
         if control is None or control.controlType != "seal_check":
             continue
         found = sorted(control.sealsFound)
@@ -198,7 +180,7 @@ def _seal_mismatch(rule: Any, facts: RiskFacts) -> Outcome:
     return (1, hits, "seals found differ from those expected or loaded") if hits else None
 
 
-def _unsealed_handovers(facts: RiskFacts) -> tuple[list[Fact], list[Fact]]:
+def _unsealed_handovers(facts: RiskFacts) -> tuple[list[LedgerEvent], list[LedgerEvent]]:
     handovers = [f for f in facts.entries if f.event_type is EventType.HANDOVER]
     bare = [h for h in handovers if not any(_seal_check(f) and f.seq > h.seq for f in facts.entries)]
     return handovers, bare

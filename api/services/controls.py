@@ -47,14 +47,17 @@ class ControlsService:
             "controls": self.recognitions(row, by, at, time),
         }
 
-    def recognitions(self, row: ConsignmentRow, by: str, at: int, time: int) -> list[dict[str, Any]]:
-        """``evidence.recognition.recognise`` over the consignment's anchored entries and the
-        MRAs as the registry held them at block ``at``."""
-        events = [
-            LedgerEvent(e.seq, e.event_type, json.loads(e.payload), e.location.block_number, e.location.log_index)
-            for e in self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
-            if e.location is not None
-        ]
+    def recognitions(
+        self, row: ConsignmentRow, by: str, at: int, time: int, events: list[LedgerEvent] | None = None
+    ) -> list[dict[str, Any]]:
+        """``evidence.recognition.recognise`` over the consignment's anchored entries (``events``,
+        if the caller read them already) and the MRAs as the registry held them at block ``at``."""
+        if events is None:
+            events = [
+                LedgerEvent(e.seq, e.event_type, json.loads(e.payload), where.block_number, where.log_index)
+                for e in self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+                if (where := e.location) is not None
+            ]
         mras = [
             MraView(
                 m["id"],

@@ -166,11 +166,17 @@ class EpcisService:
 
     # --- the catalogue of a consignment's EPCIS events ---------------------------------
 
-    def _catalogue(self, consignment_id: str) -> dict[int, dict[str, Any]]:
+    def _entries(self, consignment_id: str) -> dict[int, StoredEntry]:
+        return {e.seq: e for e in self.node.index.entries_of(consignment_id)}
+
+    def _catalogue(
+        self, consignment_id: str, entries: dict[int, StoredEntry] | None = None
+    ) -> dict[int, dict[str, Any]]:
         """seq → catalogue row of each EPCIS event of the consignment, first brought up to date
-        with its entries: rows of rejected or replaced entries go; entries this node did not
-        capture (followed from the chain, re-indexed) are hashed and added."""
-        entries = {e.seq: e for e in self.node.index.entries_of(consignment_id)}
+        with its entries (``entries``, if the caller read them already): rows of rejected or
+        replaced entries go; entries this node did not capture (followed from the chain,
+        re-indexed) are hashed and added."""
+        entries = entries if entries is not None else self._entries(consignment_id)
         rows = self.node.index.epcis_catalogue(consignment_id)
         stale = [seq for seq, row in rows.items() if seq not in entries or entries[seq].entry_hash != row["entry_hash"]]
         fresh = [_catalogue_row(e) for seq, e in entries.items() if seq not in rows or seq in stale]
@@ -180,12 +186,18 @@ class EpcisService:
             rows = self.node.index.epcis_catalogue(consignment_id)
         return rows
 
-    def corrections_of(self, consignment_id: str) -> dict[int, dict[str, Any]]:
-        """seq → the part each event takes in error declarations (see ``corrections.links``)."""
-        entries = {e.seq: e for e in self.node.index.entries_of(consignment_id)}
+    def corrections_of(
+        self,
+        consignment_id: str,
+        entries: dict[int, StoredEntry] | None = None,
+        catalogue: dict[int, dict[str, Any]] | None = None,
+    ) -> dict[int, dict[str, Any]]:
+        """seq → the part each event takes in error declarations (see ``corrections.links``);
+        ``entries`` and ``catalogue`` where the caller has them already."""
+        entries = entries if entries is not None else self._entries(consignment_id)
         if not any('"errorDeclaration"' in e.payload for e in entries.values()):
             return {}  # nothing to link: spare a large consignment its hashing
-        catalogue = self._catalogue(consignment_id)
+        catalogue = catalogue if catalogue is not None else self._catalogue(consignment_id, entries)
         return links(
             [
                 CataloguedEvent(seq, json.loads(entries[seq].payload), row["hash_id"])
@@ -253,13 +265,13 @@ class EpcisService:
         hash ID the node computed, and its part in error declarations."""
         filters = query_filters(filters)  # a malformed parameter is refused before anything is read
         opened, _, _ = self.consignments.readable(caller, reference)
-        entries = self.consignments.events(caller, opened.id)
-        catalogue = self._catalogue(opened.id)
-        linked = self.corrections_of(opened.id)
+        stored = self._entries(opened.id)  # read once: the catalogue and the links use them too
+        catalogue = self._catalogue(opened.id, stored)
+        linked = self.corrections_of(opened.id, stored, catalogue)
         chain = self.node.chain.domain
         context = ExportContext({"bl": BL_NAMESPACE})
         events = []
-        for entry in entries:
+        for entry in (e.public() for e in stored.values()):
             payload = dict(entry["payload"])
             if not _matches(payload, filters):
                 continue

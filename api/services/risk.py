@@ -19,11 +19,13 @@ from api.services.node import Node
 from chain.rulesets import RiskRuleSetsClient
 from content.store import ContentIntegrityError, ContentNotFound
 from evidence.canonical import payload_hash
+from evidence.controls import control_result_of
 from evidence.documents import document_in
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.prearrival import TimedEntry, prove_all
-from evidence.risk import Fact, RiskFacts, RuleSet, evaluate
+from evidence.recognition import LedgerEvent
+from evidence.risk import RiskFacts, RuleSet, evaluate
 from evidence.roles import Role
 from evidence.types import to_hex
 
@@ -119,45 +121,52 @@ class RiskService:
 
     def _facts(self, row: ConsignmentRow, by: str, at: int, time: int) -> RiskFacts:
         written = [
-            e
+            (e, where)
             for e in self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
-            if e.location is not None and e.location.block_number <= at
+            if (where := e.location) is not None and where.block_number <= at
         ]
-        payloads = [json.loads(e.payload) for e in written]
+        payloads = [json.loads(e.payload) for e, _ in written]
+        events = [
+            LedgerEvent(e.seq, e.event_type, p, where.block_number, where.log_index)
+            for (e, where), p in zip(written, payloads, strict=True)
+        ]
         timed = [
-            TimedEntry(
-                e.seq, e.event_type, p, e.location.block_number, e.location.log_index, e.location.block_time, True
-            )
-            for e, p in zip(written, payloads, strict=True)
-            if e.location is not None
+            TimedEntry(e.seq, e.event_type, p, where.block_number, where.log_index, where.block_time, True)
+            for (e, where), p in zip(written, payloads, strict=True)
         ]
-        aeo = self.node.chain.aeo
-        certificates = []
-        for number in aeo.certificates_of(row.exporter, at) if aeo is not None else []:
-            answer = aeo.recognised_at_block(number, by, at)  # type: ignore[union-attr]
-            certificates.append((number, answer.recognised, answer.reason.name.lower()))
-        documents = []
-        for e, p in zip(written, payloads, strict=True):
-            ref = document_in(p) if e.event_type is EventType.DOCUMENT_ATTACHED and isinstance(p, dict) else None
-            if ref is not None:
-                documents.append((e.seq, ref.document_type.value))
+        documents = [
+            (e.seq, ref.document_type.value)
+            for e, p in zip(events, payloads, strict=True)
+            if e.event_type is EventType.DOCUMENT_ATTACHED and isinstance(p, dict) and (ref := document_in(p))
+        ]
         history, opened = self._history(row, at)
         return RiskFacts(
             by=by,
             block=at,
             block_time=time,
-            entries=[Fact(e.seq, e.event_type, p) for e, p in zip(written, payloads, strict=True)],
+            entries=events,
             pre_arrival=prove_all(timed),
-            certificates=certificates,
-            recognitions=self.controls.recognitions(row, by, at, time),
+            certificates=self._certificates(row, by, at),
+            recognitions=self.controls.recognitions(row, by, at, time, events),
             documents=documents,
             history=history,
             history_consignments=opened,
         )
 
+    def _certificates(self, row: ConsignmentRow, by: str, at: int) -> list[tuple[str, bool, str]]:
+        """The exporter's certificates issued by ``at``, and whether ``by`` recognised each then."""
+        aeo = self.node.chain.aeo
+        if aeo is None:
+            return []
+        answers = [
+            (number, aeo.recognised_at_block(number, by, at)) for number in aeo.certificates_of(row.exporter, at)
+        ]
+        return [(number, a.recognised, a.reason.name.lower()) for number, a in answers]
+
     def _history(self, row: ConsignmentRow, at: int) -> tuple[list[tuple[str, int, str, int]], list[tuple[str, int]]]:
         """The exporter's other consignments opened by ``at``, and their control results."""
-        results, opened = [], []
+        results: list[tuple[str, int, str, int]] = []
+        opened: list[tuple[str, int]] = []
         for other in self.node.index.consignments_of_exporter(row.exporter):
             if other.id == row.id or other.block_number > at:
                 continue
@@ -165,11 +174,9 @@ class RiskService:
             for e in self.node.index.entries_of(other.id, EntryStatus.ANCHORED):
                 if e.event_type is not EventType.CONTROL_RESULT or e.location is None or e.location.block_number > at:
                     continue
-                control = json.loads(e.payload).get("bl:controlResult", {})
-                end = control.get("endTime")
-                if isinstance(end, str):
-                    ended = int(datetime.fromisoformat(end.replace("Z", "+00:00")).timestamp())
-                    results.append((other.id, e.seq, str(control.get("result")), ended))
+                control = control_result_of(json.loads(e.payload))
+                if control is not None:
+                    results.append((other.id, e.seq, control.result, int(control.endTime.timestamp())))
         return results, opened
 
     # --- lanes ------------------------------------------------------------------------

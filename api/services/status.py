@@ -22,7 +22,7 @@ class StatusService:
         self.members = members
         self.consignments = consignments
         self._jurisdictions: dict[str, str] = {}
-        # consignment id → ((entry count, last entry hash), its status): recomputed only on change
+        # consignment id → ((last seq, its entry hash), its status): recomputed only on change
         self._cache: dict[str, tuple[tuple[int, str], dict[str, Any]]] = {}
 
     def _jurisdiction(self, address: str) -> str:
@@ -34,12 +34,14 @@ class StatusService:
         return self._jurisdictions[address]
 
     def of(self, row: ConsignmentRow) -> dict[str, Any]:
-        """The status of one consignment (every entry the node holds, anchored or pending)."""
-        entries = self.node.index.entries_of(row.id)
-        version = (len(entries), entries[-1].entry_hash if entries else "")
+        """The status of one consignment (every entry the node holds, anchored or pending). The
+        feed asks every half second: only a new last entry makes it read the entries again."""
+        last = self.node.index.last_entry(row.id)
+        version = (last.seq, last.entry_hash) if last is not None else (-1, "")
         cached = self._cache.get(row.id)
         if cached is not None and cached[0] == version:
             return cached[1]
+        entries = self.node.index.entries_of(row.id)
         route = [row.origin, *row.transit, row.destination]
         seen = [StatusEntry(e.seq, e.event_type, json.loads(e.payload), self._jurisdiction(e.actor)) for e in entries]
         status = {"consignment": row.reference, "consignment_id": row.id, "borders": border_status(route, seen)}
