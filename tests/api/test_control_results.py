@@ -14,6 +14,7 @@ from api.runtime import Runtime
 from evidence.event_types import EventType
 from tests.api.conftest import EVENT, auth
 from tests.api.test_epcis import capture, open_consignment
+from tests.api.test_epcis_collected import one_event_document
 from tests.support import Keys, append_at_the_contract
 
 OFFICER = "0x" + "ab" * 32
@@ -174,21 +175,4 @@ def test_a_captured_control_result_is_typed_and_checked_before_anything_is_appen
     assert answer["events"][0]["event_type"] == "CONTROL_RESULT", answer
 
 
-EPCIS_RECEIVING: dict[str, Any] = {
-    "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"bl": "urn:borderledger:ns:"}],
-    "type": "EPCISDocument",
-    "schemaVersion": "2.0",
-    "creationDate": "2026-11-10T12:00:00Z",
-    "epcisBody": {
-        "eventList": [
-            {
-                "type": "ObjectEvent",
-                "action": "OBSERVE",
-                "bizStep": "receiving",
-                "eventTime": "2026-11-10T08:00:00Z",
-                "eventTimeZoneOffset": "+00:00",
-                "epcList": ["urn:epc:id:sscc:0614141.1234567898"],
-            }
-        ]
-    },
-}
+EPCIS_RECEIVING = one_event_document(bizStep="receiving")
