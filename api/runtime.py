@@ -49,6 +49,7 @@ class Runtime:
         """Stop the workers, the embedded chain (it saves its state) and release the database."""
         self.services.outbox.stop()
         self.services.follower.stop()
+        self.services.status_lists.stop()
         if self.services.checkpointer is not None:
             self.services.checkpointer.stop()
         self.verify_pool.close()
@@ -147,6 +148,8 @@ def start_runtime(settings: Settings, start_workers: bool = True, exclusive: boo
             runtime.services.checkpointer.start()
         if settings.follow_interval > 0:
             runtime.services.follower.start()
+        if settings.status_list_interval > 0:
+            runtime.services.status_lists.start()
     return runtime
 
 
@@ -192,6 +195,9 @@ def _boot(settings: Settings, anvil: AnvilNode | None, url: str) -> Runtime:
         settings.batch_max_delay,
         settings.confirmations,
         settings.follow_interval,
+        settings.resolved_public_url,
+        settings.status_list_interval,
+        settings.verifier_settings(),
     )
     if fresh:
         created = _bootstrap(settings, services, customs, relayer)

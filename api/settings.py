@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.services.verifier import VerifierSettings
 from api.verify_pool import default_workers
 
 DEV_KEYSTORE_PASSWORD = "development-only-keystore-password"
@@ -68,6 +69,28 @@ class Settings(BaseSettings):
         default=1.0, description="seconds between passes that follow the chain into the index; 0 disables"
     )
     outbox_interval: float = Field(default=0.5, description="seconds between outbox passes; 0 disables the worker")
+    public_url: str | None = Field(
+        default=None,
+        description="the HTTPS origin outsiders reach this node at, e.g. https://customs.example; issuers' "
+        "did:web identifiers and status list URLs are minted from it (default https://host:port)",
+    )
+    tls_certfile: Path | None = Field(default=None, description="certificate chain (PEM) to serve HTTPS with")
+    tls_keyfile: Path | None = Field(default=None, description="private key (PEM) of tls_certfile")
+    tls_ca_bundle: Path | None = Field(
+        default=None, description="CA certificates (PEM) trusted when resolving did:web issuers; unset: the system's"
+    )
+    trusted_issuers: str = Field(
+        default="",
+        description="DIDs of credential issuers this node's verifier trusts besides its own, comma separated",
+    )
+    resolvable_hosts: str = Field(
+        default="",
+        description="hosts (host:port) whose did:web documents and status lists the public verifier may fetch "
+        "besides this node's own, comma separated; no others are fetched",
+    )
+    status_list_interval: float = Field(
+        default=1.0, description="seconds between passes that republish changed credential status lists; 0 disables"
+    )
     rate_limit_per_second: float = Field(default=100.0, description="sustained requests per second per API key")
     rate_limit_burst: int = Field(default=300, description="requests an API key may make at once")
 
@@ -76,6 +99,19 @@ class Settings(BaseSettings):
         if self.environment != "development" and self.keystore_password == DEV_KEYSTORE_PASSWORD:
             raise ValueError("BORDERLEDGER_KEYSTORE_PASSWORD must be set outside development")
         return self
+
+    def verifier_settings(self) -> VerifierSettings:
+        """What the public credential verifier trusts and may fetch from."""
+        return VerifierSettings(
+            self.tls_ca_bundle,
+            frozenset(d.strip() for d in self.trusted_issuers.split(",") if d.strip()),
+            frozenset(h.strip().lower() for h in self.resolvable_hosts.split(",") if h.strip()),
+        )
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The node's public HTTPS origin."""
+        return (self.public_url or f"https://{self.host}:{self.port}").rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

@@ -21,7 +21,14 @@ from chain.toolchain import (
 )
 
 ARTIFACTS_DIR = BUILD_DIR / "artifacts"
-CONTRACT_NAMES = ("ConsortiumRegistry", "ConsignmentLedger", "AEORegistry", "CheckpointLog", "RiskRuleSets")
+CONTRACT_NAMES = (
+    "ConsortiumRegistry",
+    "ConsignmentLedger",
+    "AEORegistry",
+    "CheckpointLog",
+    "RiskRuleSets",
+    "StatusListAnchors",
+)
 
 
 def _sources() -> dict[str, Path]:

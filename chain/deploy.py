@@ -118,6 +118,7 @@ def deploy(
     aeo = _deploy_one(w3, sender, deployer, "AEORegistry", registry.address)
     checkpoints = _deploy_one(w3, sender, deployer, "CheckpointLog", registry.address)
     rule_sets = _deploy_one(w3, sender, deployer, "RiskRuleSets", registry.address)
+    status_anchors = _deploy_one(w3, sender, deployer, "StatusListAnchors", registry.address)
     return Manifest(
         chain_id=w3.eth.chain_id,
         deployer=deployer.address,
@@ -127,6 +128,7 @@ def deploy(
             "AEORegistry": aeo,
             "CheckpointLog": checkpoints,
             "RiskRuleSets": rule_sets,
+            "StatusListAnchors": status_anchors,
         },
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -137,7 +139,7 @@ def deploy(
 
 # Contracts that hang off the registry alone, so a newer release can add them to an
 # existing deployment without touching the registry or the ledger.
-_ADD_ONS = ("AEORegistry", "CheckpointLog", "RiskRuleSets")
+_ADD_ONS = ("AEORegistry", "CheckpointLog", "RiskRuleSets", "StatusListAnchors")
 
 
 def deploy_missing(

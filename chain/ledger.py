@@ -20,6 +20,7 @@ from chain.errors import ContractRevert
 from chain.indexer import CreatedConsignment, LogReader
 from chain.rulesets import RiskRuleSetsClient
 from chain.sender import Receipt, TransactionSender
+from chain.status_anchors import StatusListAnchorsClient
 from evidence.bundle import Bundle, OnlineFacts, role_questions
 from evidence.consignment_id import consignment_id
 from evidence.eip712 import Domain, Entry
@@ -109,6 +110,10 @@ class LedgerClient:
         self.checkpoint_log = CheckpointLogClient(w3, log.address, log.block, self.sender) if log else None
         rules = manifest.contracts.get("RiskRuleSets")
         self.rule_sets = RiskRuleSetsClient(w3, rules.address, rules.block, self.sender) if rules else None
+        anchors = manifest.contracts.get("StatusListAnchors")
+        self.status_anchors = (
+            StatusListAnchorsClient(w3, anchors.address, anchors.block, self.sender) if anchors else None
+        )
 
     @staticmethod
     def abi(name: str) -> Any:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api.http.errors import error_response, install_error_handlers
 from api.http.middleware import BodyLimit, Idempotency, RateLimit, SecurityHeaders
-from api.http.routes import aeo, batch, consignments, documents, epcis, participants, risk, status, ui
+from api.http.routes import aeo, batch, consignments, credentials, documents, epcis, participants, risk, status, ui
 from api.http.schemas import ERROR_RESPONSES
 from api.runtime import Runtime, start_runtime
 from api.services.errors import Unauthenticated
@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(participants.router)
     app.include_router(consignments.router)
     app.include_router(documents.router)
+    # Before aeo: its POST /aeo/certificates/{number}/{action} would take .../credentials.
+    app.include_router(credentials.router)
+    app.include_router(credentials.public)
     app.include_router(aeo.router)
     app.include_router(epcis.router)
     app.include_router(batch.router)

@@ -10,11 +10,12 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, updat
 from sqlalchemy.exc import IntegrityError
 
 import api.index.tables as t
+from api.index.credentials import CredentialQueries
 from api.index.entries import EntryQueries, add_party
 from api.index.rows import ConsignmentRow, Participant, StoredEntry
 
 
-class Index(EntryQueries):
+class Index(EntryQueries, CredentialQueries):
     """One node's index over one database."""
 
     def __init__(self, engine: Engine) -> None:

@@ -187,3 +187,59 @@ chain_cursor = Table(
     Column("block_number", BigInteger, nullable=False),
     Column("block_hash", String(66), nullable=False),
 )
+
+# --- verifiable credentials: the issuer's own records, not rebuildable from the chain --------
+
+issuer_keys = Table(
+    "issuer_keys",
+    metadata,
+    # A credential-signing key of an issuer this node holds: its DID URL and its private key as
+    # PKCS#8 PEM, encrypted with the keystore password. Retired keys stay listed in the DID
+    # document, so that what they signed keeps verifying; only the newest key signs.
+    Column("kid", String(512), primary_key=True),
+    Column("issuer", String(42), nullable=False, index=True),
+    Column("public_jwk", Text, nullable=False),
+    Column("private_pem", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", String(128), primary_key=True),  # urn:uuid:...
+    Column("issuer", String(42), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("subject_ref", String(256), nullable=False, index=True),  # certificate number, consignment id[:seq]
+    Column("status_index", Integer, nullable=False),  # its bit in the issuer's two status lists
+    Column("token", Text, nullable=False),  # the vc+jwt
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),  # final
+    Column("revoked_reason", Text, nullable=True),
+    Index("ux_credentials_status_index", "issuer", "status_index", unique=True),
+)
+
+status_list_versions = Table(
+    "status_list_versions",
+    metadata,
+    # Every version of an issuer's status list that was published, with where its hash was
+    # anchored on chain: what a list said at a past block can be shown and proven.
+    Column("issuer", String(42), primary_key=True),
+    Column("purpose", String(16), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("token", Text, nullable=False),
+    Column("list_hash", String(66), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("tx_hash", String(66), nullable=True),
+    Column("block_number", BigInteger, nullable=True),
+)
+
+disclosure_consents = Table(
+    "disclosure_consents",
+    metadata,
+    # The MRA data elements an AEO holder consents to disclose in its status credentials.
+    Column("certificate", String(64), primary_key=True),
+    Column("elements", String(256), nullable=False),  # comma separated
+    Column("consented_by", String(42), nullable=False),
+    Column("consented_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)

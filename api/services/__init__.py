@@ -13,17 +13,21 @@ from api.services.appends import AppendsService
 from api.services.checkpointer import Checkpointer
 from api.services.consignments import ConsignmentsService
 from api.services.controls import ControlsService
+from api.services.credentials import CredentialsService
 from api.services.documents import DocumentsService
 from api.services.epcis import EpcisService
 from api.services.evidence_export import EvidenceService
 from api.services.follower import ChainFollower
 from api.services.idempotency import IdempotencyService
+from api.services.issuers import IssuersService
 from api.services.members import MembersService
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from api.services.outbox import OutboxWorker
 from api.services.risk import RiskService
 from api.services.status import StatusService
+from api.services.status_lists import StatusListService
+from api.services.verifier import CredentialVerifier, VerifierSettings
 from api.verify_pool import VerifyPool
 
 
@@ -44,6 +48,10 @@ class Services:
     controls: ControlsService
     risk: RiskService
     status: StatusService
+    issuers: IssuersService
+    credentials: CredentialsService
+    status_lists: StatusListService
+    verifier: CredentialVerifier
     checkpointer: Checkpointer | None
     outbox: OutboxWorker
     follower: ChainFollower
@@ -57,6 +65,9 @@ def build_services(
     batch_max_delay: float,
     confirmations: int = 0,
     follow_interval: float = 1.0,
+    public_url: str = "https://127.0.0.1:8000",
+    status_list_interval: float = 1.0,
+    verifier_settings: VerifierSettings | None = None,
 ) -> Services:
     """Wire the services of ``node`` (workers built, not started)."""
     members = MembersService(node)
@@ -70,13 +81,16 @@ def build_services(
         if chain.checkpoint_log is not None
         else None
     )
+    evidence = EvidenceService(node, consignments, merkle_log, verify_pool)
+    issuers = IssuersService(node, members, public_url)
+    status_lists = StatusListService(node, members, issuers, chain.aeo, chain.status_anchors, status_list_interval)
     return Services(
         node=node,
         members=members,
         consignments=consignments,
         appends=appends,
         documents=DocumentsService(node, members, consignments, appends),
-        evidence=EvidenceService(node, consignments, merkle_log, verify_pool),
+        evidence=evidence,
         idempotency=IdempotencyService(node),
         merkle_log=merkle_log,
         epcis=EpcisService(node, members, consignments, appends),
@@ -84,6 +98,10 @@ def build_services(
         controls=controls,
         risk=RiskService(node, members, consignments, appends, controls),
         status=StatusService(node, members, consignments),
+        issuers=issuers,
+        credentials=CredentialsService(node, members, issuers, consignments, evidence, chain.aeo),
+        status_lists=status_lists,
+        verifier=CredentialVerifier(issuers, status_lists, verifier_settings or VerifierSettings()),
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
         follower=ChainFollower(node, members, merkle_log, confirmations, follow_interval),

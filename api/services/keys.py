@@ -1,4 +1,5 @@
-"""API keys (stored as sha-256 hashes) and custodial signing keys (encrypted keystores)."""
+"""API keys (stored as sha-256 hashes), custodial signing keys (encrypted keystores) and
+credential-signing keys (encrypted PKCS#8)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from joserfc.jwk import ECKey
 
 API_KEY_PREFIX = "blk_"
 
@@ -50,3 +52,11 @@ class Keyring:
         with self._lock:
             self._cache[address] = account
         return account
+
+    def seal_signing_key(self, key: ECKey) -> str:
+        """A credential-signing key as PKCS#8 PEM encrypted under the keystore password."""
+        return key.as_pem(private=True, password=self._password).decode("ascii")
+
+    def open_signing_key(self, sealed: str) -> ECKey:
+        """A sealed credential-signing key, decrypted."""
+        return ECKey.import_key(sealed, password=self._password)

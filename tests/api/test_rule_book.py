@@ -36,6 +36,16 @@ API_RULES = {
     "DocumentsRequestedFacts",
     "HoldFacts",
     "RiskAssessmentAccess",  # who may read a risk result: no contract holds one
+    # Credentials are signed off chain with the issuer's DID key: no contract sees them.
+    "CredentialNotCertificateIssuer",
+    "CredentialCertificateNotValid",
+    "CredentialDisclosureNotConsented",
+    "CredentialConsentNotHolder",
+    "CredentialNotConsignmentCustoms",
+    "CredentialEvidenceNotVerified",
+    "CredentialNotControlResult",
+    "CredentialNotControlAuthor",
+    "CredentialRevokeNotIssuer",
 }
 
 
