@@ -32,7 +32,9 @@ from evidence.credential_rules import (
     check_disclosure,
     check_revocation,
 )
-from evidence.vc import CredentialKind, credential, read_unverified, status_entries
+from evidence.controls import control_result_of
+from evidence.errors import LedgerValueError
+from evidence.vc import CredentialKind, credential, iso, read_unverified, status_entries
 
 _DATA_ELEMENT_TERMS = {
     "operator_name": "operatorName",
@@ -140,29 +142,29 @@ class CredentialsService:
             raise NotFound(f"consignment {row.reference} has no entry {seq}")
         check_control_credential(caller.address, entry.actor, entry.event_type.name, seq)
         issuer = self.issuers.issuer_for(caller)
-        result = json.loads(entry.payload)
+        result = control_result_of(json.loads(entry.payload))
+        if result is None:
+            raise LedgerValueError(f"entry {seq} states no well-formed control result")
         subject = {
             "id": f"urn:borderledger:consignment:{row.id}",
             "type": "CustomsControlResult",
             "consignmentReference": row.reference,
             "entrySequence": seq,
             "entryHash": entry.entry_hash,
-            "controlId": result.get("controlId"),
-            "controlType": result.get("controlType"),
-            "controlScope": result.get("scope"),
-            "controlOutcome": result.get("result"),
-            "status7365": result.get("status7365"),
+            "controlId": result.controlId,
+            "controlType": result.controlType,
+            "controlScope": result.scope,
+            "controlOutcome": result.result,
+            "status7365": result.status7365,
             "controllingCountry": caller.jurisdiction,
-            "controlStart": result.get("startTime"),
-            "controlEnd": result.get("endTime"),
+            "controlStart": iso(result.startTime),
+            "controlEnd": iso(result.endTime),
         }
         evidence = []
         if entry.location is not None:
             contract = self.node.chain.domain.verifying_contract
             evidence.append(self._anchor(contract, entry.location.tx_hash, entry.location.block_number))
-        until = result.get("validUntil")
-        valid_until = datetime.fromisoformat(until.replace("Z", "+00:00")) if until else None
-        subject = {k: v for k, v in subject.items() if v is not None}
+        valid_until = result.validUntil.astimezone(UTC) if result.validUntil is not None else None
         return self._issue(issuer, CredentialKind.CONTROL_RESULT, f"{row.id}:{seq}", valid_until, subject, evidence)
 
     # --- consignment evidence -------------------------------------------------------------
