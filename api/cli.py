@@ -80,8 +80,21 @@ def serve(
         domain = runtime.services.node.chain.domain
         where = " (embedded anvil; also in " + str(settings.data_dir / "rpc-url") + ")" if runtime.node else ""
         console.print(f"chain {domain.chain_id} at {runtime.rpc_url}{where}, ledger {domain.verifying_contract}")
-        console.print(f"API on http://{settings.host}:{settings.port}  (docs: /docs)")
-        uvicorn.run(create_app(runtime=runtime), host=settings.host, port=settings.port, log_level="info")
+        tls = settings.tls_certfile is not None
+        console.print(f"API on {'https' if tls else 'http'}://{settings.host}:{settings.port}  (docs: /docs)")
+        if not tls:
+            console.print(
+                f"credential issuers are did:web under {settings.resolved_public_url}: outsiders resolve them "
+                "over HTTPS only (set BORDERLEDGER_TLS_CERTFILE/KEYFILE, or serve behind a TLS proxy)"
+            )
+        uvicorn.run(
+            create_app(runtime=runtime),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            ssl_certfile=str(settings.tls_certfile) if tls else None,
+            ssl_keyfile=str(settings.tls_keyfile) if settings.tls_keyfile else None,
+        )
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
@@ -245,6 +258,39 @@ def _online(bundle: Bundle, rpc: str | None, trusted: Manifest | None) -> tuple[
         return LedgerClient(w3, trusted or manifest_of_bundle(bundle)).online_facts(bundle), check
     except ChainError as exc:
         return None, Check("trust_root", False, f"the node at {rpc} could not be asked: {exc}")
+
+
+@app.command(name="verify-credential")
+def verify_credential_command(
+    file: Annotated[Path, typer.Argument(help="a credential as its vc+jwt text (compact JWS)")],
+    trust: Annotated[
+        list[str] | None, typer.Option(help="a DID of an issuer to trust (repeatable): the verifier's trust root")
+    ] = None,
+    ca_bundle: Annotated[
+        Path | None, typer.Option(help="CA certificates (PEM) for the issuer's HTTPS host; default the system's")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Verify a verifiable credential as an outsider: resolve its issuer's did:web over HTTPS,
+    fetch its status lists, check signature, schema, validity, revocation and suspension.
+
+    Exits 0 when the credential is valid (every check ran and passed), 1 when a check failed
+    (invalid, revoked, suspended, expired, untrusted issuer), 3 when nothing failed but some
+    checks could not be made (e.g. no --trust given, a host unreachable)."""
+    from client.credentials import https_fetch, verify_online
+
+    report = verify_online(file.read_text(), https_fetch(ca_bundle), frozenset(trust) if trust else None)
+    if as_json:
+        console.print_json(json.dumps(report.to_json()))
+    else:
+        marks = {"passed": "[green]passed[/]", "failed": "[red]FAILED[/]", "not_checked": "[yellow]not checked[/]"}
+        table = Table(title=f"Credential from {report.issuer or 'an unknown issuer'}: {report.verdict}")
+        for column in ("check", "result", "detail"):
+            table.add_column(column, overflow="fold")
+        for check in report.checks:
+            table.add_row(check.name, marks[check.outcome.value], check.detail)
+        console.print(table)
+    raise typer.Exit({"valid": EXIT_PASSED, "incomplete": EXIT_INCOMPLETE}.get(report.verdict, EXIT_FAILED))
 
 
 @app.command(name="verify-log")

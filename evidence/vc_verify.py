@@ -175,13 +175,13 @@ def _schema(payload: dict[str, Any], schema_checks: Mapping[str, SchemaCheck]) -
 
 
 def _validity(payload: dict[str, Any], now: datetime) -> Check:
-    try:
-        valid_from = parse_time(payload.get("validFrom"))
-        until = payload.get("validUntil")
+    try:  # both are optional in VC 2.0
+        since, until = payload.get("validFrom"), payload.get("validUntil")
+        valid_from = parse_time(since) if since is not None else None
         valid_until = parse_time(until) if until is not None else None
     except LedgerValueError as exc:
-        return Check("validity_period", Outcome.FAILED, str(exc))
-    if now < valid_from:
+        return Check("validity_period", Outcome.FAILED, f"malformed: {exc}")
+    if valid_from is not None and now < valid_from:
         return Check("validity_period", Outcome.FAILED, f"not yet valid: valid from {iso(valid_from)}")
     if valid_until is not None and now > valid_until:
         return Check("validity_period", Outcome.FAILED, f"expired: valid until {iso(valid_until)}")
@@ -260,7 +260,14 @@ def _verdict(checks: list[Check]) -> str:
     if "suspension" in failed:
         return "suspended"
     if "validity_period" in failed:
-        return "expired" if failed["validity_period"].detail.startswith("expired") else "not_yet_valid"
+        detail = failed["validity_period"].detail
+        return (
+            "expired"
+            if detail.startswith("expired")
+            else "invalid"
+            if detail.startswith("malformed")
+            else "not_yet_valid"
+        )
     if "trusted_issuer" in failed:
         return "untrusted_issuer"
     if any(c.outcome is Outcome.NOT_CHECKED for c in checks):

@@ -57,7 +57,8 @@ def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 class LiveServer:
     """The API of a runtime served by uvicorn on a free loopback port, in a thread."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, port: int | None = None, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: (certificate chain, private key) files to serve HTTPS with."""
         import threading
 
         import uvicorn
@@ -65,9 +66,16 @@ class LiveServer:
         from api.http.app import create_app
         from chain.node import free_port
 
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=self.port, log_level="warning")
+        self.port = port or free_port()
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(runtime=runtime),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ssl_certfile=str(tls[0]) if tls else None,
+            ssl_keyfile=str(tls[1]) if tls else None,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -23,6 +23,7 @@ from api.services.members import MembersService
 from api.services.node import Node
 from chain.aeo import AEOClient
 from evidence.aeo import Programme
+from evidence.controls import control_result_of
 from evidence.credential_rules import (
     DISCLOSABLE,
     check_aeo_credential,
@@ -32,7 +33,6 @@ from evidence.credential_rules import (
     check_disclosure,
     check_revocation,
 )
-from evidence.controls import control_result_of
 from evidence.errors import LedgerValueError
 from evidence.vc import CredentialKind, credential, iso, read_unverified, status_entries
 
