@@ -11,7 +11,19 @@ from fastapi import FastAPI
 
 from api.http.errors import error_response, install_error_handlers
 from api.http.middleware import BodyLimit, Idempotency, RateLimit, SecurityHeaders
-from api.http.routes import aeo, batch, consignments, credentials, documents, epcis, participants, risk, status, ui
+from api.http.routes import (
+    aeo,
+    batch,
+    consignments,
+    credentials,
+    documents,
+    epcis,
+    participants,
+    risk,
+    status,
+    ui,
+    verify_page,
+)
 from api.http.schemas import ERROR_RESPONSES
 from api.runtime import Runtime, start_runtime
 from api.services.errors import Unauthenticated
@@ -82,6 +94,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(batch.router)
     app.include_router(risk.router)
     app.include_router(status.router)
+    app.include_router(verify_page.router)  # before ui: public, no sign-in
     app.include_router(ui.router)
     return app
 

@@ -13,6 +13,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from api.index.rows import Participant
 from api.services.consignments import ConsignmentsService
@@ -253,6 +254,7 @@ class CredentialsService:
             "revoked_reason": row.get("revoked_reason"),
             "credential": payload,
             "jwt": row["token"],
+            "verify_url": self.verify_url(row["id"]),
         }
 
     def of_certificate(self, caller: Participant, number: str) -> list[dict[str, Any]]:
@@ -268,6 +270,18 @@ class CredentialsService:
         for entry in self.node.index.entries_of(row.id):
             rows += self.node.index.credentials_of(f"{row.id}:{entry.seq}")
         return [self.describe(c) for c in sorted(rows, key=lambda c: (c["issued_at"], c["status_index"]))]
+
+    def token_of(self, credential_id: str) -> str:
+        """A credential this node issued, by id: shown to whoever holds its (unguessable) id,
+        the link a QR code on the document carries."""
+        row = self.node.index.credential(credential_id)
+        if row is None:
+            raise NotFound(f"this node issued no credential {credential_id}")
+        return str(row["token"])
+
+    def verify_url(self, credential_id: str) -> str:
+        """The public verification page's link for a credential."""
+        return f"{self.issuers.public_url}/ui/verify?id={quote(credential_id, safe='')}"
 
     def revoke(self, caller: Participant, credential_id: str, reason: str) -> dict[str, Any]:
         """The issuer revokes a credential; final."""

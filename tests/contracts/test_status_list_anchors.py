@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from conftest import reverts
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 LIST = keccak(text="https://customs.example/issuers/cn-gacc/status/revocation")
 HASH_1 = b"\x11" * 32
