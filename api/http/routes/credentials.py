@@ -15,12 +15,17 @@ from client.credentials import vocab
 from evidence.credential_rules import DISCLOSABLE
 from evidence.vc import StatusPurpose
 
+
+def _content(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer's media types (error answers stay JSON)."""
+    return {200: {"content": {m: {} for m in media_types}}}
+
+
 router = APIRouter(prefix="/v1", tags=["credentials"])
 public = APIRouter(tags=["public credentials"])
 
 DataElement = Literal["operator_name", "operator_address", "identification_number", "validation_date"]
 assert set(DataElement.__args__) == set(DISCLOSABLE)  # type: ignore[attr-defined]
-CREDENTIAL_MEDIA_TYPE = "application/vc+jwt"
 
 
 class Disclosure(_Input):
@@ -105,13 +110,18 @@ def verify(body: CredentialToVerify, services: ServicesDep) -> dict[str, Any]:
 # --- public documents ---------------------------------------------------------------------
 
 
-@public.get("/issuers/{slug}/did.json")
-def did_document(slug: str, services: ServicesDep) -> JSONResponse:
+@public.get("/issuers/{slug}/did.json", response_class=Response, responses=_content("application/did+json"))
+def did_document(slug: str, services: ServicesDep) -> Response:
     """An issuer's DID document (did:web)."""
     return JSONResponse(services.issuers.document(slug), media_type="application/did+json")
 
 
-@public.get("/issuers/{slug}/status/{purpose}", response_model=None)
+@public.get(
+    "/issuers/{slug}/status/{purpose}",
+    response_model=None,
+    response_class=Response,
+    responses=_content("application/vc+jwt", "application/json"),
+)
 def status_list(
     slug: str,
     purpose: StatusPurpose,
@@ -122,16 +132,18 @@ def status_list(
     with the chain's hash of it."""
     if block is not None:
         return services.status_lists.at_block(slug, purpose, block)
-    return Response(services.status_lists.current(slug, purpose), media_type=CREDENTIAL_MEDIA_TYPE)
+    return Response(services.status_lists.current(slug, purpose), media_type="application/vc+jwt")
 
 
-@public.get("/contexts/customs-v1.jsonld")
+@public.get("/contexts/customs-v1.jsonld", response_class=Response, responses=_content("application/ld+json"))
 def customs_context() -> Response:
     """The JSON-LD context of BorderLedger's credential terms."""
     return Response(vocab("customs-v1.jsonld"), media_type="application/ld+json")
 
 
-@public.get("/schemas/customs-credential/v1.json")
+@public.get(
+    "/schemas/customs-credential/v1.json", response_class=Response, responses=_content("application/schema+json")
+)
 def credential_schema() -> Response:
     """The JSON Schema BorderLedger's credentials name in ``credentialSchema``."""
     return Response(vocab("customs-credential-v1.schema.json"), media_type="application/schema+json")
