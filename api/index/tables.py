@@ -2,7 +2,9 @@
 nothing else changes the schema.
 
 The chain and the content store are the source of truth; every table but ``participants``
-(custodial keystores), ``api_keys`` and ``idempotency_keys`` can be rebuilt from them.
+(custodial keystores), ``api_keys``, ``idempotency_keys`` and the credential issuer's own
+records (``issuer_keys``, ``credentials``, ``status_list_versions``, ``disclosure_consents``)
+can be rebuilt from them.
 """
 
 from __future__ import annotations
