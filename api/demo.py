@@ -325,6 +325,10 @@ def _seed_aeo(
     corridor = de_node.aeo.propose_mra(customs["DE"], "KZ", ["AEO-S"], today + timedelta(days=5 * 365), controls[:2])
     kz_node.aeo.accept_mra(customs["KZ"], corridor["id"])
     aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
+    # The holder lets its name be shown; CN customs issues the certificate's status credential,
+    # which anyone can check on /ui/verify without joining the consortium.
+    services.credentials.set_consent(exporter, DEMO_CERTIFICATE, ["operator_name"])
+    services.credentials.issue_aeo_status(customs["CN"], DEMO_CERTIFICATE, ["operator_name"])
 
 
 def _seed_batched(services: Services, exporter: Participant, carrier: Participant, importer: Participant) -> None:

@@ -175,3 +175,18 @@ def test_the_public_verifier_does_not_fetch_from_hosts_it_was_not_given(node: Ht
     assert "not a host this verifier fetches from" in checks["issuer_key"]["detail"]
     assert checks["signature"]["outcome"] == "not_checked"
     assert checks["trusted_issuer"]["outcome"] == "failed" and report["verdict"] == "untrusted_issuer"
+
+
+def test_after_a_key_rotation_outside_tools_verify_old_and_new_credentials(node: HttpsNode, tmp_path: Path) -> None:
+    from api.demo import DEMO_RED_REFERENCE, DEMO_REFERENCE
+
+    before = node.post(f"/v1/consignments/{DEMO_REFERENCE}/credentials", "customs-DE")
+    assert before.status_code == 201, before.text
+    rotated = node.post("/v1/issuers/me/keys", "customs-DE")
+    assert rotated.status_code == 201
+    after = node.post(f"/v1/consignments/{DEMO_RED_REFERENCE}/credentials", "customs-DE")
+    assert after.status_code == 201, after.text
+    old, new = outside_tools(node, before.json()["jwt"], tmp_path), outside_tools(node, after.json()["jwt"], tmp_path)
+    clear = {"revocation": False, "suspension": False}
+    assert old["signature"] == new["signature"] == "passed" and old["status"] == new["status"] == clear, (old, new)
+    assert old["kid"] != new["kid"] and rotated.json()["assertionMethod"][-2:] == [old["kid"], new["kid"]]

@@ -127,11 +127,11 @@ def status_list(
     purpose: StatusPurpose,
     services: ServicesDep,
     block: Annotated[int | None, Query(ge=0, description="the version anchored in force at this block")] = None,
-) -> Response | dict[str, Any]:
+) -> Response:
     """An issuer's status list credential (vc+jwt): the newest, or the one anchored at ``block``
     with the chain's hash of it."""
     if block is not None:
-        return services.status_lists.at_block(slug, purpose, block)
+        return JSONResponse(services.status_lists.at_block(slug, purpose, block))
     return Response(services.status_lists.current(slug, purpose), media_type="application/vc+jwt")
 
 
