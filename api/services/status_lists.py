@@ -107,9 +107,11 @@ class StatusListService:
             for purpose, bits in self.bits(issuer).items():
                 encoded = status_list.encode(bits)
                 latest = self.node.index.latest_status_list(issuer.member.address, purpose.value)
-                if latest is not None and _encoded_list(latest["token"]) == encoded:
-                    continue
                 url = issuer.status_list_url(purpose)
+                if latest is not None and _encoded_list(latest["token"]) == encoded:
+                    if latest["tx_hash"] is None:  # published, but the chain did not take its anchor then
+                        self._anchor(issuer, url, latest)
+                    continue
                 token = self.issuers.sign(
                     issuer, status_list_credential(url, issuer.did, purpose, encoded, datetime.now(UTC))
                 )
@@ -142,8 +144,8 @@ class StatusListService:
         """The newest published list (published now if it never was)."""
         issuer = self.issuers.by_slug(slug)
         latest = self.node.index.latest_status_list(issuer.member.address, purpose.value)
-        if latest is None:
-            self.publish(issuer)
+        if latest is None and self.node.index.issuer_keys(issuer.member.address):
+            self.publish(issuer)  # issued a moment ago, before the worker's pass
             latest = self.node.index.latest_status_list(issuer.member.address, purpose.value)
         if latest is None:
             raise NotFound(f"{issuer.did} has published no {purpose.value} list")

@@ -60,6 +60,16 @@ def tamper(token: str) -> str:
     return ".".join([header, base64.urlsafe_b64encode(data).rstrip(b"=").decode(), signature])
 
 
+def test_an_issuer_that_issued_nothing_publishes_nothing_and_outsiders_cannot_make_it(
+    demo_runtime: Runtime, client: TestClient, keys: Keys
+) -> None:
+    """Anonymous requests for a customs administration's DID or lists, before it issued
+    anything, create no key and no list (DE issues only later in this module)."""
+    for path in ("/issuers/de-gzd/did.json", "/issuers/de-gzd/status/revocation", "/issuers/nobody/did.json"):
+        assert client.get(path).status_code == 404
+    assert demo_runtime.services.node.index.issuer_keys(keys["customs-DE"]["address"]) == []
+
+
 def test_a_fresh_aeo_status_credential_passes_every_check_and_discloses_only_what_was_consented(
     client: TestClient, keys: Keys
 ) -> None:
