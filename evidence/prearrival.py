@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evidence.event_types import EventType
 from evidence.models import stated_part
 from evidence.verify import OnChainRecord
+from evidence.wco import GoodsDeclaration
 
 DeclarationKind = Literal["entry_summary", "export", "import", "transit"]
 TransportMode = Literal["sea_container", "sea_bulk", "short_sea", "rail", "road", "air"]
@@ -38,6 +39,9 @@ class DeclarationFacts(BaseModel):
     reference: str | None = Field(default=None, max_length=64)  # e.g. the MRN customs gave it
     railShortFinalLeg: bool = False  # rail: the last train-formation station is under 2 h from entry
     airShortHaul: bool = False  # air: a flight of under 4 h
+    # Parties and goods items (a WCO Data Model subset), for mirror comparison and statistics;
+    # without them the declaration is document-only (its document attached as usual).
+    goods: GoodsDeclaration | None = None
 
 
 def declaration_facts(payload: Any) -> DeclarationFacts:

@@ -21,6 +21,7 @@ from api.http.routes import (
     participants,
     risk,
     status,
+    trade_data,
     ui,
     verify_page,
 )
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(batch.router)
     app.include_router(risk.router)
     app.include_router(status.router)
+    app.include_router(trade_data.router)
     app.include_router(verify_page.router)  # before ui: public, no sign-in
     app.include_router(ui.router)
     return app

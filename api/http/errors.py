@@ -92,6 +92,8 @@ RULE_STATUS: dict[str, int] = {
     "CredentialNotControlResult": INVALID,
     "CredentialNotControlAuthor": FORBIDDEN,
     "CredentialRevokeNotIssuer": FORBIDDEN,
+    # Trade data (mirror comparison, statistics, time release): who may read; no contract holds them
+    "TradeDataAccess": FORBIDDEN,
     "ControlResultFacts": INVALID,
     "LaneFacts": INVALID,
     "DocumentsRequestedFacts": INVALID,

@@ -27,6 +27,7 @@ from api.services.outbox import OutboxWorker
 from api.services.risk import RiskService
 from api.services.status import StatusService
 from api.services.status_lists import StatusListService
+from api.services.trade_data import TradeDataService
 from api.services.verifier import CredentialVerifier, VerifierSettings
 from api.verify_pool import VerifyPool
 
@@ -52,6 +53,7 @@ class Services:
     credentials: CredentialsService
     status_lists: StatusListService
     verifier: CredentialVerifier
+    trade_data: TradeDataService
     checkpointer: Checkpointer | None
     outbox: OutboxWorker
     follower: ChainFollower
@@ -102,6 +104,7 @@ def build_services(
         credentials=CredentialsService(node, members, issuers, consignments, evidence, chain.aeo),
         status_lists=status_lists,
         verifier=CredentialVerifier(issuers, status_lists, verifier_settings or VerifierSettings()),
+        trade_data=TradeDataService(node, members, consignments, controls),
         checkpointer=checkpointer,
         outbox=OutboxWorker(node, appends, outbox_interval),
         follower=ChainFollower(node, members, merkle_log, confirmations, follow_interval),

@@ -46,6 +46,7 @@ API_RULES = {
     "CredentialNotControlResult",
     "CredentialNotControlAuthor",
     "CredentialRevokeNotIssuer",
+    "TradeDataAccess",  # who may read mirror comparisons and benchmarks: computed, not stored on chain
 }
 
 

@@ -1,0 +1,284 @@
+"""Data-driven customs: mirror comparison of a consignment's export and import declarations,
+mirror statistics, and the time-release benchmark — each computed from the ledger as of a
+block (the decisions are ``evidence.mirror`` and ``evidence.time_release``)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from api.index.rows import ConsignmentRow, EntryStatus, Participant, StoredEntry
+from api.services.consignments import ConsignmentsService
+from api.services.controls import ControlsService
+from api.services.members import MembersService
+from api.services.node import Node
+from evidence.errors import LedgerValueError, RuleViolation
+from evidence.event_types import EventType
+from evidence.mirror import RATES, TOLERANCES, Severity, compare, fob_and_cif
+from evidence.prearrival import DeclarationFacts
+from evidence.recognition import LedgerEvent, MraView, recognise
+from evidence.roles import Role
+from evidence.time_release import ConsignmentFacts, LedgerFact, benchmark
+from evidence.wco import GoodsDeclaration
+
+
+@dataclass(frozen=True)
+class StatedDeclaration:
+    """A DECLARATION entry with structured goods."""
+
+    seq: int
+    entry_hash: str
+    time: datetime
+    facts: DeclarationFacts
+    goods: GoodsDeclaration
+
+
+def stated_declarations(entries: list[StoredEntry]) -> list[StatedDeclaration]:
+    """The consignment's declarations that state parties and goods items, in ledger order."""
+    out = []
+    for entry in entries:
+        if entry.event_type is not EventType.DECLARATION:
+            continue
+        payload = json.loads(entry.payload)
+        try:
+            facts = DeclarationFacts.model_validate(payload.get("bl:declaration"))
+            time = datetime.fromisoformat(str(payload.get("eventTime")).replace("Z", "+00:00"))
+        except ValueError:
+            continue  # accepted before structured declarations, or without a time: document-only
+        if facts.goods is not None:
+            out.append(StatedDeclaration(entry.seq, entry.entry_hash, time, facts, facts.goods))
+    return out
+
+
+def export_and_import(row: ConsignmentRow, entries: list[StoredEntry]) -> tuple[StatedDeclaration | None, ...]:
+    """The latest export declaration lodged with the origin and import declaration lodged with
+    the destination (a later one amends an earlier one)."""
+    stated = stated_declarations(entries)
+    export = [d for d in stated if d.facts.kind == "export" and d.facts.declaredTo == row.origin]
+    imported = [d for d in stated if d.facts.kind == "import" and d.facts.declaredTo == row.destination]
+    return (export[-1] if export else None, imported[-1] if imported else None)
+
+
+class TradeDataService:
+    """Mirror comparison, mirror statistics and the time-release benchmark."""
+
+    def __init__(
+        self, node: Node, members: MembersService, consignments: ConsignmentsService, controls: ControlsService
+    ) -> None:
+        self.node = node
+        self.members = members
+        self.consignments = consignments
+        self.controls = controls
+
+    def _require_customs_of(self, caller: Participant, jurisdictions: set[str], what: str) -> None:
+        view = self.members.view(caller.address)
+        if view.holds(Role.AUDITOR):
+            return
+        if not view.holds(Role.CUSTOMS) or view.jurisdiction not in jurisdictions:
+            raise RuleViolation(
+                "TradeDataAccess", f"{what} is for customs of {', '.join(sorted(jurisdictions))} and auditors"
+            )
+
+    # --- mirror comparison ----------------------------------------------------------------
+
+    def mirror(self, caller: Participant, reference: str) -> dict[str, Any]:
+        """The consignment's export declaration against its import declaration."""
+        row, _, _ = self.consignments.readable(caller, reference)
+        self._require_customs_of(caller, {row.origin, row.destination}, "a mirror comparison")
+        export, imported = export_and_import(row, self.node.index.entries_of(row.id))
+        answer: dict[str, Any] = {
+            "consignment": row.reference,
+            "consignment_id": row.id,
+            "tolerances": TOLERANCES.version,
+            "rates": RATES.version,
+            "export": _declared(export),
+            "import": _declared(imported),
+        }
+        if export is None or imported is None:
+            missing = "export" if export is None else "import"
+            return answer | {"compared": False, "reason": f"no structured {missing} declaration yet"}
+        transit = int((imported.time - export.time).total_seconds())
+        found = compare(export.goods, imported.goods, transit, export.facts.mode)
+        worst = max((d.severity for d in found), key=list(Severity).index, default=None)
+        return answer | {
+            "compared": True,
+            "highest_severity": worst.value if worst else None,
+            "discrepancies": [d.to_json() for d in found],
+        }
+
+    # --- mirror statistics ----------------------------------------------------------------
+
+    def statistics(self, caller: Participant, jurisdiction: str, month: str | None) -> dict[str, Any]:
+        """By HS6, partner and month, for consignments leaving or entering ``jurisdiction``:
+        declared export and import values and quantities, the asymmetry ratio, discrepancies."""
+        self._require_customs_of(caller, {jurisdiction}, "mirror statistics")
+        rows: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(
+            lambda: {
+                "export_value": Decimal(0),
+                "import_value": Decimal(0),
+                "export_quantity": Decimal(0),
+                "import_quantity": Decimal(0),
+                "consignments": 0,
+                "discrepancies": 0,
+                "critical": 0,
+            }
+        )
+        for row in self.node.index.candidate_consignments("", None, everything=True):
+            if jurisdiction not in (row.origin, row.destination):
+                continue
+            export, imported = export_and_import(row, self.node.index.entries_of(row.id))
+            if export is None or imported is None:
+                continue
+            period = export.time.astimezone(UTC).strftime("%Y-%m")
+            if month is not None and period != month:
+                continue
+            flow = "export" if row.origin == jurisdiction else "import"
+            partner = row.destination if flow == "export" else row.origin
+            found = compare(export.goods, imported.goods)
+            by_item = defaultdict(list)
+            for d in found:
+                by_item[d.item].append(d)
+            imported_items = {i.sequence: i for i in imported.goods.items}
+            for item in export.goods.items:
+                other = imported_items.get(item.sequence)
+                key = (item.hsCode[:6], partner, period, flow)
+                bucket = rows[key]
+                bucket["consignments"] += 1
+                bucket["export_value"] += fob_and_cif(item, RATES)[0]
+                bucket["export_quantity"] += item.quantity
+                if other is not None:
+                    bucket["import_value"] += fob_and_cif(other, RATES)[0]
+                    bucket["import_quantity"] += other.quantity
+                bucket["discrepancies"] += len(by_item[item.sequence])
+                bucket["critical"] += sum(d.severity is Severity.CRITICAL for d in by_item[item.sequence])
+        out = []
+        for (hs6, partner, period, flow), b in sorted(rows.items()):
+            ratio = (b["import_value"] / b["export_value"]).quantize(Decimal("0.0001")) if b["export_value"] else None
+            out.append(
+                {
+                    "hs6": hs6,
+                    "chapter": hs6[:2],
+                    "partner": partner,
+                    "month": period,
+                    "flow": flow,
+                    "consignments": b["consignments"],
+                    "export_value": str(b["export_value"].quantize(Decimal("0.01"))),
+                    "import_value": str(b["import_value"].quantize(Decimal("0.01"))),
+                    "export_quantity": str(b["export_quantity"]),
+                    "import_quantity": str(b["import_quantity"]),
+                    "asymmetry_ratio": str(ratio) if ratio is not None else None,
+                    "discrepancies": b["discrepancies"],
+                    "critical": b["critical"],
+                }
+            )
+        return {
+            "jurisdiction": jurisdiction,
+            "month": month,
+            "currency": RATES.base,
+            "rates": RATES.version,
+            "tolerances": TOLERANCES.version,
+            "rows": out,
+        }
+
+    # --- the time-release benchmark ---------------------------------------------------------
+
+    def time_release(
+        self, caller: Participant, jurisdiction: str, period: str | None, block: int | None
+    ) -> dict[str, Any]:
+        """The WCO TRS indicators of ``jurisdiction``'s customs from the entries anchored by
+        ``block`` (default the latest) and the registries as they stood then."""
+        self._require_customs_of(caller, {jurisdiction}, "the time-release benchmark")
+        at, time = self.controls.block_and_time(block)
+        aeo = self.node.chain.aeo
+        mras = [
+            MraView(
+                m["id"],
+                m["proposer"],
+                m["partner"],
+                m["controls"],
+                m["valid_until"],
+                m["accepted_at"] or 0,
+                m["terminated_at"] or 0,
+            )
+            for m in (aeo.mras(at) if aeo is not None else [])
+        ]
+        jurisdictions = {p.address: p.jurisdiction for p in self.node.index.participants()}
+        certified: dict[str, bool] = {}
+        facts = []
+        for row in self.node.index.candidate_consignments("", None, everything=True):
+            if jurisdiction not in (*row.transit, row.destination) or row.block_number > at:
+                continue
+            anchored = [
+                e
+                for e in self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+                if e.location is not None and e.location.block_number <= at
+            ]
+            entries = tuple(
+                LedgerFact(e.event_type.value, jurisdictions.get(e.actor), json.loads(e.payload)) for e in anchored
+            )
+            events = [
+                LedgerEvent(e.seq, e.event_type, f.payload, e.location.block_number, e.location.log_index)
+                for e, f in zip(anchored, entries, strict=True)
+                if e.location is not None
+            ]
+            recognised = any(
+                c["recognised"] and c["authority"]["country"] != jurisdiction
+                for c in recognise(jurisdiction, events, mras, at, time)
+            )
+            facts.append(
+                ConsignmentFacts(
+                    row.id,
+                    row.reference,
+                    (row.origin, *row.transit, row.destination),
+                    entries,
+                    aeo=self._certified(row.exporter, jurisdiction, at, certified),
+                    mra={jurisdiction: _mra_active(mras, jurisdiction, row.origin, time)},
+                    partner_recognised={jurisdiction: recognised},
+                )
+            )
+        return benchmark(facts, jurisdiction, period, at)
+
+    def _certified(self, holder: str, by: str, at: int, cache: dict[str, bool]) -> bool:
+        """Whether ``holder`` held an AEO certificate customs of ``by`` recognised at block ``at``."""
+        aeo = self.node.chain.aeo
+        if holder not in cache:
+            numbers = aeo.certificates_of(holder, at) if aeo is not None else []
+            cache[holder] = any(aeo.recognised_at_block(n, by, at).recognised for n in numbers) if aeo else False
+        return cache[holder]
+
+
+def _mra_active(mras: list[MraView], one: str, other: str, time: int) -> bool:
+    return any(
+        {m.proposer, m.partner} == {one, other}
+        and 0 < m.accepted_at <= time
+        and (m.terminated_at == 0 or m.terminated_at > time)
+        and m.valid_until >= time
+        for m in mras
+    )
+
+
+def _declared(declaration: StatedDeclaration | None) -> dict[str, Any] | None:
+    if declaration is None:
+        return None
+    return {
+        "seq": declaration.seq,
+        "entry_hash": declaration.entry_hash,
+        "declared_to": declaration.facts.declaredTo,
+        "reference": declaration.facts.reference,
+        "items": len(declaration.goods.items),
+    }
+
+
+def check_month(month: str | None) -> str | None:
+    """``YYYY-MM`` or None; LedgerValueError naming the parameter otherwise."""
+    if month is None:
+        return None
+    try:
+        datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise LedgerValueError(f"period: {month!r} is not a month (YYYY-MM)") from None
+    return month
