@@ -161,11 +161,13 @@ def summary(seconds: list[int]) -> dict[str, Any]:
         quartiles = statistics.quantiles(data, n=4, method="inclusive")
         out |= {
             "p90": _hours(deciles[8]),
+            "q1": _hours(quartiles[0]),
+            "q3": _hours(quartiles[2]),
             "stdev": _hours(statistics.stdev(data)),
             "iqr": _hours(quartiles[2] - quartiles[0]),
         }
     else:
-        out |= {"p90": _hours(data[0]), "stdev": 0.0, "iqr": 0.0}
+        out |= {"p90": _hours(data[0]), "q1": _hours(data[0]), "q3": _hours(data[0]), "stdev": 0.0, "iqr": 0.0}
     return out
 
 
@@ -186,6 +188,15 @@ def _rates(timelines: Iterable[Timeline]) -> dict[str, Any]:
             "hit_rate": _share(sum(t.hit for t in group), inspected),
         }
     return out
+
+
+def _monthly_share(lodged: list[Timeline]) -> dict[str, float | None]:
+    """The pre-arrival share by month of arrival."""
+    months: dict[str, list[bool]] = defaultdict(list)
+    for t in lodged:
+        month = datetime.fromtimestamp(t.times["arrival"], UTC).strftime("%Y-%m")
+        months[month].append(t.times["lodged"] < t.times["arrival"])
+    return {month: _share(sum(flags), len(flags)) for month, flags in sorted(months.items())}
 
 
 def _release_seconds(t: Timeline) -> int:
@@ -230,6 +241,7 @@ def benchmark(
         "release_time_hours": summary([_release_seconds(t) for t in released]),
         "segments_hours": segments,
         "lodged_before_arrival_share": _share(sum(t.times["lodged"] < t.times["arrival"] for t in lodged), len(lodged)),
+        "lodged_before_arrival_by_month": _monthly_share(lodged),
         "by_lane": _rates(in_period),
         "partner_control_recognised_share": _share(sum(t.partner_recognised for t in in_period), len(in_period)),
         "release_time_by": groups,

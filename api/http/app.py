@@ -16,6 +16,7 @@ from api.http.routes import (
     batch,
     consignments,
     credentials,
+    dashboard,
     documents,
     epcis,
     participants,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(status.router)
     app.include_router(trade_data.router)
     app.include_router(verify_page.router)  # before ui: public, no sign-in
+    app.include_router(dashboard.router)
     app.include_router(ui.router)
     return app
 

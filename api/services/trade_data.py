@@ -5,7 +5,9 @@ block (the decisions are ``evidence.mirror`` and ``evidence.time_release``)."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -73,6 +75,21 @@ class TradeDataService:
         self.members = members
         self.consignments = consignments
         self.controls = controls
+        # Reports by (kind, jurisdiction, period, block): the dashboard draws four charts from one.
+        self._cache: OrderedDict[tuple[str, str, str | None, int], dict[str, Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _cached(self, key: tuple[str, str, str | None, int], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > 32:
+                self._cache.popitem(last=False)
+        return value
 
     def _require_customs_of(self, caller: Participant, jurisdictions: set[str], what: str) -> None:
         view = self.members.view(caller.address)
@@ -116,6 +133,10 @@ class TradeDataService:
         """By HS6, partner and month, for consignments leaving or entering ``jurisdiction``:
         declared export and import values and quantities, the asymmetry ratio, discrepancies."""
         self._require_customs_of(caller, {jurisdiction}, "mirror statistics")
+        at = int(self.node.chain.w3.eth.block_number)
+        return self._cached(("statistics", jurisdiction, month, at), lambda: self._statistics(jurisdiction, month))
+
+    def _statistics(self, jurisdiction: str, month: str | None) -> dict[str, Any]:
         rows: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(
             lambda: {
                 "export_value": Decimal(0),
@@ -193,6 +214,11 @@ class TradeDataService:
         ``block`` (default the latest) and the registries as they stood then."""
         self._require_customs_of(caller, {jurisdiction}, "the time-release benchmark")
         at, time = self.controls.block_and_time(block)
+        return self._cached(
+            ("time-release", jurisdiction, period, at), lambda: self._time_release(jurisdiction, period, at, time)
+        )
+
+    def _time_release(self, jurisdiction: str, period: str | None, at: int, time: int) -> dict[str, Any]:
         aeo = self.node.chain.aeo
         mras = [
             MraView(

@@ -63,6 +63,8 @@ def test_release_time_statistics_are_exact_and_the_missing_arrival_is_counted() 
         "min": 1.0,
         "max": 36.0,
         "p90": 13.6,
+        "q1": 3.0,
+        "q3": 7.0,
         "stdev": 10.7471,
         "iqr": 4.0,
     }
@@ -70,6 +72,7 @@ def test_release_time_statistics_are_exact_and_the_missing_arrival_is_counted() 
     assert report["segments_hours"]["release_to_exit"]["mean"] == 10.0
     # Declarations lodged 30 h before arrival by the odd-numbered ones (5 of 9), 2 h after by the others.
     assert report["lodged_before_arrival_share"] == round(5 / 9, 4)
+    assert report["lodged_before_arrival_by_month"] == {"2026-11": round(5 / 9, 4)}
     assert report["by_lane"]["red"] == {"consignments": 3, "inspection_rate": 1.0, "hit_rate": round(1 / 3, 4)}
     assert report["by_lane"]["green"]["inspection_rate"] == 0.0 and report["by_lane"]["green"]["hit_rate"] is None
     assert set(report["release_time_by"]["aeo"]) == {"true", "false"}
