@@ -50,10 +50,10 @@ def test_a_simulated_trade_fills_every_chart_of_the_dashboard(
         )
     )
     charts = browser.find_elements(By.CSS_SELECTOR, ".chart")
-    assert sorted(c.get_attribute("data-chart") for c in charts) == sorted(CHARTS)
+    assert sorted(c.get_attribute("data-chart") or "" for c in charts) == sorted(CHARTS)
     cookies = {"bl_api_key": key}
     for chart in charts:
-        link = chart.find_element(By.TAG_NAME, "a").get_attribute("href")
+        link = chart.find_element(By.TAG_NAME, "a").get_attribute("href") or ""
         rows = list(csv.reader(io.StringIO(requests.get(link, cookies=cookies, timeout=60).text)))
         assert len(rows) >= 2, (chart.get_attribute("data-chart"), rows)  # a header and data
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
