@@ -1,14 +1,11 @@
 """A realistic trade simulation, deterministic from a seed, driven through a node's API so the
 time-release benchmark and the mirror views have substance.
 
-Consignments travel two lanes — Chongqing–Duisburg by rail through Khorgos (KZ), and
-Shanghai–Hamburg by sea — with mode-specific timings; AEO and non-AEO exporters; export and
-import declarations stating goods items (some lodged after arrival, some with
-undervaluation, a reclassified item, a mass difference or another origin); DE customs
-assigning lanes (AEO traders mostly green), controlling (documentary, physical, seal checks;
-some seals found broken), holding and releasing; delivery. Everything a consignment states
-— times, goods, values, lanes, results — follows from the seed and its number; only the
-order in which consignments reach the ledger depends on the threads.
+Two lanes — Chongqing–Duisburg by rail through Khorgos (KZ seal checks, recognised by DE
+under their MRA) and Shanghai–Hamburg by sea — with mode-specific timings; AEO and other
+exporters; export and import declarations with goods items (some lodged late, undervalued,
+reclassified, heavier or of another origin); DE customs assigning lanes, controlling,
+holding, releasing. What a consignment states follows from the seed and its number alone.
 
     python -m scripts.simulate --url http://127.0.0.1:8000 --keys data/demo-keys.json --count 2000
 """
