@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.event_types import EventType
+from evidence.mirror import Severity, compare
+from evidence.prearrival import DeclarationFacts
 from evidence.recognition import LedgerEvent, control_of
 from evidence.types import to_hex
+from evidence.wco import GoodsDeclaration
 
 MONTH = 30 * 86400  # a month of the rules, in seconds (integer arithmetic throughout)
 Lane = Literal["green", "yellow", "red"]
@@ -82,6 +85,11 @@ class CleanHistory(_Rule):
     min_consignments: int = Field(ge=1, le=1000)
 
 
+class MirrorDiscrepancy(_Rule):
+    kind: Literal["mirror_discrepancy"]  # the import declaration differs from the export one (evidence.mirror)
+    severity: Literal["minor", "major", "critical"] = "critical"  # at this severity or worse
+
+
 RiskRule = Annotated[
     AeoRecognised
     | AeoSuspendedOrRevoked
@@ -93,7 +101,8 @@ RiskRule = Annotated[
     | RequiredDocuments
     | PartnerControlRecognised
     | NonConformantHistory
-    | CleanHistory,
+    | CleanHistory
+    | MirrorDiscrepancy,
     Field(discriminator="kind"),
 ]
 
@@ -213,6 +222,31 @@ def _partner_control_recognised(rule: Any, facts: RiskFacts) -> Outcome:
     return (1, hits, f"partner control(s) recognised by {facts.by}") if hits else None
 
 
+def _mirror_discrepancy(rule: Any, facts: RiskFacts) -> Outcome:
+    """Fires once per discrepancy at ``rule.severity`` or worse between the latest export and
+    import declarations stating goods (by the block evaluated)."""
+    stated: dict[str, tuple[int, GoodsDeclaration]] = {}
+    for fact in facts.entries:
+        declaration = fact.payload.get("bl:declaration") if isinstance(fact.payload, dict) else None
+        if fact.event_type is EventType.DECLARATION and isinstance(declaration, dict):
+            try:
+                goods = DeclarationFacts.model_validate(declaration).goods
+            except ValueError:
+                continue
+            if goods is not None and declaration.get("kind") in ("export", "import"):
+                stated[str(declaration["kind"])] = (fact.seq, goods)
+    if len(stated) < 2:
+        return None
+    order = [s.value for s in Severity]
+    found = [
+        d
+        for d in compare(stated["export"][1], stated["import"][1])
+        if order.index(d.severity) >= order.index(rule.severity)
+    ]
+    hits = [{"seq": stated["import"][0], "code": d.code, "item": d.item} for d in found]
+    return (len(hits), hits, f"{len(hits)} mirror discrepancies ({rule.severity} or worse)") if hits else None
+
+
 def _non_conformant(facts: RiskFacts, months: int) -> list[tuple[str, int, str, int]]:
     since = facts.block_time - months * MONTH
     return [h for h in facts.history if h[2] == "non_conformant" and h[3] >= since]
@@ -244,6 +278,7 @@ _KINDS = {
     "partner_control_recognised": _partner_control_recognised,
     "trader_non_conformant_results": _non_conformant_history,
     "clean_history": _clean_history,
+    "mirror_discrepancy": _mirror_discrepancy,
 }
 
 

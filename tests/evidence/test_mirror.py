@@ -150,3 +150,29 @@ def test_malformed_declarations_are_refused() -> None:
         declaration(item(grossMassKg=900))  # gross below net
     with pytest.raises(ValidationError):
         declaration(item(), item())  # repeated sequence
+
+
+def test_a_critical_mirror_discrepancy_feeds_the_risk_rules() -> None:
+    from evidence.event_types import EventType
+    from evidence.recognition import LedgerEvent
+    from evidence.risk import RiskFacts, RuleSet, evaluate
+
+    def declared(seq: int, kind: str, to: str, goods: GoodsDeclaration) -> LedgerEvent:
+        facts = {"kind": kind, "mode": "rail", "declaredTo": to, "goods": goods.model_dump(mode="json")}
+        return LedgerEvent(seq, EventType.DECLARATION, {"bl:declaration": facts}, 10 + seq, 0)
+
+    rules = RuleSet.model_validate(
+        {
+            "name": "mirror",
+            "base": 0,
+            "yellow_from": 10,
+            "red_from": 50,
+            "rules": [{"id": "undervalued", "kind": "mirror_discrepancy", "severity": "critical", "weight": 60}],
+        }
+    )
+    undervalued = declaration(item(valuationBasis="CIF", value={"value": 80000, "currency": "EUR"}))
+    fair = declaration(item(valuationBasis="CIF", value={"value": 105000, "currency": "EUR"}))
+    for imported, lane in ((undervalued, "red"), (fair, "green")):
+        entries = [declared(1, "export", "CN", EXPORT), declared(2, "import", "DE", imported)]
+        facts = RiskFacts("DE", 20, 0, entries, [], [], [], [])
+        assert evaluate(rules, 1, facts)["lane"] == lane
