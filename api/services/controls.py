@@ -58,7 +58,11 @@ class ControlsService:
                 for e in self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
                 if (where := e.location) is not None
             ]
-        mras = [
+        return recognise(by, events, self.mra_views(at), at, time)
+
+    def mra_views(self, at: int) -> list[MraView]:
+        """Every MRA as the registry held it at block ``at``."""
+        return [
             MraView(
                 m["id"],
                 m["proposer"],
@@ -68,6 +72,5 @@ class ControlsService:
                 m["accepted_at"] or 0,
                 m["terminated_at"] or 0,
             )
-            for m in (self.aeo.mras(at) if self.aeo is not None else [])  # the registry as it stood then
+            for m in (self.aeo.mras(at) if self.aeo is not None else [])
         ]
-        return recognise(by, events, mras, at, time)

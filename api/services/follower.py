@@ -33,6 +33,7 @@ from api.services.reindex import (
     ledger_entry,
     opened_consignment,
 )
+from api.services.worker import PeriodicWorker
 from chain.indexer import LogReader
 from chain.rpc import block_hash
 from content.store import ContentError, ContentNotFound
@@ -48,8 +49,11 @@ CURSOR = "ledger"
 REWIND_BLOCKS = 64  # how far before a changed block to follow again after a deep reorg
 
 
-class ChainFollower:
+class ChainFollower(PeriodicWorker):
     """A thread that follows the chain into the index; :meth:`run_once` does one pass."""
+
+    name = "follower"
+    failure = "following the chain failed; retrying"
 
     def __init__(
         self,
@@ -59,32 +63,12 @@ class ChainFollower:
         confirmations: int,
         interval: float = 1.0,
     ) -> None:
+        super().__init__(interval, log)
         self.node = node
         self.members = members
         self.merkle_log = merkle_log
         self.confirmations = confirmations
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="follower", daemon=True)
         self._one_pass = threading.Lock()  # the worker's passes and direct calls never overlap
-
-    def start(self) -> ChainFollower:
-        """Start the worker thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the worker thread."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.warning("following the chain failed; retrying", exc_info=True)
 
     def followed_to(self) -> int:
         """The last block whose logs are in the index."""

@@ -8,11 +8,11 @@ either nothing (send it) or exactly this entry hash (it landed; record where).
 from __future__ import annotations
 
 import logging
-import threading
 
 from api.index.rows import EntryStatus, StoredEntry
 from api.services.appends import AppendsService
 from api.services.node import Node
+from api.services.worker import PeriodicWorker
 from chain.errors import ContractRevert
 from chain.ledger import AppendResult
 from chain.sender import Receipt
@@ -21,34 +21,20 @@ from evidence.types import hash32
 log = logging.getLogger("borderledger.outbox")
 
 
-class OutboxWorker:
+class OutboxWorker(PeriodicWorker):
     """A thread that drains the outbox; :meth:`run_once` does one pass (tests call it)."""
 
+    name = "outbox"
+    failure = "outbox pass failed; retrying"
+
     def __init__(self, node: Node, appends: AppendsService, interval: float = 0.5) -> None:
+        super().__init__(interval, log)
         self.node = node
         self.appends = appends
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
 
-    def start(self) -> OutboxWorker:
-        """Start the worker thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the worker thread."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.warning("outbox pass failed; retrying", exc_info=True)
-                self.node.chain.sender.forget_nonces()
+    def after_failure(self) -> None:
+        """A failed send may have left the nonce count ahead of the chain."""
+        self.node.chain.sender.forget_nonces()
 
     def pending_count(self) -> int:
         """Entries accepted and not yet anchored."""

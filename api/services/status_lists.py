@@ -22,6 +22,7 @@ from api.services.errors import NotFound
 from api.services.issuers import Issuer, IssuersService
 from api.services.members import MembersService
 from api.services.node import Node
+from api.services.worker import PeriodicWorker
 from chain.aeo import AEOClient
 from chain.status_anchors import StatusListAnchorsClient
 from evidence import status_list
@@ -35,8 +36,11 @@ def list_hash(token: str) -> str:
     return "0x" + keccak(text=token).hex()
 
 
-class StatusListService:
+class StatusListService(PeriodicWorker):
     """The status lists of this node's issuers; :meth:`run_once` is one publishing pass."""
+
+    name = "status-lists"
+    failure = "status list pass failed; retrying"
 
     def __init__(
         self,
@@ -47,33 +51,13 @@ class StatusListService:
         anchors: StatusListAnchorsClient | None,
         interval: float = 1.0,
     ) -> None:
+        super().__init__(interval, log)
         self.node = node
         self.members = members
         self.issuers = issuers
         self.aeo = aeo
         self.anchors = anchors
-        self.interval = interval
         self._publish_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="status-lists", daemon=True)
-
-    def start(self) -> StatusListService:
-        """Start publishing in the background."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the worker."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.warning("status list pass failed; retrying", exc_info=True)
 
     def run_once(self) -> None:
         """Publish every list whose bits changed."""

@@ -219,19 +219,7 @@ class TradeDataService:
         )
 
     def _time_release(self, jurisdiction: str, period: str | None, at: int, time: int) -> dict[str, Any]:
-        aeo = self.node.chain.aeo
-        mras = [
-            MraView(
-                m["id"],
-                m["proposer"],
-                m["partner"],
-                m["controls"],
-                m["valid_until"],
-                m["accepted_at"] or 0,
-                m["terminated_at"] or 0,
-            )
-            for m in (aeo.mras(at) if aeo is not None else [])
-        ]
+        mras = self.controls.mra_views(at)  # the registry as it stood then
         jurisdictions = {p.address: p.jurisdiction for p in self.node.index.participants()}
         certified: dict[str, bool] = {}
         facts = []
