@@ -28,6 +28,7 @@ CONTRACT_NAMES = (
     "CheckpointLog",
     "RiskRuleSets",
     "StatusListAnchors",
+    "ReportAnchors",
 )
 
 

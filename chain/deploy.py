@@ -119,6 +119,7 @@ def deploy(
     checkpoints = _deploy_one(w3, sender, deployer, "CheckpointLog", registry.address)
     rule_sets = _deploy_one(w3, sender, deployer, "RiskRuleSets", registry.address)
     status_anchors = _deploy_one(w3, sender, deployer, "StatusListAnchors", registry.address)
+    report_anchors = _deploy_one(w3, sender, deployer, "ReportAnchors", registry.address)
     return Manifest(
         chain_id=w3.eth.chain_id,
         deployer=deployer.address,
@@ -129,6 +130,7 @@ def deploy(
             "CheckpointLog": checkpoints,
             "RiskRuleSets": rule_sets,
             "StatusListAnchors": status_anchors,
+            "ReportAnchors": report_anchors,
         },
         compiler=load_artifact("ConsignmentLedger")["compiler"],
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -139,7 +141,7 @@ def deploy(
 
 # Contracts that hang off the registry alone, so a newer release can add them to an
 # existing deployment without touching the registry or the ledger.
-_ADD_ONS = ("AEORegistry", "CheckpointLog", "RiskRuleSets", "StatusListAnchors")
+_ADD_ONS = ("AEORegistry", "CheckpointLog", "RiskRuleSets", "StatusListAnchors", "ReportAnchors")
 
 
 def deploy_missing(

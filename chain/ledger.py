@@ -18,6 +18,7 @@ from chain.compile import load_artifact
 from chain.deploy import DeployedContract, Manifest
 from chain.errors import ContractRevert
 from chain.indexer import CreatedConsignment, LogReader
+from chain.report_anchors import ReportAnchorsClient
 from chain.rulesets import RiskRuleSetsClient
 from chain.sender import Receipt, TransactionSender
 from chain.status_anchors import StatusListAnchorsClient
@@ -110,6 +111,8 @@ class LedgerClient:
         self.checkpoint_log = CheckpointLogClient(w3, log.address, log.block, self.sender) if log else None
         rules = manifest.contracts.get("RiskRuleSets")
         self.rule_sets = RiskRuleSetsClient(w3, rules.address, rules.block, self.sender) if rules else None
+        reports = manifest.contracts.get("ReportAnchors")
+        self.report_anchors = ReportAnchorsClient(w3, reports.address, reports.block, self.sender) if reports else None
         anchors = manifest.contracts.get("StatusListAnchors")
         self.status_anchors = (
             StatusListAnchorsClient(w3, anchors.address, anchors.block, self.sender) if anchors else None

@@ -82,6 +82,12 @@ RULE_STATUS: dict[str, int] = {
     "StatusListAnchorsStaleVersion": CONFLICT,
     "StatusListAnchorsEmptyHash": INVALID,
     "StatusListAnchorsZeroAddress": INVALID,
+    # ReportAnchors
+    "ReportAnchorsNotCustoms": FORBIDDEN,
+    "ReportAnchorsEmptyHash": INVALID,
+    "ReportAnchorsFutureBlock": INVALID,
+    "ReportAnchorsAlreadyAnchored": CONFLICT,
+    "ReportAnchorsZeroAddress": INVALID,
     # Verifiable credentials (signed off chain: the API's rules, evidence/credential_rules.py)
     "CredentialNotCertificateIssuer": FORBIDDEN,
     "CredentialCertificateNotValid": CONFLICT,

@@ -16,8 +16,10 @@ from typing import Any
 from api.index.rows import ConsignmentRow, EntryStatus, Participant, StoredEntry
 from api.services.consignments import ConsignmentsService
 from api.services.controls import ControlsService
+from api.services.errors import NotFound
 from api.services.members import MembersService
 from api.services.node import Node
+from chain.report_anchors import ReportAnchorsClient, report_id
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
 from evidence.mirror import RATES, TOLERANCES, Severity, compare, fob_and_cif
@@ -214,9 +216,47 @@ class TradeDataService:
         ``block`` (default the latest) and the registries as they stood then."""
         self._require_customs_of(caller, {jurisdiction}, "the time-release benchmark")
         at, time = self.controls.block_and_time(block)
-        return self._cached(
+        report = self._cached(
             ("time-release", jurisdiction, period, at), lambda: self._time_release(jurisdiction, period, at, time)
         )
+        return {**report, "anchor": self._anchor_of(jurisdiction, period, at)}
+
+    def anchor_time_release(
+        self, caller: Participant, jurisdiction: str, period: str | None, block: int | None
+    ) -> dict[str, Any]:
+        """Customs of ``jurisdiction`` anchor the hash of its report at ``block`` in ReportAnchors."""
+        view = self.members.view(caller.address)
+        if not view.holds(Role.CUSTOMS):
+            raise RuleViolation("ReportAnchorsNotCustoms", "only an active customs administration anchors reports")
+        self._require_customs_of(caller, {jurisdiction}, "anchoring this report")
+        anchors = self._report_anchors()
+        report = self.time_release(caller, jurisdiction, period, block)
+        identifier = report_id("time-release", jurisdiction, period, report["block"])
+        if anchors.anchor_of(identifier).anchored_at:
+            raise RuleViolation("ReportAnchorsAlreadyAnchored", "this report is anchored already")
+        digest = bytes.fromhex(report["report_hash"][2:])
+        receipt = anchors.anchor(self.members.account(caller), identifier, digest, report["block"])
+        return {**report, "anchor": self._anchor_of(jurisdiction, period, report["block"]), "tx_hash": receipt.tx_hash}
+
+    def _report_anchors(self) -> ReportAnchorsClient:
+        anchors = self.node.chain.report_anchors
+        if anchors is None:
+            raise NotFound("this deployment has no ReportAnchors")
+        return anchors
+
+    def _anchor_of(self, jurisdiction: str, period: str | None, at: int) -> dict[str, Any] | None:
+        anchors = self.node.chain.report_anchors
+        if anchors is None:
+            return None
+        anchored = anchors.anchor_of(report_id("time-release", jurisdiction, period, at))
+        if not anchored.anchored_at:
+            return None
+        return {
+            "report_hash": anchored.report_hash,
+            "at_block": anchored.at_block,
+            "anchored_at": anchored.anchored_at,
+            "anchored_by": anchored.anchored_by,
+        }
 
     def _time_release(self, jurisdiction: str, period: str | None, at: int, time: int) -> dict[str, Any]:
         mras = self.controls.mra_views(at)  # the registry as it stood then

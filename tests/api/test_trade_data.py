@@ -115,3 +115,23 @@ def test_time_release_is_the_same_report_at_one_block_on_two_nodes(
     with second_node(demo_runtime, tmp_path / "second-node") as (second, _):
         again = second.services.trade_data.time_release(caller, "DE", None, block)
     assert again == body
+
+
+def test_a_report_anchored_by_customs_is_the_one_another_node_recomputes(
+    demo_runtime: Runtime, client: TestClient, keys: Keys, tmp_path: Path
+) -> None:
+    block = demo_runtime.services.node.chain.w3.eth.block_number
+    params = {"jurisdiction": "DE", "block": block}
+    for who, rule in (("auditor", "ReportAnchorsNotCustoms"), ("customs-CN", "TradeDataAccess")):
+        refused = client.post("/v1/benchmark/time-release/anchor", params=params, headers=auth(keys, who))
+        assert refused.status_code == 403 and refused.json()["rule"] == rule, refused.text
+    anchored = client.post("/v1/benchmark/time-release/anchor", params=params, headers=auth(keys, "customs-DE"))
+    assert anchored.status_code == 200, anchored.text
+    body = anchored.json()
+    assert body["anchor"]["report_hash"] == body["report_hash"] and body["anchor"]["at_block"] == block
+    again = client.post("/v1/benchmark/time-release/anchor", params=params, headers=auth(keys, "customs-DE"))
+    assert again.status_code == 409 and again.json()["rule"] == "ReportAnchorsAlreadyAnchored"
+    caller = demo_runtime.services.members.authenticate(keys["customs-DE"]["api_key"])
+    with second_node(demo_runtime, tmp_path / "second-node") as (second, _):
+        recomputed = second.services.trade_data.time_release(caller, "DE", None, block)
+    assert recomputed["report_hash"] == recomputed["anchor"]["report_hash"] == body["report_hash"]

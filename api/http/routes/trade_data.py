@@ -41,3 +41,16 @@ def time_release(
     """Customs of ``jurisdiction``, auditors: the WCO Time Release Study indicators as of ``block``
     (default the latest), with the report's hash (the same on every node at that block)."""
     return services.trade_data.time_release(caller, jurisdiction, check_month(period), block)
+
+
+@router.post("/benchmark/time-release/anchor")
+def anchor_time_release(
+    jurisdiction: Jurisdiction,
+    services: ServicesDep,
+    caller: CurrentParticipant,
+    period: Month = None,
+    block: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+) -> dict[str, Any]:
+    """Customs of ``jurisdiction``: anchor the report's hash on chain (ReportAnchors), once per
+    jurisdiction, period and block; any node can then recompute the report and compare."""
+    return services.trade_data.anchor_time_release(caller, jurisdiction, check_month(period), block)
