@@ -90,6 +90,12 @@ class EntryQueries:
         with self.engine.connect() as conn:
             return sorted({r.consignment_id for r in conn.execute(query.distinct())})
 
+    def pending_consignments(self) -> list[str]:
+        """Consignments with entries waiting for their ledger transaction."""
+        query = select(t.entries.c.consignment_id).where(t.entries.c.status == EntryStatus.PENDING.value)
+        with self.engine.connect() as conn:
+            return sorted({r.consignment_id for r in conn.execute(query.distinct())})
+
     def pending_count(self) -> int:
         """Entries accepted and waiting for their ledger transaction."""
         query = select(func.count()).where(t.entries.c.status == EntryStatus.PENDING.value)

@@ -8,6 +8,7 @@ either nothing (send it) or exactly this entry hash (it landed; record where).
 from __future__ import annotations
 
 import logging
+import time
 
 from api.index.rows import EntryStatus, StoredEntry
 from api.services.appends import AppendsService
@@ -27,10 +28,14 @@ class OutboxWorker(PeriodicWorker):
     name = "outbox"
     failure = "outbox pass failed; retrying"
 
-    def __init__(self, node: Node, appends: AppendsService, interval: float = 0.5) -> None:
+    def __init__(
+        self, node: Node, appends: AppendsService, interval: float = 0.5, reconcile_every: float = 60.0
+    ) -> None:
         super().__init__(interval, log)
         self.node = node
         self.appends = appends
+        self.reconcile_every = reconcile_every
+        self._reconciled_at: float | None = None  # monotonic time of the last reconciliation
 
     def after_failure(self) -> None:
         """A failed send may have left the nonce count ahead of the chain."""
@@ -41,10 +46,18 @@ class OutboxWorker(PeriodicWorker):
         return self.node.index.pending_count()
 
     def run_once(self) -> None:
-        """Reconcile anchored entries with the chain, then send what is pending, in order."""
-        for consignment_id in self.node.index.ledger_consignments():
+        """Send what is pending, in order; on the first pass after a start, and then every
+        ``reconcile_every`` seconds, first check every consignment's anchored entries against
+        the chain. (Reconciling on every pass cost a chain call per consignment every half
+        second: with thousands of consignments, the worker took the node's CPU from appends.)"""
+        now = time.monotonic()
+        if self._reconciled_at is None or now - self._reconciled_at >= self.reconcile_every:
+            for consignment_id in self.node.index.ledger_consignments():
+                with self.node.locks.of(consignment_id):
+                    self._reconcile(consignment_id)
+            self._reconciled_at = now
+        for consignment_id in self.node.index.pending_consignments():
             with self.node.locks.of(consignment_id):
-                self._reconcile(consignment_id)
                 self._drain(consignment_id)
 
     def _reconcile(self, consignment_id: str) -> None:
