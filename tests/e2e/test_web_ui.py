@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
@@ -75,7 +76,17 @@ def submit_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
     """Click, then wait until the next page has replaced this one."""
     old_page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(by, value).click()
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 60).until(lambda _: _replaced(old_page))
+
+
+def _replaced(element: WebElement) -> bool:
+    """Whether the page holding ``element`` is gone. Chromium may answer a look at a node of a
+    page being replaced with an inspector error instead of a stale reference: gone as well."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException among them
+        return True
+    return False
 
 
 def test_wrong_key_is_refused(browser: webdriver.Chrome, server: LiveServer) -> None:
