@@ -7,11 +7,14 @@ its own: only active customs administrations anchor). Each refusal names its rul
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from evidence.errors import RuleViolation
 from evidence.rules.ledger import MemberView
 
 # The MRA data elements a holder may consent to disclose in its AEO status credential.
-DISCLOSABLE = ("operator_name", "operator_address", "identification_number", "validation_date")
+DataElement = Literal["operator_name", "operator_address", "identification_number", "validation_date"]
+DISCLOSABLE: tuple[str, ...] = get_args(DataElement)
 
 
 def check_aeo_credential(caller: MemberView, certificate_issuer: str, status: str, number: str) -> None:

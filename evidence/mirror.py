@@ -11,11 +11,15 @@ targeting.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
 
+from evidence.event_types import EventType
+from evidence.prearrival import DeclarationFacts
 from evidence.wco import CIF_LIKE, Amount, GoodsDeclaration, GoodsItem, Party, normalised_name
 
 
@@ -104,6 +108,46 @@ class Discrepancy:
         data["import"] = data.pop("import_")
         data["severity"] = self.severity.value
         return data
+
+
+@dataclass(frozen=True)
+class StatedGoods:
+    """A DECLARATION entry stating parties and goods items."""
+
+    seq: int
+    time: datetime | None  # the event time its author signed (every accepted entry states one)
+    facts: DeclarationFacts
+    goods: GoodsDeclaration
+
+
+def stated_goods(entries: Iterable[tuple[int, EventType, Any]]) -> list[StatedGoods]:
+    """The declarations among (seq, event type, payload) that state goods, in the order given
+    (one without them is document-only)."""
+    out = []
+    for seq, event_type, payload in entries:
+        if event_type is not EventType.DECLARATION or not isinstance(payload, dict):
+            continue
+        try:
+            facts = DeclarationFacts.model_validate(payload.get("bl:declaration"))
+        except ValueError:
+            continue
+        try:
+            time: datetime | None = datetime.fromisoformat(str(payload.get("eventTime")).replace("Z", "+00:00"))
+        except ValueError:
+            time = None
+        if facts.goods is not None:
+            out.append(StatedGoods(seq, time, facts, facts.goods))
+    return out
+
+
+def export_and_import(
+    stated: list[StatedGoods], origin: str | None = None, destination: str | None = None
+) -> tuple[StatedGoods | None, StatedGoods | None]:
+    """The latest export declaration (lodged with ``origin``, if given) and the latest import
+    declaration (lodged with ``destination``, if given): a later one amends an earlier one."""
+    export = [d for d in stated if d.facts.kind == "export" and origin in (None, d.facts.declaredTo)]
+    imported = [d for d in stated if d.facts.kind == "import" and destination in (None, d.facts.declaredTo)]
+    return (export[-1] if export else None, imported[-1] if imported else None)
 
 
 def _money(value: Decimal) -> str:

@@ -17,11 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.event_types import EventType
-from evidence.mirror import Severity, compare
-from evidence.prearrival import DeclarationFacts
+from evidence.mirror import Severity, compare, export_and_import, stated_goods
 from evidence.recognition import LedgerEvent, control_of
 from evidence.types import to_hex
-from evidence.wco import GoodsDeclaration
 
 MONTH = 30 * 86400  # a month of the rules, in seconds (integer arithmetic throughout)
 Lane = Literal["green", "yellow", "red"]
@@ -225,25 +223,12 @@ def _partner_control_recognised(rule: Any, facts: RiskFacts) -> Outcome:
 def _mirror_discrepancy(rule: Any, facts: RiskFacts) -> Outcome:
     """Fires once per discrepancy at ``rule.severity`` or worse between the latest export and
     import declarations stating goods (by the block evaluated)."""
-    stated: dict[str, tuple[int, GoodsDeclaration]] = {}
-    for fact in facts.entries:
-        declaration = fact.payload.get("bl:declaration") if isinstance(fact.payload, dict) else None
-        if fact.event_type is EventType.DECLARATION and isinstance(declaration, dict):
-            try:
-                goods = DeclarationFacts.model_validate(declaration).goods
-            except ValueError:
-                continue
-            if goods is not None and declaration.get("kind") in ("export", "import"):
-                stated[str(declaration["kind"])] = (fact.seq, goods)
-    if len(stated) < 2:
+    export, imported = export_and_import(stated_goods((f.seq, f.event_type, f.payload) for f in facts.entries))
+    if export is None or imported is None:
         return None
     order = [s.value for s in Severity]
-    found = [
-        d
-        for d in compare(stated["export"][1], stated["import"][1])
-        if order.index(d.severity) >= order.index(rule.severity)
-    ]
-    hits = [{"seq": stated["import"][0], "code": d.code, "item": d.item} for d in found]
+    found = [d for d in compare(export.goods, imported.goods) if order.index(d.severity) >= order.index(rule.severity)]
+    hits = [{"seq": imported.seq, "code": d.code, "item": d.item} for d in found]
     return (len(hits), hits, f"{len(hits)} mirror discrepancies ({rule.severity} or worse)") if hits else None
 
 

@@ -8,7 +8,6 @@ import json
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,50 +20,26 @@ from api.services.members import MembersService
 from api.services.node import Node
 from chain.report_anchors import ReportAnchorsClient, report_id
 from evidence.errors import LedgerValueError, RuleViolation
-from evidence.event_types import EventType
-from evidence.mirror import RATES, TOLERANCES, Severity, compare, fob_and_cif
-from evidence.prearrival import DeclarationFacts
+from evidence.mirror import (
+    RATES,
+    TOLERANCES,
+    Severity,
+    StatedGoods,
+    compare,
+    export_and_import,
+    fob_and_cif,
+    stated_goods,
+)
 from evidence.recognition import LedgerEvent, MraView, recognise
 from evidence.roles import Role
 from evidence.time_release import ConsignmentFacts, LedgerFact, benchmark
-from evidence.wco import GoodsDeclaration
 
 
-@dataclass(frozen=True)
-class StatedDeclaration:
-    """A DECLARATION entry with structured goods."""
-
-    seq: int
-    entry_hash: str
-    time: datetime
-    facts: DeclarationFacts
-    goods: GoodsDeclaration
-
-
-def stated_declarations(entries: list[StoredEntry]) -> list[StatedDeclaration]:
-    """The consignment's declarations that state parties and goods items, in ledger order."""
-    out = []
-    for entry in entries:
-        if entry.event_type is not EventType.DECLARATION:
-            continue
-        payload = json.loads(entry.payload)
-        try:
-            facts = DeclarationFacts.model_validate(payload.get("bl:declaration"))
-            time = datetime.fromisoformat(str(payload.get("eventTime")).replace("Z", "+00:00"))
-        except ValueError:
-            continue  # accepted before structured declarations, or without a time: document-only
-        if facts.goods is not None:
-            out.append(StatedDeclaration(entry.seq, entry.entry_hash, time, facts, facts.goods))
-    return out
-
-
-def export_and_import(row: ConsignmentRow, entries: list[StoredEntry]) -> tuple[StatedDeclaration | None, ...]:
-    """The latest export declaration lodged with the origin and import declaration lodged with
-    the destination (a later one amends an earlier one)."""
-    stated = stated_declarations(entries)
-    export = [d for d in stated if d.facts.kind == "export" and d.facts.declaredTo == row.origin]
-    imported = [d for d in stated if d.facts.kind == "import" and d.facts.declaredTo == row.destination]
-    return (export[-1] if export else None, imported[-1] if imported else None)
+def declarations_of(row: ConsignmentRow, entries: list[StoredEntry]) -> tuple[StatedGoods | None, StatedGoods | None]:
+    """The consignment's latest export declaration lodged with its origin and import
+    declaration lodged with its destination."""
+    stated = stated_goods((e.seq, e.event_type, json.loads(e.payload)) for e in entries)
+    return export_and_import(stated, row.origin, row.destination)
 
 
 class TradeDataService:
@@ -108,19 +83,22 @@ class TradeDataService:
         """The consignment's export declaration against its import declaration."""
         row, _, _ = self.consignments.readable(caller, reference)
         self._require_customs_of(caller, {row.origin, row.destination}, "a mirror comparison")
-        export, imported = export_and_import(row, self.node.index.entries_of(row.id))
+        entries = self.node.index.entries_of(row.id)
+        export, imported = declarations_of(row, entries)
+        hashes = {e.seq: e.entry_hash for e in entries}
         answer: dict[str, Any] = {
             "consignment": row.reference,
             "consignment_id": row.id,
             "tolerances": TOLERANCES.version,
             "rates": RATES.version,
-            "export": _declared(export),
-            "import": _declared(imported),
+            "export": _declared(export, hashes),
+            "import": _declared(imported, hashes),
         }
         if export is None or imported is None:
             missing = "export" if export is None else "import"
             return answer | {"compared": False, "reason": f"no structured {missing} declaration yet"}
-        transit = int((imported.time - export.time).total_seconds())
+        times = (export.time, imported.time)
+        transit = int((times[1] - times[0]).total_seconds()) if times[0] and times[1] else None
         found = compare(export.goods, imported.goods, transit, export.facts.mode)
         worst = max((d.severity for d in found), key=list(Severity).index, default=None)
         return answer | {
@@ -153,8 +131,8 @@ class TradeDataService:
         for row in self.node.index.candidate_consignments("", None, everything=True):
             if jurisdiction not in (row.origin, row.destination):
                 continue
-            export, imported = export_and_import(row, self.node.index.entries_of(row.id))
-            if export is None or imported is None:
+            export, imported = declarations_of(row, self.node.index.entries_of(row.id))
+            if export is None or imported is None or export.time is None:
                 continue
             period = export.time.astimezone(UTC).strftime("%Y-%m")
             if month is not None and period != month:
@@ -315,12 +293,12 @@ def _mra_active(mras: list[MraView], one: str, other: str, time: int) -> bool:
     )
 
 
-def _declared(declaration: StatedDeclaration | None) -> dict[str, Any] | None:
+def _declared(declaration: StatedGoods | None, hashes: dict[int, str]) -> dict[str, Any] | None:
     if declaration is None:
         return None
     return {
         "seq": declaration.seq,
-        "entry_hash": declaration.entry_hash,
+        "entry_hash": hashes[declaration.seq],
         "declared_to": declaration.facts.declaredTo,
         "reference": declaration.facts.reference,
         "items": len(declaration.goods.items),
