@@ -21,12 +21,12 @@ from evidence.types import Address, Hash32, to_hex
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A tree head as the contract stores it."""
+    """The latest tree head as the contract stores it (earlier ones are in its logs)."""
 
     size: int
     timestamp: int
     block_number: int
-    submitter: Address
+    count: int
     root: Hash32
 
 
@@ -75,13 +75,16 @@ class CheckpointLogClient:
         """The latest tree head (size 0 if none)."""
         return _checkpoint(call_view(self.contract.functions.latest()))
 
-    def of_size(self, size: int) -> Checkpoint | None:
-        """The tree head anchored for ``size``, if one is."""
-        found = _checkpoint(call_view(self.contract.functions.checkpointOfSize(size)))
-        return found if found.size else None
+    def of_sizes(self, sizes: list[int]) -> dict[int, AnchoredCheckpoint]:
+        """The tree heads anchored for these sizes, by size, from the contract's own
+        CheckpointAnchored logs (sizes only grow, so each has at most one)."""
+        if not sizes:
+            return {}
+        return {c.size: c for c in self.anchored(sorted(set(sizes)), with_gas=False)}
 
-    def anchored(self, size: int | None = None) -> list[AnchoredCheckpoint]:
-        """Every CheckpointAnchored log (of one size, or all), oldest first."""
+    def anchored(self, size: int | list[int] | None = None, with_gas: bool = True) -> list[AnchoredCheckpoint]:
+        """Every CheckpointAnchored log (of some sizes, or all), oldest first; ``with_gas``
+        reads each transaction's receipt for the gas it used (0 without)."""
         filters = {"size": size} if size is not None else None
         latest = self.w3.eth.block_number
         start, out = self.from_block, []
@@ -90,13 +93,13 @@ class CheckpointLogClient:
             for log in self.contract.events.CheckpointAnchored().get_logs(
                 argument_filters=filters, from_block=start, to_block=end
             ):
-                receipt = self.w3.eth.get_transaction_receipt(log["transactionHash"])
-                out.append(self._anchored(log, int(receipt["gasUsed"])))
+                gas = int(self.w3.eth.get_transaction_receipt(log["transactionHash"])["gasUsed"]) if with_gas else 0
+                out.append(self._anchored(log, gas))
             start = end + 1
         return sorted(out, key=lambda c: c.size)
 
     def verify_inclusion(self, leaf: bytes, index: int, size: int, proof: list[bytes]) -> bool:
-        """The contract's own check of an inclusion proof against its checkpoint of ``size``."""
+        """The contract's own check of an inclusion proof against its latest checkpoint, of ``size``."""
         return bool(call_view(self.contract.functions.verifyInclusion(leaf, index, size, proof)))
 
     def _anchored(self, log: Any, gas_used: int) -> AnchoredCheckpoint:
@@ -116,5 +119,5 @@ class CheckpointLogClient:
 
 
 def _checkpoint(value: Any) -> Checkpoint:
-    size, timestamp, block, submitter, root = value
-    return Checkpoint(int(size), int(timestamp), int(block), Address(submitter), Hash32(bytes(root)))
+    size, timestamp, block, count, root = value
+    return Checkpoint(int(size), int(timestamp), int(block), int(count), Hash32(bytes(root)))

@@ -15,8 +15,10 @@ from web3.contract import Contract
 
 from chain.abi import decode_jurisdiction
 from evidence.custody import MemberEvent
+from evidence.eip712 import Domain, Entry, entry_hash, expand_signature
 from evidence.event_types import EventType
 from evidence.roles import Role
+from evidence.types import Address, Hash32, to_hex
 
 # Providers limit eth_getLogs ranges (Besu: by configuration); ask in slices.
 LOG_SLICE = 5_000
@@ -74,11 +76,20 @@ class LogReader:
         self.from_block = from_block
         self.to_block = to_block
         self._block_times: dict[int, int] = {}
+        self._domain: Domain | None = None
+
+    @property
+    def domain(self) -> Domain:
+        """The ledger's EIP-712 domain: entry hashes are recomputed from the logged fields."""
+        if self._domain is None:
+            self._domain = Domain(int(self.w3.eth.chain_id), Address(self.ledger.address))
+        return self._domain
 
     def between(self, first: int, last: int) -> LogReader:
         """The same logs, of blocks ``first`` to ``last`` only (a follower's next window)."""
         window = LogReader(self.w3, self.registry, self.ledger, first, last)
         window._block_times = self._block_times
+        window._domain = self._domain
         return window
 
     def _logs(self, event: Any, argument_filters: dict[str, Any] | None = None) -> Iterator[Any]:
@@ -123,18 +134,28 @@ class LogReader:
         out = []
         for log in self._logs(self.ledger.events.EventAppended(), filters):
             a = log["args"]
+            entry = Entry(
+                Hash32(bytes(a["consignment"])),
+                int(a["seq"]),
+                Hash32(bytes(a["prevHash"])),
+                Hash32(bytes(a["eventType"])),
+                Hash32(bytes(a["payloadHash"])),
+                a["cid"],
+                Address(a["nextCarrier"]),
+                Address(a["actor"]),
+            )
             out.append(
                 AppendedEntry(
                     _hex(a["consignment"]),
                     int(a["seq"]),
                     EventType.from_id(a["eventType"]),
-                    _hex(a["entryHash"]),
+                    to_hex(entry_hash(entry, self.domain)),  # what the ledger stored as head
                     _hex(a["prevHash"]),
                     _hex(a["payloadHash"]),
                     a["cid"],
                     a["nextCarrier"],
                     a["actor"],
-                    bytes(a["signature"]),
+                    expand_signature(a["r"], a["vs"]),
                     _hex(log["transactionHash"]),
                     int(log["blockNumber"]),
                     int(log["logIndex"]),

@@ -3,7 +3,7 @@ and the checkpoint log through their own modules), built from the compiled artif
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from chain.abi import call_view, decode_jurisdiction
+from chain.abi import call_view, decode_jurisdiction, event_topic, rpc_result
 from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
@@ -24,7 +24,7 @@ from chain.sender import Receipt, TransactionSender
 from chain.status_anchors import StatusListAnchorsClient
 from evidence.bundle import Bundle, OnlineFacts, role_questions
 from evidence.consignment_id import consignment_id
-from evidence.eip712 import Domain, Entry
+from evidence.eip712 import Domain, Entry, compact_signature, entry_hash
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView
 from evidence.trust import TrustRoot
@@ -103,6 +103,7 @@ class LedgerClient:
             address=Web3.to_checksum_address(manifest.ledger.address), abi=load_artifact("ConsignmentLedger")["abi"]
         )
         self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
+        self._appended_topic = event_topic(self.ledger.abi, "EventAppended")
         self.logs = LogReader(w3, self.registry, self.ledger, manifest.registry.block)
         # The add-on contracts, where this deployment has them.
         aeo = manifest.contracts.get("AEORegistry")
@@ -256,10 +257,17 @@ class LedgerClient:
         count, head = call_view(self.ledger.functions.head(bytes(cid)))
         return int(count), Hash32(bytes(head))
 
-    def record(self, cid: Hash32, seq: int, tx_hash: str | None = None) -> OnChainRecord:
-        """What the ledger holds for entry ``seq``."""
-        entry_hash, actor, timestamp, block_number = call_view(self.ledger.functions.entryAt(bytes(cid), seq))
-        return OnChainRecord(Hash32(bytes(entry_hash)), str(actor), int(timestamp), int(block_number), tx_hash)
+    def records(self, cid: Hash32) -> dict[int, OnChainRecord]:
+        """What the ledger accepted of each of a consignment's single entries, by seq, from its
+        EventAppended logs: the contract stores only the head, which commits to them all."""
+        return {
+            e.seq: OnChainRecord(hash32(e.entry_hash), e.actor, e.block_time, e.block_number, e.tx_hash)
+            for e in self.logs.entries(cid)
+        }
+
+    def record(self, cid: Hash32, seq: int) -> OnChainRecord | None:
+        """What the ledger accepted as entry ``seq`` (None if it holds no such entry)."""
+        return self.records(cid).get(seq)
 
     def hash_entry(self, entry: Entry) -> Hash32:
         """The contract's EIP-712 digest of ``entry`` (for cross-checking evidence/)."""
@@ -272,18 +280,15 @@ class LedgerClient:
         the signers' roles at the anchoring blocks. Nothing is taken from the bundle but the
         questions."""
         consignment = hash32(bundle.consignment.id)
-        written = {e.seq: e.tx_hash for e in self.logs.entries(consignment)}
-        records = {
-            e.seq: replace(self.record(consignment, e.seq), tx_hash=written.get(e.seq))
-            for e in bundle.entries
-            if e.leaf_index is None
-        }
+        # The ledger stores only each consignment's head; what it accepted of each entry is
+        # in its EventAppended logs, and the head (checked against the bundle's last entry)
+        # commits to all of them through prevHash.
+        wanted = {e.seq for e in bundle.entries if e.leaf_index is None}
+        records = {seq: r for seq, r in self.records(consignment).items() if seq in wanted} if wanted else {}
         checkpoints: dict[int, tuple[bytes, int]] = {}
         if bundle.checkpoints and self.checkpoint_log is not None:
-            for c in bundle.checkpoints:
-                found = self.checkpoint_log.of_size(c.size)
-                if found is not None:
-                    checkpoints[c.size] = (bytes(found.root), found.block_number)
+            found = self.checkpoint_log.of_sizes([c.size for c in bundle.checkpoints])
+            checkpoints = {size: (bytes(c.root), c.block_number) for size, c in found.items()}
         opened = self.logs.consignments(consignment)
         roles_at = {
             (role, actor, block): self.had_active_role_at(Role(role), actor, block)
@@ -305,14 +310,22 @@ class LedgerClient:
 
     def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""
-        receipt = self.sender.transact(relayer, self.ledger.functions.appendEvent(entry.as_tuple(), signature))
-        events = self.ledger.events.EventAppended().process_receipt(_raw_receipt(self.w3, receipt), errors=DISCARD)
-        if not events:
+        r, vs = compact_signature(signature)
+        receipt = self.sender.transact(relayer, self.ledger.functions.appendEvent(entry.as_tuple(), r, vs))
+        # The ledger's EventAppended log (its topic, from the ledger's address) says where the
+        # entry landed; nothing else of it needs decoding, the entry is ours.
+        logs = _raw_receipt(self.w3, receipt)["logs"]
+        ours = [
+            log
+            for log in logs
+            if str(log["address"]).lower() == self.ledger.address.lower()
+            and bytes(log["topics"][0]) == self._appended_topic
+        ]
+        if not ours:
             raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
-        log = events[0]
-        block = self.w3.eth.get_block(receipt.block_number)
+        block = rpc_result(self.w3, "eth_getBlockByNumber", [hex(receipt.block_number), False], "block time")
         return AppendResult(
-            Hash32(bytes(log["args"]["entryHash"])), receipt, int(log["logIndex"]), int(block["timestamp"])
+            entry_hash(entry, self.domain), receipt, int(ours[0]["logIndex"]), int(block["timestamp"], 16)
         )
 
 

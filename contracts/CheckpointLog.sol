@@ -16,8 +16,7 @@ contract CheckpointLog is ICheckpointLog {
     error CheckpointLogZeroAddress();
 
     IConsortiumRegistry private immutable _registry;
-    Checkpoint[] private _checkpoints;
-    mapping(uint64 size => uint256 indexPlusOne) private _bySize;
+    Checkpoint private _latest;
 
     /// @notice Binds the log to the consortium registry it asks about the anchor role.
     /// @param registry_ the consortium registry that answers who holds the anchor role
@@ -29,27 +28,22 @@ contract CheckpointLog is ICheckpointLog {
     /// @inheritdoc ICheckpointLog
     function submitCheckpoint(uint64 size, bytes32 root, string calldata leavesCid) external {
         if (!_registry.hasActiveRole(Roles.ANCHOR, msg.sender)) revert CheckpointLogNotAnchor(msg.sender);
-        uint64 last = _checkpoints.length == 0 ? 0 : _checkpoints[_checkpoints.length - 1].size;
-        if (size <= last) revert CheckpointLogSizeNotIncreasing(last, size);
-        _checkpoints.push(Checkpoint(size, uint64(block.timestamp), uint64(block.number), msg.sender, root));
-        _bySize[size] = _checkpoints.length;
+        Checkpoint storage head = _latest;
+        if (size <= head.size) revert CheckpointLogSizeNotIncreasing(head.size, size);
+        // (size, time, block, count) share one slot with what the check above read: two slot
+        // writes and no new slot per checkpoint.
+        _latest = Checkpoint(size, uint64(block.timestamp), uint64(block.number), head.count + 1, root);
         emit CheckpointAnchored(size, root, msg.sender, leavesCid);
     }
 
     /// @inheritdoc ICheckpointLog
-    function latest() external view returns (Checkpoint memory c) {
-        if (_checkpoints.length > 0) c = _checkpoints[_checkpoints.length - 1];
-    }
-
-    /// @inheritdoc ICheckpointLog
-    function checkpointOfSize(uint64 size) public view returns (Checkpoint memory c) {
-        uint256 i = _bySize[size];
-        if (i > 0) c = _checkpoints[i - 1];
+    function latest() external view returns (Checkpoint memory) {
+        return _latest;
     }
 
     /// @notice Number of checkpoints anchored.
     function checkpointCount() external view returns (uint256) {
-        return _checkpoints.length;
+        return _latest.count;
     }
 
     /// @inheritdoc ICheckpointLog
@@ -59,8 +53,8 @@ contract CheckpointLog is ICheckpointLog {
         view
         returns (bool)
     {
-        Checkpoint memory c = checkpointOfSize(size);
-        if (c.size == 0 || index >= size) return false;
+        Checkpoint memory c = _latest;
+        if (c.size == 0 || size != c.size || index >= size) return false;
         uint64 fn = index;
         uint64 sn = size - 1;
         bytes32 r = leaf;

@@ -18,11 +18,25 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
         "Entry(bytes32 consignment,uint64 seq,bytes32 prevHash,bytes32 eventType,bytes32 payloadHash,string cid,address nextCarrier,address actor)"
     );
 
+    /// @dev How a consignment is stored: what every append reads and writes (custodian,
+    /// route, count, batched) shares one slot, the head another; the rest is read only by
+    /// declarations, controls in transit and the views. The carrier is never zero once opened.
+    struct Stored {
+        address carrier;
+        bytes2 origin;
+        bytes2 destination;
+        uint48 count;
+        bool batched;
+        bytes32 head;
+        address exporter;
+        uint64 createdAt;
+        address importer;
+        bytes2[] transit;
+    }
+
     IConsortiumRegistry private immutable _registry;
-    mapping(bytes32 consignment => Consignment) private _consignments;
-    mapping(bytes32 consignment => mapping(uint64 seq => Record)) private _records;
+    mapping(bytes32 consignment => Stored) private _consignments;
     mapping(bytes32 consignment => mapping(address account => bool)) private _parties;
-    mapping(bytes32 consignment => bool) private _batched;
 
     /// @notice Binds the ledger to the consortium registry it asks about roles.
     /// @param registry_ the consortium registry that answers who holds which role
@@ -58,7 +72,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
         address carrier
     ) external returns (bytes32 id) {
         id = _create(ref, origin, destination, transit, importer, carrier);
-        _batched[id] = true;
+        _consignments[id].batched = true;
         emit ConsignmentBatched(id);
     }
 
@@ -70,7 +84,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
 
     /// @inheritdoc IConsignmentLedger
     function isBatched(bytes32 consignment) external view returns (bool) {
-        return _batched[consignment];
+        return _consignments[consignment].batched;
     }
 
     function _create(
@@ -90,8 +104,8 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
             _requireJurisdiction(transit[i]);
         }
         id = consignmentId(msg.sender, ref);
-        Consignment storage c = _consignments[id];
-        if (c.exporter != address(0)) revert ConsignmentLedgerAlreadyExists(id);
+        Stored storage c = _consignments[id];
+        if (c.carrier != address(0)) revert ConsignmentLedgerAlreadyExists(id);
         c.exporter = msg.sender;
         c.importer = importer;
         c.carrier = carrier;
@@ -106,33 +120,34 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
     }
 
     /// @inheritdoc IConsignmentLedger
-    function appendEvent(Entry calldata entry, bytes calldata signature) external returns (bytes32 entryHash) {
-        Consignment storage c = _requireConsignment(entry.consignment);
-        if (_batched[entry.consignment]) revert ConsignmentLedgerBatchedConsignment(entry.consignment);
+    function appendEvent(Entry calldata entry, bytes32 r, bytes32 vs) external returns (bytes32 entryHash) {
+        Stored storage c = _requireConsignment(entry.consignment);
+        if (c.batched) revert ConsignmentLedgerBatchedConsignment(entry.consignment);
         if (entry.seq != c.count || entry.prevHash != c.head) {
-            revert ConsignmentLedgerStaleHead(entry.consignment, c.count, c.head, entry.seq, entry.prevHash);
+            revert ConsignmentLedgerStaleHead(entry.consignment, uint64(c.count), c.head, entry.seq, entry.prevHash);
         }
         entryHash = _hashEntry(entry);
-        // ECDSA.recover rejects malformed and malleable (high-s) signatures.
-        address signer = ECDSA.recover(entryHash, signature);
+        // ERC-2098 (r, vs): a low s leaves the top bit for the parity; ECDSA.recover still
+        // rejects an s in the upper half of the curve order.
+        address signer = ECDSA.recover(entryHash, r, vs);
         if (signer != entry.actor) revert ConsignmentLedgerInvalidSigner(entry.actor, signer);
         _authorise(entry, c);
 
-        _records[entry.consignment][entry.seq] =
-            Record(entryHash, entry.actor, uint64(block.timestamp), uint64(block.number));
+        // Only the head is stored: it commits to every earlier entry through prevHash, and the
+        // event carries the rest (who, what, where), so verifiers rebuild each entry from logs.
         c.head = entryHash;
-        c.count = entry.seq + 1;
+        ++c.count;
         emit EventAppended(
             entry.consignment,
             entry.seq,
             entry.eventType,
-            entryHash,
             entry.prevHash,
             entry.payloadHash,
             entry.cid,
             entry.nextCarrier,
             entry.actor,
-            signature
+            r,
+            vs
         );
         if (entry.eventType == EventTypes.HANDOVER) {
             address previous = c.carrier;
@@ -144,19 +159,16 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
 
     /// @inheritdoc IConsignmentLedger
     function consignment(bytes32 id) external view returns (Consignment memory) {
-        return _requireConsignment(id);
+        Stored storage c = _requireConsignment(id);
+        return Consignment(
+            c.exporter, c.importer, c.carrier, c.origin, c.destination, uint64(c.count), c.createdAt, c.head, c.transit
+        );
     }
 
     /// @inheritdoc IConsignmentLedger
     function head(bytes32 id) external view returns (uint64 count, bytes32 entryHash) {
-        Consignment storage c = _requireConsignment(id);
-        return (c.count, c.head);
-    }
-
-    /// @inheritdoc IConsignmentLedger
-    function entryAt(bytes32 id, uint64 seq) external view returns (Record memory) {
-        _requireConsignment(id);
-        return _records[id][seq];
+        Stored storage c = _requireConsignment(id);
+        return (uint64(c.count), c.head);
     }
 
     /// @inheritdoc IConsignmentLedger
@@ -191,10 +203,12 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
         return _hashTypedDataV4(structHash);
     }
 
-    function _authorise(Entry calldata e, Consignment storage c) private view {
+    function _authorise(Entry calldata e, Stored storage c) private view {
         EventTypes.Category category = EventTypes.categoryOf(e.eventType);
         if (category == EventTypes.Category.Unknown) revert ConsignmentLedgerUnknownEventType(e.eventType);
-        if (!_registry.isActive(e.actor)) revert ConsignmentLedgerInactiveActor(e.actor);
+        // One registry call answers the actor's standing in the role its category needs.
+        (bool active, bool holdsRole, bytes2 jurisdiction) = _registry.roleStanding(_roleNeeded(category, e.actor, c), e.actor);
+        if (!active) revert ConsignmentLedgerInactiveActor(e.actor);
         bool handover = e.eventType == EventTypes.HANDOVER;
         if (handover != (e.nextCarrier != address(0))) {
             revert ConsignmentLedgerInvalidNextCarrier(e.consignment, e.eventType, e.nextCarrier);
@@ -203,29 +217,43 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
             revert ConsignmentLedgerInvalidNextCarrier(e.consignment, e.eventType, e.nextCarrier);
         }
         if (category == EventTypes.Category.Custody) {
-            if (e.actor != c.carrier || !_registry.hasActiveRole(Roles.CARRIER, e.actor)) {
+            if (e.actor != c.carrier || !holdsRole) {
                 revert ConsignmentLedgerNotCurrentCarrier(e.consignment, e.actor, c.carrier);
             }
         } else if (category == EventTypes.Category.Control) {
-            if (!_isJurisdictionCustoms(c, e.actor)) revert ConsignmentLedgerNotJurisdictionCustoms(e.consignment, e.actor);
-        } else if (category == EventTypes.Category.Declaration) {
-            bool declarant = (e.actor == c.exporter && _registry.hasActiveRole(Roles.EXPORTER, e.actor))
-                || (e.actor == c.importer && _registry.hasActiveRole(Roles.IMPORTER, e.actor));
-            if (!declarant) revert ConsignmentLedgerNotDeclarant(e.consignment, e.actor);
-        } else if (category == EventTypes.Category.Consignee) {
-            if (e.actor != c.importer || !_registry.hasActiveRole(Roles.IMPORTER, e.actor)) {
-                revert ConsignmentLedgerNotConsignee(e.consignment, e.actor);
+            if (!holdsRole || !_inJurisdictions(c, jurisdiction)) {
+                revert ConsignmentLedgerNotJurisdictionCustoms(e.consignment, e.actor);
             }
+        } else if (category == EventTypes.Category.Declaration) {
+            // An account both exporter and importer of the consignment may declare as either.
+            bool declarant = holdsRole
+                || (e.actor == c.exporter && e.actor == c.importer && _registry.hasActiveRole(Roles.IMPORTER, e.actor));
+            if (!declarant || (e.actor != c.exporter && e.actor != c.importer)) {
+                revert ConsignmentLedgerNotDeclarant(e.consignment, e.actor);
+            }
+        } else if (category == EventTypes.Category.Consignee) {
+            if (e.actor != c.importer || !holdsRole) revert ConsignmentLedgerNotConsignee(e.consignment, e.actor);
         } else {
-            if (!_parties[e.consignment][e.actor] && !_isJurisdictionCustoms(c, e.actor)) {
+            if (!_parties[e.consignment][e.actor] && !(holdsRole && _inJurisdictions(c, jurisdiction))) {
                 revert ConsignmentLedgerNotParty(e.consignment, e.actor);
             }
         }
     }
 
-    function _isJurisdictionCustoms(Consignment storage c, address account) private view returns (bool) {
-        if (!_registry.hasActiveRole(Roles.CUSTOMS, account)) return false;
-        bytes2 j = _registry.member(account).jurisdiction;
+    /// @dev The role `actor` must hold for an event of `category`: documents and observations
+    /// need none from a party and the customs role from anyone else.
+    function _roleNeeded(EventTypes.Category category, address actor, Stored storage c)
+        private
+        view
+        returns (bytes32)
+    {
+        if (category == EventTypes.Category.Custody) return Roles.CARRIER;
+        if (category == EventTypes.Category.Declaration) return actor == c.exporter ? Roles.EXPORTER : Roles.IMPORTER;
+        if (category == EventTypes.Category.Consignee) return Roles.IMPORTER;
+        return Roles.CUSTOMS;
+    }
+
+    function _inJurisdictions(Stored storage c, bytes2 j) private view returns (bool) {
         if (j == c.origin || j == c.destination) return true;
         for (uint256 i = 0; i < c.transit.length; ++i) {
             if (c.transit[i] == j) return true;
@@ -238,7 +266,7 @@ contract ConsignmentLedger is IConsignmentLedger, IConsignmentLedgerErrors, EIP7
         if (!_registry.hasActiveRole(role, account)) revert ConsignmentLedgerMissingRole(account, role);
     }
 
-    function _requireConsignment(bytes32 id) private view returns (Consignment storage c) {
+    function _requireConsignment(bytes32 id) private view returns (Stored storage c) {
         c = _consignments[id];
         if (c.exporter == address(0)) revert ConsignmentLedgerUnknownConsignment(id);
     }

@@ -41,11 +41,21 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         bool active;
     }
 
-    mapping(address account => Member) private _members;
+    /// @dev A member as stored: standing, jurisdiction and roles share one slot, so "is this
+    /// account active in this role, and where" (asked on every ledger append) is one read.
+    struct StoredMember {
+        bytes2 jurisdiction;
+        Status status;
+        uint8 roleBits;
+        string legalId;
+        string name;
+        address admittedBy;
+    }
+
+    mapping(address account => StoredMember) private _members;
     mapping(address account => Standing[]) private _standings;
     mapping(address account => mapping(uint32 admission => mapping(bytes32 role => bool))) private _heldIn;
     mapping(address account => bytes32[]) private _roles;
-    mapping(address account => mapping(bytes32 role => bool)) private _hasRole;
     mapping(uint256 proposalId => Proposal) private _proposals;
     uint256 private _proposalCount;
     uint256 private _activeCustoms;
@@ -166,7 +176,8 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
 
     /// @inheritdoc IConsortiumRegistry
     function hasActiveRole(bytes32 role, address account) public view returns (bool) {
-        return _members[account].status == Status.Active && _hasRole[account][role];
+        StoredMember storage m = _members[account];
+        return m.status == Status.Active && _holds(m, role);
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -193,8 +204,19 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     }
 
     /// @inheritdoc IConsortiumRegistry
+    function roleStanding(bytes32 role, address account)
+        external
+        view
+        returns (bool active, bool holdsRole, bytes2 jurisdiction)
+    {
+        StoredMember storage m = _members[account];
+        return (m.status == Status.Active, _holds(m, role), m.jurisdiction);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
     function member(address account) external view returns (Member memory) {
-        return _members[account];
+        StoredMember storage m = _members[account];
+        return Member(m.jurisdiction, m.status, m.legalId, m.name, m.admittedBy);
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -307,7 +329,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
             if (!_isCustoms(p.account) || _admission(p.account) != p.targetAdmission) {
                 revert ConsortiumRegistryStaleProposal(proposalId);
             }
-            Member storage m = _members[p.account];
+            StoredMember storage m = _members[p.account];
             if (m.status == Status.Active) {
                 if (_activeCustoms == 1) revert ConsortiumRegistryLastCustoms(p.account);
                 --_activeCustoms;
@@ -324,7 +346,8 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     }
 
     function _isCustoms(address account) private view returns (bool) {
-        return _hasRole[account][Roles.CUSTOMS] && _members[account].status != Status.Removed;
+        StoredMember storage m = _members[account];
+        return _holds(m, Roles.CUSTOMS) && m.status != Status.Removed;
     }
 
     function _admission(address account) private view returns (uint32) {
@@ -350,12 +373,8 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
         private
     {
         // A removed member may be admitted again; it starts from a clean set of roles.
-        bytes32[] storage old = _roles[account];
-        for (uint256 i = 0; i < old.length; ++i) {
-            _hasRole[account][old[i]] = false;
-        }
         delete _roles[account];
-        _members[account] = Member(jurisdiction, Status.Active, legalId, name, by);
+        _members[account] = StoredMember(jurisdiction, Status.Active, 0, legalId, name, by);
         Standing[] storage history = _standings[account];
         uint32 admission = history.length == 0 ? 1 : history[history.length - 1].admission + 1;
         history.push(Standing(uint64(block.number), admission, true));
@@ -368,12 +387,18 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
 
 
     function _grant(address account, bytes32 role) private {
-        if (!_hasRole[account][role]) {
-            _hasRole[account][role] = true;
+        StoredMember storage m = _members[account];
+        if (!_holds(m, role)) {
+            // Callers admit only Roles' names (InvalidOperatorRole otherwise), each with a bit.
+            m.roleBits |= Roles.bit(role);
             _roles[account].push(role);
             Standing[] storage history = _standings[account];
             _heldIn[account][history[history.length - 1].admission][role] = true;
         }
+    }
+
+    function _holds(StoredMember storage m, bytes32 role) private view returns (bool) {
+        return m.roleBits & Roles.bit(role) != 0;
     }
 
     function _requireProposal(uint256 proposalId) private view returns (Proposal storage p) {
@@ -392,9 +417,9 @@ contract ConsortiumRegistry is IConsortiumRegistry, IConsortiumRegistryErrors {
     }
 
     function _requireOperatorOfCaller(address account) private view {
-        Member storage m = _members[account];
+        StoredMember storage m = _members[account];
         if (m.status == Status.None) revert ConsortiumRegistryNotMember(account);
-        if (_hasRole[account][Roles.CUSTOMS]) revert ConsortiumRegistryCustomsNeedsGovernance(account);
+        if (_holds(m, Roles.CUSTOMS)) revert ConsortiumRegistryCustomsNeedsGovernance(account);
         _requireOwnJurisdiction(account, m.jurisdiction);
     }
 

@@ -12,6 +12,17 @@ library Roles {
     bytes32 internal constant AUDITOR = keccak256("AUDITOR_ROLE");
     bytes32 internal constant ANCHOR = keccak256("ANCHOR_ROLE");
 
+    /// @notice The role's bit in a member's packed set of roles; 0 for names that are not roles.
+    function bit(bytes32 role) internal pure returns (uint8) {
+        if (role == CUSTOMS) return 1;
+        if (role == EXPORTER) return 2;
+        if (role == IMPORTER) return 4;
+        if (role == CARRIER) return 8;
+        if (role == AUDITOR) return 16;
+        if (role == ANCHOR) return 32;
+        return 0;
+    }
+
     /// @notice True for the roles a customs administration may grant, alone, to an operator
     /// of its own jurisdiction.
     function isOperatorRole(bytes32 role) internal pure returns (bool) {

@@ -181,3 +181,26 @@ def recover_digest_signer(digest: bytes, signature: bytes) -> Address:
 def _address_of(public_key: bytes) -> Address:
     # Cached: one signer signs many entries, and the checksum costs two more hashes.
     return Address(to_checksum_address(keccak256(public_key)[-20:]))
+
+
+def compact_signature(signature: bytes) -> tuple[bytes, bytes]:
+    """ERC-2098 form (r, yParity ‖ s) of a 65-byte signature, as the ledger takes it: 64 bytes
+    instead of 65 plus an ABI length, in calldata and in every EventAppended log. A low s
+    never uses the top bit, which carries the parity. Refuses what :func:`recover_digest_signer` refuses."""
+    if len(signature) != 65:
+        raise LedgerValueError(f"signature must be 65 bytes (r, s, v), got {len(signature)}")
+    if signature[64] not in (27, 28):
+        raise LedgerValueError(f"signature recovery id must be 27 or 28, got {signature[64]}")
+    if int.from_bytes(signature[32:64], "big") > _SECP256K1_N // 2:
+        raise LedgerValueError("signature is malleable (s in the upper half of the curve order)")
+    vs = bytearray(signature[32:64])
+    vs[0] |= (signature[64] - 27) << 7
+    return signature[:32], bytes(vs)
+
+
+def expand_signature(r: bytes, vs: bytes) -> bytes:
+    """The 65-byte (r ‖ s ‖ v) signature of an ERC-2098 (r, vs) pair."""
+    s = bytearray(vs)
+    parity = s[0] >> 7
+    s[0] &= 0x7F
+    return bytes(r) + bytes(s) + bytes([27 + parity])

@@ -73,7 +73,8 @@ class OutboxWorker(PeriodicWorker):
         for entry in self.node.index.entries_of(consignment_id, EntryStatus.PENDING):
             count, _ = chain.head(hash32(consignment_id))
             if entry.seq < count:
-                if chain.record(hash32(consignment_id), entry.seq).entry_hash == hash32(entry.entry_hash):
+                record = chain.record(hash32(consignment_id), entry.seq)
+                if record is not None and record.entry_hash == hash32(entry.entry_hash):
                     self._found_on_chain(entry)
                 else:
                     self._reject(entry, f"seq {entry.seq} holds another entry on chain")

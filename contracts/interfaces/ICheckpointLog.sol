@@ -6,12 +6,14 @@ pragma solidity ^0.8.24;
 /// submits the log's (size, root); sizes strictly increase. Verifiers check each entry's
 /// inclusion proof against an anchored root, and the consistency proof between anchored sizes.
 interface ICheckpointLog {
-    /// @notice An anchored tree head.
+    /// @notice The latest anchored tree head, and how many checkpoints there are. Earlier
+    /// heads are in the {CheckpointAnchored} logs: storage keeps only what the next checkpoint
+    /// is checked against, so a checkpoint costs no new storage slot.
     struct Checkpoint {
         uint64 size;
         uint64 timestamp;
         uint64 blockNumber;
-        address submitter;
+        uint64 count;
         bytes32 root;
     }
 
@@ -27,10 +29,9 @@ interface ICheckpointLog {
     /// @notice The latest checkpoint (size 0 if none).
     function latest() external view returns (Checkpoint memory);
 
-    /// @notice The checkpoint anchored for tree size `size` (size 0 if none).
-    function checkpointOfSize(uint64 size) external view returns (Checkpoint memory);
-
-    /// @notice Whether `leaf` (a leaf hash) is entry `index` of the anchored tree of `size`.
+    /// @notice Whether `leaf` (a leaf hash) is entry `index` of the latest anchored tree,
+    /// whose size is `size` (false for any other size: check older heads' proofs off-chain
+    /// against their CheckpointAnchored logs, or prove consistency with the latest).
     function verifyInclusion(bytes32 leaf, uint64 index, uint64 size, bytes32[] calldata proof)
         external
         view

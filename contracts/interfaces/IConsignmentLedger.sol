@@ -39,14 +39,6 @@ interface IConsignmentLedger {
         bytes2[] transit;
     }
 
-    /// @notice What the ledger keeps of each appended entry.
-    struct Record {
-        bytes32 entryHash;
-        address actor;
-        uint64 timestamp;
-        uint64 blockNumber;
-    }
-
     /// @notice Emitted when an exporter opens a consignment.
     event ConsignmentCreated(
         bytes32 indexed consignment,
@@ -59,19 +51,20 @@ interface IConsignmentLedger {
         bytes2[] transit
     );
 
-    /// @notice Emitted when an entry is appended; carries every signed field so the
-    /// chain's logs alone rebuild and verify the evidence chain.
+    /// @notice Emitted when an entry is appended; carries every signed field and the
+    /// signature (ERC-2098 `r`, `vs`) so the chain's logs alone rebuild and verify the evidence
+    /// chain. The entry hash is not repeated: it is the EIP-712 digest of these fields.
     event EventAppended(
         bytes32 indexed consignment,
         uint64 indexed seq,
         bytes32 indexed eventType,
-        bytes32 entryHash,
         bytes32 prevHash,
         bytes32 payloadHash,
         string cid,
         address nextCarrier,
         address actor,
-        bytes signature
+        bytes32 r,
+        bytes32 vs
     );
 
     /// @notice Emitted when a handover moves custody to another carrier.
@@ -116,18 +109,16 @@ interface IConsignmentLedger {
     event ConsignmentBatched(bytes32 indexed consignment);
 
     /// @notice Appends a signed entry. Anyone may relay it: the permissions checked are those
-    /// of `entry.actor`, who must have produced `signature` (EIP-712, low-s). The network's
-    /// account allowlist decides who may send transactions at all.
-    function appendEvent(Entry calldata entry, bytes calldata signature) external returns (bytes32 entryHash);
+    /// of `entry.actor`, who must have produced the signature (EIP-712, low-s, in ERC-2098's
+    /// compact form `r`, `vs`). The network's account allowlist decides who may send
+    /// transactions at all. Only the head is stored; the entry itself is in the event.
+    function appendEvent(Entry calldata entry, bytes32 r, bytes32 vs) external returns (bytes32 entryHash);
 
     /// @notice The consignment's parties, route and head.
     function consignment(bytes32 id) external view returns (Consignment memory);
 
     /// @notice The number of entries and the hash of the last one.
     function head(bytes32 id) external view returns (uint64 count, bytes32 entryHash);
-
-    /// @notice The record of entry `seq`.
-    function entryAt(bytes32 id, uint64 seq) external view returns (Record memory);
 
     /// @notice The EIP-712 digest of `entry`, which is its entry hash and what its actor signs.
     function hashEntry(Entry calldata entry) external view returns (bytes32);

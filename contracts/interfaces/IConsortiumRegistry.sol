@@ -109,6 +109,13 @@ interface IConsortiumRegistry {
     /// @notice True when `account` is an active member.
     function isActive(address account) external view returns (bool);
 
+    /// @notice In one call (the ledger asks it on every append): whether `account` is an
+    /// active member, whether it holds `role`, and its jurisdiction.
+    function roleStanding(bytes32 role, address account)
+        external
+        view
+        returns (bool active, bool holdsRole, bytes2 jurisdiction);
+
     /// @notice The member record of `account` (status `None` if never admitted).
     function member(address account) external view returns (Member memory);
 

@@ -15,6 +15,7 @@ from api.runtime import Runtime
 from chain.errors import ContractRevert
 from client.http import ClientError, LedgerClientHTTP, build_entry
 from evidence.eip712 import Domain, sign_entry
+from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
 from evidence.trust import TrustRoot
 from evidence.types import hash32
@@ -80,7 +81,7 @@ def test_client_signed_entry_is_on_chain_with_the_clients_address(
     assert entry["actor"] == account.address and entry["status"] == "anchored"
     node = demo_runtime.services.node
     record = node.chain.record(hash32(client.head(REFERENCE)["consignment"]), entry["seq"])
-    assert record.actor == account.address
+    assert record is not None and record.actor == account.address
     tx = node.chain.w3.eth.get_transaction(entry["tx_hash"])
     assert tx["from"] == node.relayer.address  # the node relayed, the client signed
 
@@ -133,9 +134,17 @@ def test_high_s_signature_is_refused_by_api_and_contract(
 
     node = demo_runtime.services.node
     entry, _ = build_entry(client.head(REFERENCE), account.address, EventType.ARRIVING, EVENT, None)
+    with pytest.raises(LedgerValueError, match="malleable"):
+        node.chain.append(node.relayer, entry, high_s)  # the chain layer will not even send it
+    # Straight at the contract, in its compact (r, vs) form: the twin's s either keeps its top
+    # bit (an s in the upper half) or loses it to the parity (another signer); both refused.
+    twin_s = n - int.from_bytes(raw[32:64], "big")
+    parity = 1 - (raw[64] - 27)
+    vs = ((parity << 255) | (twin_s & ((1 << 255) - 1))).to_bytes(32, "big")
+    call = node.chain.ledger.functions.appendEvent(entry.as_tuple(), raw[:32], vs)
     with pytest.raises(ContractRevert) as reverted:
-        node.chain.append(node.relayer, entry, high_s)
-    assert reverted.value.error == "ECDSAInvalidSignatureS"
+        node.chain.sender.transact(node.relayer, call)
+    assert reverted.value.error in ("ECDSAInvalidSignatureS", "ConsignmentLedgerInvalidSigner")
 
 
 def test_signed_entry_must_follow_the_role_rules(

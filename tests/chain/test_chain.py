@@ -118,6 +118,7 @@ def test_append_and_read_back_the_record(consortium: Consortium) -> None:
     result = client.append(people["carrier"], entry, sign_entry(entry, client.domain, people["carrier"].key))
     assert result.entry_hash == entry_hash(entry, client.domain)
     record = client.record(cid, 0)
+    assert record is not None
     assert record.entry_hash == result.entry_hash and record.actor == people["carrier"].address
     assert record.block_number == result.receipt.block_number
     assert client.head(cid) == (1, result.entry_hash)

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from evidence.eip712 import Domain, Entry, sign_entry
+from evidence.eip712 import Domain, Entry, compact_signature, sign_entry
 from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.types import Address, Hash32
@@ -110,7 +110,7 @@ def append(ledger: Any, consignment: Any, chain: Any) -> Any:
             actor=actor.address,
         )
         domain = Domain(chain.id, ledger.address)
-        signature = sign_entry(entry, domain, (signer or actor).private_key)
-        return ledger.appendEvent(entry.as_tuple(), signature, {"from": relayer or actor})
+        r, vs = compact_signature(sign_entry(entry, domain, (signer or actor).private_key))
+        return ledger.appendEvent(entry.as_tuple(), r, vs, {"from": relayer or actor})
 
     return _append

@@ -5,7 +5,15 @@ from eth_abi.abi import encode
 from eth_account import Account
 from eth_utils.crypto import keccak
 
-from evidence.eip712 import Domain, Entry, entry_hash, recover_signer, sign_entry
+from evidence.eip712 import (
+    Domain,
+    Entry,
+    compact_signature,
+    entry_hash,
+    expand_signature,
+    recover_signer,
+    sign_entry,
+)
 from evidence.errors import LedgerValueError
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
@@ -126,3 +134,27 @@ def test_a_log_entry_is_another_type_whose_signature_never_passes_for_a_ledger_e
     assert recover_signer(ENTRY, DOMAIN, log_signature, log=True) == ACTOR
     assert recover_signer(ENTRY, DOMAIN, log_signature) != ACTOR
     assert recover_signer(ENTRY, DOMAIN, sign_entry(ENTRY, DOMAIN, KEY), log=True) != ACTOR
+
+
+@pytest.mark.parametrize("seq", range(8))
+def test_compact_signature_round_trips_both_parities(seq: int) -> None:
+    """ERC-2098, as the ledger takes signatures: (r, yParity ‖ s) and back, for either parity."""
+    entry = ENTRY.__class__(**{**ENTRY.__dict__, "seq": seq})
+    signature = sign_entry(entry, DOMAIN, KEY)
+    r, vs = compact_signature(signature)
+    assert len(r) == len(vs) == 32 and r == signature[:32]
+    assert vs[0] >> 7 == signature[64] - 27
+    assert expand_signature(r, vs) == signature
+    assert recover_signer(entry, DOMAIN, expand_signature(r, vs)) == ACTOR
+
+
+def test_compact_form_refuses_what_the_ledger_refuses() -> None:
+    signature = sign_entry(ENTRY, DOMAIN, KEY)
+    s = int.from_bytes(signature[32:64], "big")
+    high_s = signature[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - signature[64]])
+    with pytest.raises(LedgerValueError, match="malleable"):
+        compact_signature(high_s)
+    with pytest.raises(LedgerValueError, match="65 bytes"):
+        compact_signature(signature[:64])
+    with pytest.raises(LedgerValueError, match="27 or 28"):
+        compact_signature(signature[:64] + b"\x01")
