@@ -30,8 +30,23 @@ def connect(url: str, timeout: float = 30.0) -> Web3:
 
     QBFT/Clique chains (Besu) carry long ``extraData``; the POA middleware accepts it.
     """
-    w3 = Web3(NodeProvider(url, request_kwargs={"timeout": timeout}))
+    # A private session that ignores proxy environment variables (looked up on every request
+    # otherwise); the chain id asked once and cached (web3 asks it before every call).
+    session = requests.Session()
+    session.trust_env = False
+    provider = NodeProvider(
+        url,
+        request_kwargs={"timeout": timeout},
+        session=session,
+        cache_allowed_requests=True,
+        cacheable_requests={RPCEndpoint("eth_chainId")},
+    )
+    w3 = Web3(provider)
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    # What these would check or fill in, the chain layer sets itself (chain id, gas, plain
+    # addresses); each costs CPU, and the validator a chain id lookup, on every request.
+    for name in ("validation", "ens_name_to_address", "gas_estimate"):
+        w3.middleware_onion.remove(name)
     try:
         _ = w3.eth.chain_id
     except Exception as exc:

@@ -24,6 +24,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
 
+from chain.abi import encode_call, rpc_result
 from chain.errors import ContractRevert, TransactionFailed
 from chain.reverts import decode_revert
 
@@ -54,6 +55,14 @@ def _revert_data(exc: Exception) -> bytes | None:
     return None
 
 
+def _as_plain(call: Any) -> dict[str, Any] | None:
+    """``{"to", "data"}`` of a bound contract function call; None for anything else."""
+    abi = getattr(call, "abi", None)
+    if isinstance(call, dict) or not isinstance(abi, dict) or abi.get("type") != "function":
+        return None
+    return {"to": call.address, "data": "0x" + encode_call(call).hex(), "value": 0}
+
+
 def as_revert(exc: Exception) -> ContractRevert | None:
     """The decoded custom error behind a web3 exception, if it is a revert."""
     if isinstance(exc, (ContractCustomError, ContractLogicError, Web3RPCError)):
@@ -81,6 +90,7 @@ class TransactionSender:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._chain_id = w3.eth.chain_id
+        self._price: tuple[float, int] | None = None
 
     def _lock(self, address: str) -> threading.Lock:
         with self._locks_guard:
@@ -97,21 +107,38 @@ class TransactionSender:
         Raises ContractRevert (naming the custom error) when the call reverts, and
         TransactionFailed when it cannot be sent or mined after retries.
         """
+        # A function call is encoded once, here, and estimated and sent as plain calldata;
+        # only a deployment (a constructor) goes through web3's transaction builder.
+        plain = _as_plain(call)
         try:
-            gas = int(call.estimate_gas({"from": account.address}) * gas_margin) + 10_000
+            if plain is None:
+                estimate = call.estimate_gas({"from": account.address})
+            else:
+                request = {"from": account.address, **plain}
+                estimate = int(rpc_result(self.w3, "eth_estimateGas", [request], "gas estimate"), 16)
+        except ContractRevert:
+            raise
         except Exception as exc:
             revert = as_revert(exc)
             if revert is not None:
                 raise revert from exc
             raise TransactionFailed(f"gas estimation failed: {exc}") from exc
-        gas_price = self.w3.eth.gas_price
+        gas = int(estimate * gas_margin) + 10_000
+        gas_price = self._gas_price()
         if gas_price:
             self._fund(account, gas * gas_price)
-        tx_hash = self._send(account, call, gas_price, gas)
+        tx_hash = self._send(account, call if plain is None else {**plain, "gas": gas}, gas_price, gas)
         receipt = self._wait(tx_hash)
         if receipt.status != 1:
             raise self._explain_failure(account, call, receipt)
         return receipt
+
+    def _gas_price(self) -> int:
+        """The node's gas price, asked at most once a second (it moves with blocks, not calls)."""
+        now = time.monotonic()
+        if self._price is None or now - self._price[0] > 1.0:
+            self._price = (now, int(self.w3.eth.gas_price))
+        return self._price[1]
 
     def _fund(self, account: LocalAccount, cost: int) -> None:
         """Top ``account`` up from the funder when it cannot pay ``cost`` (a fee-taking chain)."""

@@ -23,7 +23,7 @@ from evidence.eip712 import Entry, entry_hash, sign_entry
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.payload_rules import check_payload
-from evidence.rules import check_append, check_signed_entry
+from evidence.rules import MemberView, check_append, check_signed_entry
 from evidence.types import ZERO_ADDRESS, Address, Hash32, hash32, to_hex
 
 log = logging.getLogger("borderledger.appends")
@@ -60,12 +60,19 @@ class AppendsService:
         self.consignments = consignments
 
     def authorise(
-        self, actor: str, row: ConsignmentRow, info: ConsignmentInfo, event_type: EventType, next_carrier: str | None
+        self,
+        actor: str,
+        row: ConsignmentRow,
+        info: ConsignmentInfo,
+        event_type: EventType,
+        next_carrier: str | None,
+        actor_view: MemberView | None = None,
     ) -> None:
-        """RuleViolation unless ``actor`` may append ``event_type`` now."""
+        """RuleViolation unless ``actor`` may append ``event_type`` now (``actor_view``: the
+        registry's view of the actor, when the caller read it already in this request)."""
         view = self.consignments.view(info, row)
         next_view = self.members.view(next_carrier) if next_carrier else None
-        check_append(event_type, self.members.view(actor), view, next_view)
+        check_append(event_type, actor_view or self.members.view(actor), view, next_view)
 
     def may_append(self, caller: Participant, reference: str, event_type: EventType) -> RuleViolation | None:
         """The rule that would refuse ``caller`` appending ``event_type`` now, or None."""
@@ -91,15 +98,16 @@ class AppendsService:
         (the outbox sends it later). With an idempotency key, a repeat returns the same entry.
         """
         account = self.members.account(caller)
-        row, _, _ = self.consignments.readable(caller, reference)
+        actor = self.members.view(caller.address)  # read once: for reading and for appending
+        row, _, _ = self.consignments.readable(caller, reference, actor)
         payload_bytes = canonical_json(payload)
         with self.node.locks.of(row.id):
             repeated = self._repeated(idempotency_key)
             if repeated is not None:
                 return repeated
             self.consignments.require_single(row)
-            info = self.consignments.info(row)
-            self.authorise(caller.address, row, info, event_type, next_carrier)
+            info = self.consignments.info(row)  # again, under the lock: the head may have moved
+            self.authorise(caller.address, row, info, event_type, next_carrier, actor)
             check_payload(event_type, payload, caller.jurisdiction)
             seq, prev = self.consignments.next_position(row, info)
             entry = build_entry(info.id, seq, prev, event_type, payload_bytes, next_carrier, caller.address)
@@ -115,7 +123,7 @@ class AppendsService:
                 time.time(),
                 idempotency_key=idempotency_key,
             )
-            return self._accept(stored, account)
+            return self._accept(stored, account, info.count)
 
     def append_signed(
         self,
@@ -133,19 +141,20 @@ class AppendsService:
 
         Nothing about the consignment's state is told before the caller is known to read it
         and allowed to append this event, and the signature is known to be the caller's."""
-        row, _, _ = self.consignments.readable(caller, reference)
+        actor = self.members.view(caller.address)  # read once: for reading and for appending
+        row, _, _ = self.consignments.readable(caller, reference, actor)
         payload_bytes = canonical_json(payload)
         with self.node.locks.of(row.id):
             repeated = self._repeated(idempotency_key)
             if repeated is not None:
                 return repeated
             self.consignments.require_single(row)
-            info = self.consignments.info(row)
+            info = self.consignments.info(row)  # again, under the lock: the head may have moved
             entry = build_entry(
                 info.id, seq, hash32(prev_hash), event_type, payload_bytes, next_carrier, caller.address
             )
             domain = self.node.chain.domain
-            self.authorise(caller.address, row, info, event_type, next_carrier)
+            self.authorise(caller.address, row, info, event_type, next_carrier, actor)
             check_payload(event_type, payload, caller.jurisdiction)
             next_seq, head = self.consignments.next_position(row, info)
             if self.node.index.entry_by_hash(to_hex(entry_hash(entry, domain))) is not None:
@@ -161,7 +170,7 @@ class AppendsService:
                 time.time(),
                 idempotency_key=idempotency_key,
             )
-            return self._accept(stored, self.node.relayer)
+            return self._accept(stored, self.node.relayer, info.count)
 
     def _repeated(self, key: str | None) -> dict[str, Any] | None:
         if key is None:
@@ -174,8 +183,9 @@ class AppendsService:
             raise Conflict(f"this request was accepted, then refused by the contract: {refusal}")
         return None
 
-    def _accept(self, stored: StoredEntry, sender: LocalAccount) -> dict[str, Any]:
-        """Record the entry in the outbox, then try to anchor it now; the caller holds the lock.
+    def _accept(self, stored: StoredEntry, sender: LocalAccount, chain_count: int) -> dict[str, Any]:
+        """Record the entry in the outbox, then try to anchor it now; the caller holds the lock
+        and read ``chain_count``, the ledger's count of the consignment's entries, under it.
 
         Once the outbox row is committed the entry is accepted: if the chain cannot take it
         now (node down, earlier entries still pending) it stays ``pending`` for the outbox
@@ -187,11 +197,9 @@ class AppendsService:
         index = self.node.index
         index.add_entry(stored)  # the outbox row: written before the transaction is sent
         chain = self.node.chain
-        consignment = hash32(stored.consignment_id)
+        if stored.seq != chain_count:
+            return stored.public()  # earlier entries still wait in the outbox: this one follows them
         try:
-            count, _ = chain.head(consignment)
-            if stored.seq != count:
-                return stored.public()  # earlier entries still wait in the outbox: this one follows them
             result = chain.append(sender, stored.evidence(), stored.signature)
         except ContractRevert:
             index.delete_entry(stored.consignment_id, stored.seq)  # refused: nothing is on chain

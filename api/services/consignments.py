@@ -23,6 +23,8 @@ class ConsignmentsService:
     def __init__(self, node: Node, members: MembersService) -> None:
         self.node = node
         self.members = members
+        # Consignments the ledger takes single entries for: fixed when a consignment is opened.
+        self._single: set[str] = set()
 
     def create(
         self,
@@ -76,10 +78,13 @@ class ConsignmentsService:
         handed_to = index.last_handover(row.id) if index.is_batched(row.id) else None
         return replace(view, carrier=Address(handed_to)) if handed_to else view
 
-    def readable(self, caller: Participant, key: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
+    def readable(
+        self, caller: Participant, key: str, reader: MemberView | None = None
+    ) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]:
         """The consignment ``key`` names (its id, or a reference: see :meth:`_named`), if the
-        caller may read it; refused alike when it does not exist."""
-        reader = self.members.view(caller.address)
+        caller may read it; refused alike when it does not exist. ``reader``: the caller's
+        member view, when the caller has it already."""
+        reader = reader or self.members.view(caller.address)
         found = self._by_id(key) if looks_like_id(key) else self._named(reader, key)
         if found is None:
             check_readable(reader, None, key)
@@ -144,11 +149,14 @@ class ConsignmentsService:
 
     def require_single(self, row: ConsignmentRow) -> None:
         """Refuse a single append to a consignment whose entries go through the Merkle log."""
+        if row.id in self._single:
+            return
         if self.node.chain.is_batched(hash32(row.id)):
             raise RuleViolation(
                 "ConsignmentLedgerBatchedConsignment",
                 "this consignment is anchored in batches: append with POST /v1/batch/entries",
             )
+        self._single.add(row.id)
 
     def require_batched(self, row: ConsignmentRow) -> None:
         """Refuse a bulk entry for a consignment opened for single, ledger-anchored entries."""
