@@ -61,8 +61,9 @@ $(STAMPS)/compiled: $(STAMPS)/venv $(STAMPS)/npm $(wildcard contracts/*.sol cont
 run: setup
 	$(VENV)/bin/borderledger serve
 
-# A benchmark, not a test: starts its own chain and service and prints a JSON summary.
-bench: setup
+# A benchmark, not a test: starts its own chain and service (and, for the consortium
+# figures, the demo consortium: BENCH_CONSORTIUM=0 skips it) and prints a JSON summary.
+bench: setup go-tools test-tools
 	$(PY) tools/bench.py
 
 demo: setup

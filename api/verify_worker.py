@@ -5,4 +5,5 @@ from api.verify_pool import exit_with_parent
 
 exit_with_parent()
 
-import evidence.bundle  # noqa: E402, F401  (what the workers run, imported once here)
+import evidence.bundle  # noqa: E402  (what the workers run, imported once here)
+import evidence.signed_entries  # noqa: E402, F401

@@ -114,7 +114,8 @@ class TransactionSender:
             if plain is None:
                 estimate = call.estimate_gas({"from": account.address})
             else:
-                request = {"from": account.address, **plain}
+                # JSON-RPC quantities are hex strings (geth refuses a number); no value is sent.
+                request = {"from": account.address, "to": plain["to"], "data": plain["data"]}
                 estimate = int(rpc_result(self.w3, "eth_estimateGas", [request], "gas estimate"), 16)
         except ContractRevert:
             raise

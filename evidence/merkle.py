@@ -8,6 +8,7 @@ the algorithms of RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency).
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 
@@ -86,101 +87,184 @@ def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
     return [*_subproof(m - k, leaves[k:], False), root(leaves[:k])]
 
 
-class Tree:
-    """A tree over fixed leaf hashes that remembers subtree roots, so each proof costs
-    O(log n) hashes after the first (the free functions above recompute from the leaves)."""
+class SubtreeTree(ABC):
+    """Proof generation over the roots of complete subtrees.
 
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.leaves = list(leaves)
-        self._roots: dict[tuple[int, int], bytes] = {}
+    In an RFC 9162 tree every left child is a complete subtree aligned to its size, so any
+    root the proofs need is a complete subtree's root or is hashed from a few of them: a
+    store of those (:meth:`perfect`) answers every proof with O(log n) lookups, whatever the
+    log's size. :class:`Tree` keeps them in memory; the service keeps them in its index.
+    """
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """The number of leaves."""
+
+    @abstractmethod
+    def perfect(self, level: int, index: int) -> bytes:
+        """The root of the complete subtree over leaves ``index·2^level`` up to ``(index+1)·2^level``."""
 
     def _root(self, start: int, end: int) -> bytes:
-        key = (start, end)
-        cached = self._roots.get(key)
-        if cached is not None:
-            return cached
         n = end - start
-        if n == 1:
-            value = self.leaves[start]
-        else:
-            k = _split(n)
-            value = node_hash(self._root(start, start + k), self._root(start + k, end))
-        self._roots[key] = value
-        return value
+        if n & (n - 1) == 0 and start % n == 0:
+            return self.perfect(n.bit_length() - 1, start // n)
+        k = _split(n)
+        return node_hash(self._root(start, start + k), self._root(start + k, end))
+
+    def _roots(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        """The roots of these leaf ranges; a store may read every subtree they need at once."""
+        return [self._root(start, end) for start, end in ranges]
 
     @property
     def root(self) -> bytes:
         """MTH of all leaves."""
-        return root(self.leaves) if not self.leaves else self._root(0, len(self.leaves))
+        return self.root_at(self.size)
+
+    def root_at(self, size: int) -> bytes:
+        """MTH of the first ``size`` leaves: the root the log had at that size."""
+        if not 0 <= size <= self.size:
+            raise ProofError(f"size {size} is not within a tree of size {self.size}")
+        return root([]) if size == 0 else self._roots([(0, size)])[0]
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """PATH(index, D[size]), as :func:`inclusion_proof` (``size``: all leaves)."""
-        n = len(self.leaves) if size is None else size
-        if not 0 <= index < n <= len(self.leaves):
-            raise ProofError(f"leaf {index} is not in a tree of size {n} (the log has {len(self.leaves)})")
-        proof: list[bytes] = []
+        n = self.size if size is None else size
+        if not 0 <= index < n <= self.size:
+            raise ProofError(f"leaf {index} is not in a tree of size {n} (the log has {self.size})")
+        ranges: list[tuple[int, int]] = []
         start, end = 0, n
         while end - start > 1:
             k = _split(end - start)
             if index < start + k:
-                proof.append(self._root(start + k, end))
+                ranges.append((start + k, end))
                 end = start + k
             else:
-                proof.append(self._root(start, start + k))
+                ranges.append((start, start + k))
                 start = start + k
-        proof.reverse()
-        return proof
-
-    def root_at(self, size: int) -> bytes:
-        """MTH of the first ``size`` leaves: the root the log had at that size."""
-        if not 0 <= size <= len(self.leaves):
-            raise ProofError(f"size {size} is not within a tree of size {len(self.leaves)}")
-        return root([]) if size == 0 else self._root(0, size)
+        return self._roots(ranges[::-1])
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """PROOF(old_size, D[new_size]), as :func:`consistency_proof` (``new_size``: all leaves)."""
-        n = len(self.leaves) if new_size is None else new_size
-        if not 0 <= old_size <= n <= len(self.leaves):
-            raise ProofError(f"sizes {old_size} and {n} are not within a tree of size {len(self.leaves)}")
+        n = self.size if new_size is None else new_size
+        if not 0 <= old_size <= n <= self.size:
+            raise ProofError(f"sizes {old_size} and {n} are not within a tree of size {self.size}")
         if old_size in (0, n):
             return []
         # SUBPROOF(m, D[start:end], complete), unrolled from the root down.
-        proof: list[bytes] = []
+        ranges: list[tuple[int, int]] = []
         m, start, end, complete = old_size, 0, n, True
         while m != end - start:
             k = _split(end - start)
             if m <= k:
-                proof.append(self._root(start + k, end))
+                ranges.append((start + k, end))
                 end = start + k
             else:
-                proof.append(self._root(start, start + k))
+                ranges.append((start, start + k))
                 m, start, complete = m - k, start + k, False
         if not complete:
-            proof.append(self._root(start, end))
-        proof.reverse()
-        return proof
+            ranges.append((start, end))
+        return self._roots(ranges[::-1])
 
 
-def multi_inclusion_proof(tree: Tree, indices: Sequence[int], size: int) -> list[bytes]:
+def subtrees_of(start: int, end: int) -> list[tuple[int, int]]:
+    """The complete subtrees, as (level, index), whose roots hash into the root of leaves
+    ``start`` up to ``end`` (a range an RFC 9162 proof asks for)."""
+    n = end - start
+    if n & (n - 1) == 0 and start % n == 0:
+        return [(n.bit_length() - 1, start // n)]
+    k = _split(n)
+    return [*subtrees_of(start, start + k), *subtrees_of(start + k, end)]
+
+
+class Tree(SubtreeTree):
+    """A tree over leaf hashes held in memory, remembering each complete subtree's root once
+    computed, so each proof costs O(log n) hashes after the first."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.leaves = list(leaves)
+        self._perfect: dict[tuple[int, int], bytes] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self.leaves)
+
+    def perfect(self, level: int, index: int) -> bytes:
+        if level == 0:
+            return self.leaves[index]
+        key = (level, index)
+        cached = self._perfect.get(key)
+        if cached is None:
+            cached = node_hash(self.perfect(level - 1, 2 * index), self.perfect(level - 1, 2 * index + 1))
+            self._perfect[key] = cached
+        return cached
+
+
+class CompactRange:
+    """The right edge of a log: the root of one complete subtree per set bit of its size
+    (largest first), which is all that appending leaves and computing the root need —
+    O(log n) memory for a log of any size."""
+
+    def __init__(self, size: int = 0, edge: Mapping[int, bytes] | None = None) -> None:
+        self.size = size
+        self.edge = dict(edge or {})  # level → root of the complete subtree at that level
+        if sorted(self.edge) != [h for h in range(size.bit_length()) if size >> h & 1]:
+            raise ProofError(f"a log of size {size} has an edge at levels of its set bits, not {sorted(self.edge)}")
+
+    @classmethod
+    def of(cls, tree: SubtreeTree) -> CompactRange:
+        """The right edge of ``tree``."""
+        n = tree.size
+        return cls(n, {h: tree.perfect(h, (n >> h) - 1) for h in range(n.bit_length()) if n >> h & 1})
+
+    def copy(self) -> CompactRange:
+        return CompactRange(self.size, self.edge)
+
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add a leaf; returns the complete subtrees it completes, as (level, index, root),
+        the leaf itself first."""
+        index, node, level = self.size, leaf, 0
+        completed = [(0, index, leaf)]
+        while index & 1:  # a right child: its left sibling waits on the edge
+            node = node_hash(self.edge.pop(level), node)
+            level, index = level + 1, index >> 1
+            completed.append((level, index, node))
+        self.edge[level] = node
+        self.size += 1
+        return completed
+
+    @property
+    def root(self) -> bytes:
+        """MTH of the whole log: the edge's roots hashed together from the smallest up."""
+        if self.size == 0:
+            return root([])
+        levels = sorted(self.edge)
+        value = self.edge[levels[0]]
+        for level in levels[1:]:
+            value = node_hash(self.edge[level], value)
+        return value
+
+
+def multi_inclusion_proof(tree: SubtreeTree, indices: Sequence[int], size: int) -> list[bytes]:
     """One proof for many leaves of D[size]: the root of every maximal subtree that holds none
     of ``indices``, left to right. With the leaves themselves it recomputes the root (see
     :func:`verify_multi_inclusion`); for runs of neighbouring leaves it is far shorter than
     their separate inclusion proofs, and checked with one hash per tree node."""
     wanted = sorted(set(indices))
-    if not wanted or wanted[0] < 0 or wanted[-1] >= size or size > len(tree.leaves):
+    if not wanted or wanted[0] < 0 or wanted[-1] >= size or size > tree.size:
         raise ProofError(f"leaves {wanted[:1]}…{wanted[-1:]} are not all within a tree of size {size}")
-    proof: list[bytes] = []
+    ranges: list[tuple[int, int]] = []
 
     def walk(start: int, end: int) -> None:
         if bisect_left(wanted, end) == bisect_left(wanted, start):
-            proof.append(tree._root(start, end))
+            ranges.append((start, end))
         elif end - start > 1:
             k = _split(end - start)
             walk(start, start + k)
             walk(start + k, end)
 
     walk(0, size)
-    return proof
+    return tree._roots(ranges)
 
 
 def verify_multi_inclusion(

@@ -115,15 +115,29 @@ class Report:
             out += [f"seq {e.seq}: {c.name}" for c in e.checks if c.passed is False]
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON data."""
+    def to_dict(self, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+        """The report as JSON data; with ``limit``, one page of it: the entries from
+        ``offset`` (at most ``limit``) and the first ``limit`` failures and unmade checks,
+        with their totals — the verdict always covers every entry."""
+        failures, not_checked = self.failures(), self.not_checked()
+        end = len(self.entries) if limit is None else min(len(self.entries), offset + limit)
+        page: dict[str, Any] = {}
+        if limit is not None:
+            page = {
+                "entries_total": len(self.entries),
+                "entries_offset": offset,
+                "next_offset": end if end < len(self.entries) else None,
+                "failures_total": len(failures),
+                "not_checked_total": len(not_checked),
+            }
+            failures, not_checked = failures[:limit], not_checked[:limit]
         return {
             "consignment": self.consignment,
             "chain_id": self.chain_id,
             "ledger": self.ledger,
             "verdict": self.verdict,
-            "failures": self.failures(),
-            "not_checked": self.not_checked(),
+            "failures": failures,
+            "not_checked": not_checked,
             "checks": [_check_dict(c) for c in self.checks],
             "entries": [
                 {
@@ -134,11 +148,12 @@ class Report:
                     "passed": e.passed,
                     "checks": [_check_dict(c) for c in e.checks],
                 }
-                for e in self.entries
+                for e in self.entries[offset:end]
             ],
             "custody": self.custody,
             "epcis_corrections": self.epcis_corrections,
             "pre_arrival": self.pre_arrival,
+            **page,
         }
 
 

@@ -14,8 +14,10 @@ targets are issue #19's, and no peer figure is written down anywhere: each is me
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -110,6 +112,8 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     single, batched = summary["per_entry_tx"], summary["batched"]
     store, wrap = summary["peers"]["document_store_issue"], summary["peers"]["oa_wrap"]
     verification = summary["full_verification_10k_entry_consignment"]
+    curve = summary["scale_curve"]
+    rss = [point["rss_mib"] for point in curve]
     return [
         target(
             "1. single entries/s >= DocumentStore issue/s (same chain, same sender)",
@@ -147,6 +151,12 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
             verification["node_api_verify_s"],
             1,
             verification["node_api_verify_s"] <= 1,
+        ),
+        target(
+            f"5. resident memory flat from 10^4 to {curve[-1]['log_size']:,} entries (grows < 25 %)",
+            round(rss[-1] / rss[0], 2),
+            1.25,
+            rss[-1] <= 1.25 * rss[0],
         ),
     ]
 
@@ -378,6 +388,19 @@ def main() -> None:
         "bench_process_incl_service": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "largest_verification_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
+    # The scale curve in a process of its own, so its memory figures are one node's alone.
+    scale = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("bench_scale.py"))], check=True, capture_output=True, text=True
+    )
+    summary["scale_curve"] = json.loads(scale.stdout)
+    if os.environ.get("BENCH_CONSORTIUM", "1") != "0":
+        consortium = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("bench_consortium.py"))],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        summary["consortium"] = json.loads(consortium.stdout)
     summary["targets"] = targets(summary)
     print(json.dumps(summary, indent=2))
 

@@ -279,6 +279,13 @@ class ReportPublic(BaseModel):
     pre_arrival: list[dict[str, Any]] | None = Field(
         default=None, description="for each DECLARATION, whether it reached the ledger before its deadline"
     )
+    entries_total: int | None = Field(default=None, description="how many entries the verdict covers")
+    entries_offset: int | None = Field(default=None, description="the position of this page's first entry")
+    next_offset: int | None = Field(default=None, description="where the next page starts; null on the last")
+    failures_total: int | None = Field(
+        default=None, description="failed checks in all entries (listed: this page's limit)"
+    )
+    not_checked_total: int | None = Field(default=None, description="checks that could not be made, in all entries")
 
 
 class ProposalPublic(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 import api.index.tables as t
+from api.index.merkle_nodes import NodeRow, bulk_insert, insert_merkle_nodes
 from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, EntryStatus, StoredEntry
 from evidence.event_types import EventType
 
@@ -215,12 +216,13 @@ class EntryQueries:
                     delete(t.entries).where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == row.seq)
                 )
 
-    def add_log_entries(self, entries: Iterable[StoredEntry]) -> None:
-        """Record a bulk request's entries in one transaction, all or nothing; each HANDOVER
-        makes its next carrier a party."""
+    def add_log_entries(self, entries: Iterable[StoredEntry], nodes: Sequence[NodeRow] = ()) -> None:
+        """Record a bulk request's entries, and the log's complete subtrees their leaves
+        complete, in one transaction, all or nothing; each HANDOVER makes its next carrier a party."""
         accepted = list(entries)
         with self.engine.begin() as conn:
-            conn.execute(insert(t.entries), [e.row() for e in accepted])
+            bulk_insert(conn, t.entries, [e.row() for e in accepted])
+            insert_merkle_nodes(conn, nodes)
             for e in accepted:
                 if e.event_type is EventType.HANDOVER:
                     add_party(conn, e.consignment_id, e.next_carrier, "carrier")

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 import api.index.tables as t
 from api.index.credentials import CredentialQueries
 from api.index.entries import EntryQueries, add_party
+from api.index.merkle_nodes import MerkleNodeQueries
 from api.index.rows import ConsignmentRow, Participant, StoredEntry
 
 
-class Index(EntryQueries, CredentialQueries):
+class Index(EntryQueries, MerkleNodeQueries, CredentialQueries):
     """One node's index over one database."""
 
     def __init__(self, engine: Engine) -> None:
@@ -261,6 +262,7 @@ class Index(EntryQueries, CredentialQueries):
                 t.documents,
                 t.entries,
                 t.log_checkpoints,
+                t.merkle_nodes,  # derived from the log's entries again when the log is next read
                 t.consignment_parties,
                 t.consignments,
             ):

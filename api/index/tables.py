@@ -168,6 +168,17 @@ log_checkpoints = Table(
     Column("gas_used", BigInteger, nullable=False),
 )
 
+# The Merkle log's complete subtrees (level 0: the leaves): every root a proof needs is one
+# of these or hashed from a few, so proofs are O(log n) reads and nothing of the tree is held
+# in memory. Derived from the log's entries; a rebuild derives them again.
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

@@ -75,7 +75,7 @@ def build_services(
     members = MembersService(node)
     consignments = ConsignmentsService(node, members)
     appends = AppendsService(node, members, consignments)
-    merkle_log = MerkleLogService(node, members, consignments)
+    merkle_log = MerkleLogService(node, members, consignments, verify_pool)
     chain = node.chain
     controls = ControlsService(node, consignments, chain.aeo)
     checkpointer = (

@@ -17,38 +17,16 @@ from api.services.node import Node
 from chain.errors import ContractRevert
 from chain.ledger import AppendResult, ConsignmentInfo
 from content.store import ContentIntegrityError
-from evidence.canonical import canonical_json, payload_hash
-from evidence.cid import payload_cid
-from evidence.eip712 import Entry, entry_hash, sign_entry
+from evidence.canonical import canonical_json
+from evidence.eip712 import entry_hash, sign_entry
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.payload_rules import check_payload
 from evidence.rules import MemberView, check_append, check_signed_entry
-from evidence.types import ZERO_ADDRESS, Address, Hash32, hash32, to_hex
+from evidence.signed_entries import build_entry
+from evidence.types import ZERO_ADDRESS, hash32, to_hex
 
 log = logging.getLogger("borderledger.appends")
-
-
-def build_entry(
-    consignment: Hash32,
-    seq: int,
-    prev_hash: Hash32,
-    event_type: EventType,
-    payload_bytes: bytes,
-    next_carrier: str | None,
-    actor: str,
-) -> Entry:
-    """The entry an author signs, from its parts and the canonical payload."""
-    return Entry(
-        consignment,
-        seq,
-        prev_hash,
-        Hash32(event_type.type_id),
-        payload_hash(payload_bytes),
-        payload_cid(payload_bytes),
-        Address(next_carrier or ZERO_ADDRESS),
-        Address(actor),
-    )
 
 
 class AppendsService:

@@ -65,7 +65,7 @@ class Checkpointer:
             index = self.node.index
             with self.merkle_log.lock:
                 tree = self.merkle_log.tree()
-                size = len(tree.leaves)
+                size = tree.size
                 latest = index.latest_checkpoint()
                 previous = latest.size if latest else 0
                 if size == 0 or size <= previous:
@@ -103,12 +103,12 @@ class Checkpointer:
                 continue
             with self.merkle_log.lock:
                 tree = self.merkle_log.tree()
-                ours = tree.root_at(anchored.size) if anchored.size <= len(tree.leaves) else None
+                ours = tree.root_at(anchored.size) if anchored.size <= tree.size else None
             if ours is None or bytes(ours) != bytes(anchored.root):
                 self.split_view = (
                     f"CheckpointLog holds size {anchored.size} root {to_hex(anchored.root)} (block "
                     f"{anchored.block_number}, by {anchored.submitter}); this node's log "
-                    + (f"has only {len(tree.leaves)} leaves" if ours is None else f"has root {to_hex(ours)} there")
+                    + (f"has only {tree.size} leaves" if ours is None else f"has root {to_hex(ours)} there")
                     + ": a split view; nothing more is anchored until the consortium resolves it"
                 )
                 log.error("split view: %s", self.split_view)

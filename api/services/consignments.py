@@ -23,8 +23,11 @@ class ConsignmentsService:
     def __init__(self, node: Node, members: MembersService) -> None:
         self.node = node
         self.members = members
-        # Consignments the ledger takes single entries for: fixed when a consignment is opened.
+        # Consignments the ledger takes single entries for, and what the ledger holds of those
+        # anchored in batches: both fixed once a consignment is opened (batched entries never
+        # move the ledger's count, head or carrier), so read from the chain once.
         self._single: set[str] = set()
+        self._batched: dict[str, ConsignmentInfo] = {}
 
     def create(
         self,
@@ -64,7 +67,8 @@ class ConsignmentsService:
 
     def info(self, row: ConsignmentRow) -> ConsignmentInfo:
         """The ledger's record of the consignment."""
-        return self.node.chain.consignment(hash32(row.id))
+        known = self._batched.get(row.id)
+        return known if known is not None else self.node.chain.consignment(hash32(row.id))
 
     def view(self, info: ConsignmentInfo, row: ConsignmentRow) -> ConsignmentView:
         """The rules' view of the consignment (with every carrier that ever held custody).
@@ -160,11 +164,14 @@ class ConsignmentsService:
 
     def require_batched(self, row: ConsignmentRow) -> None:
         """Refuse a bulk entry for a consignment opened for single, ledger-anchored entries."""
+        if row.id in self._batched:
+            return
         if not self.node.chain.is_batched(hash32(row.id)):
             raise Conflict(
                 f"{row.reference} is anchored entry by entry: its entries go to …/events; open a consignment "
                 "with anchoring=log for the Merkle log"
             )
+        self._batched[row.id] = self.node.chain.consignment(hash32(row.id))
 
     def head(self, caller: Participant, reference: str) -> dict[str, Any]:
         """What a client needs to build and sign the next entry of a consignment."""

@@ -40,7 +40,6 @@ from content.store import ContentError, ContentNotFound
 from evidence.documents import document_in
 from evidence.errors import VerificationError
 from evidence.event_types import EventType
-from evidence.merkle import Tree
 from evidence.types import ZERO_ADDRESS
 
 log = logging.getLogger("borderledger.follower")
@@ -173,9 +172,9 @@ class ChainFollower(PeriodicWorker):
             return
         with self.merkle_log.lock:
             tree = self.merkle_log.tree()
-            if len(tree.leaves) != previous:
+            if tree.size != previous:
                 return  # leaves of its own wait for a checkpoint: the checkpointer judges (split view)
-            extended = Tree(list(tree.leaves))
+            extended = tree.edge.copy()
             try:
                 for anchored in new:
                     segment = self.node.store.cat(anchored.leaves_cid)  # fetched (and verified) once

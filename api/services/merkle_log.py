@@ -14,18 +14,20 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from api.index.rows import AnchorKind, CheckpointRow, Participant, StoredEntry
-from api.services.appends import build_entry
 from api.services.consignments import ConsignmentsService
 from api.services.errors import Conflict, NotFound
 from api.services.members import MembersService
+from api.services.merkle_tree import StoredTree
 from api.services.node import Node
-from evidence.canonical import canonical_json
+from api.verify_pool import VerifyPool
+from evidence.eip712 import Domain
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
-from evidence.merkle import Tree, leaf_hash, multi_inclusion_proof
+from evidence.merkle import leaf_hash, multi_inclusion_proof
 from evidence.payload_rules import check_payload
 from evidence.roles import Role
-from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry, check_submitter
+from evidence.rules import ConsignmentView, MemberView, check_append, check_signer_and_position, check_submitter
+from evidence.signed_entries import Prepared, SignedFields, prepare
 from evidence.types import Address, Hash32, hash32, to_hex
 
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
@@ -59,7 +61,8 @@ class _Batch:
     def __init__(self, log: MerkleLogService, caller: Participant) -> None:
         self.log = log
         self.caller = caller
-        self.members: dict[str, MemberView] = {}
+        self.reader = log.members.view(caller.address)
+        self.members: dict[str, MemberView] = {caller.address: self.reader}
         self.views: dict[str, ConsignmentView] = {}
         self.heads: dict[str, tuple[int, Hash32]] = {}
         self.ids: dict[str, str] = {}
@@ -73,7 +76,7 @@ class _Batch:
         if reference not in self.ids:
             consignments = self.log.consignments
             # The submitter must read the consignment: no refusal tells a stranger its head.
-            row, info, _ = consignments.readable(self.caller, reference)
+            row, info, _ = consignments.readable(self.caller, reference, self.reader)
             consignments.require_batched(row)
             self.ids[reference] = row.id
             self.views[row.id] = consignments.view(info, row)
@@ -84,24 +87,31 @@ class _Batch:
 class MerkleLogService:
     """The log's leaves, ingest and proofs."""
 
-    def __init__(self, node: Node, members: MembersService, consignments: ConsignmentsService) -> None:
+    def __init__(
+        self,
+        node: Node,
+        members: MembersService,
+        consignments: ConsignmentsService,
+        verify_pool: VerifyPool | None = None,
+    ) -> None:
         self.node = node
         self.members = members
         self.consignments = consignments
+        self.verify_pool = verify_pool  # shares out signer recovery for long requests
         # The log's leaves: ingest appends, proofs and checkpoints read; re-entrant, so the chain
         # follower can forget the cached tree while it holds the lock to extend the log.
         self.lock = threading.RLock()
-        self._tree: Tree | None = None  # loaded lazily; it only grows, so cached subtrees stay valid
+        self._tree: StoredTree | None = None  # loaded lazily (and caught up with the index's leaves)
 
     def reload(self) -> None:
         """Forget the cached tree (after the index was rebuilt underneath)."""
         with self.lock:
             self._tree = None
 
-    def tree(self) -> Tree:
+    def tree(self) -> StoredTree:
         """The whole log's tree; call with :attr:`lock` held."""
         if self._tree is None:
-            self._tree = Tree([leaf_hash(bytes(hash32(h))) for h in self.node.index.log_entry_hashes()])
+            self._tree = StoredTree(self.node.index)
         return self._tree
 
     def _require_log_operator(self) -> None:
@@ -125,30 +135,38 @@ class MerkleLogService:
         self._require_log_operator()
         batch = _Batch(self, caller)
         domain = self.node.chain.domain
+        fields = [
+            SignedFields(
+                hash32(batch.consignment(item.reference)),
+                item.seq,
+                hash32(item.prev_hash),
+                item.event_type,
+                item.payload,
+                item.next_carrier,
+                item.actor,
+                item.signature,
+            )
+            for item in items
+        ]
+        prepared = self._prepare(fields, domain)
         with self.lock:
-            first = len(self.tree().leaves)
+            tree = self.tree()
+            first = tree.size
             now = time.time()
             accepted: list[StoredEntry] = []
-            for n, item in enumerate(items):
-                consignment_id = batch.consignment(item.reference)
-                payload_bytes = canonical_json(item.payload)
-                entry = build_entry(
-                    hash32(consignment_id),
-                    item.seq,
-                    hash32(item.prev_hash),
-                    item.event_type,
-                    payload_bytes,
-                    item.next_carrier,
-                    item.actor,
-                )
+            for n, (item, ready) in enumerate(zip(items, prepared, strict=True)):
+                consignment_id, entry = batch.ids[item.reference], ready.entry
                 try:
                     view = batch.views[consignment_id]
                     next_view = batch.member(item.next_carrier) if item.next_carrier else None
                     actor = batch.member(item.actor)
                     check_append(item.event_type, actor, view, next_view)
                     check_payload(item.event_type, item.payload, actor.jurisdiction)
+                    if ready.signer is None:
+                        raise LedgerValueError(f"entry {n}: {ready.refusal}; nothing was stored")
                     count, head = batch.heads[consignment_id]
-                    digest = check_signed_entry(entry, item.signature, domain, count, head, log=True)
+                    check_signer_and_position(entry, ready.digest, ready.signer, count, head)
+                    digest = ready.digest
                 except RuleViolation as violation:
                     raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
                 if item.event_type is EventType.HANDOVER and item.next_carrier:
@@ -160,7 +178,7 @@ class MerkleLogService:
                         entry,
                         digest,
                         item.signature,
-                        payload_bytes,
+                        ready.payload_bytes,
                         item.event_type,
                         AnchorKind.LOG,
                         now,
@@ -169,8 +187,9 @@ class MerkleLogService:
                 )
             # Durable in the index now; the checkpointer publishes the payloads to the content
             # store before it anchors them, so chain + content rebuild the log.
-            self.node.index.add_log_entries(accepted)
-            self.tree().leaves.extend(leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted)
+            edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted])
+            self.node.index.add_log_entries(accepted, nodes)
+            tree.adopt(edge, nodes)
         return {
             "accepted": len(accepted),
             "log_size": first + len(accepted),
@@ -179,6 +198,16 @@ class MerkleLogService:
                 for item, e in zip(items, accepted, strict=True)
             ],
         }
+
+    def _prepare(self, fields: list[SignedFields], domain: Domain) -> list[Prepared]:
+        """Entries built and signers recovered, by the worker processes for long requests."""
+        pool = self.verify_pool
+        executor = pool.for_entries(len(fields)) if pool is not None else None
+        if pool is None or executor is None:
+            return prepare(fields, domain)
+        share = -(-len(fields) // (2 * pool.workers))  # two chunks per worker
+        chunks = [fields[i : i + share] for i in range(0, len(fields), share)]
+        return [p for done in executor.map(prepare, chunks, [domain] * len(chunks)) for p in done]
 
     # --- checkpoints and proofs ----------------------------------------------------------
 

@@ -26,7 +26,7 @@ from evidence.eip712 import entry_hash
 from evidence.errors import VerificationError
 from evidence.event_types import EventType
 from evidence.log_segment import decode_segment
-from evidence.merkle import Tree
+from evidence.merkle import CompactRange
 from evidence.roles import Role
 from evidence.types import ZERO_ADDRESS, Address, to_hex
 
@@ -164,7 +164,7 @@ def _log_entries(node: Node, report: Progress) -> tuple[list[CheckpointRow], lis
     contract = node.chain.checkpoint_log
     if contract is None:
         return [], []
-    tree = Tree([])
+    tree = CompactRange()
     checkpoints: list[CheckpointRow] = []
     entries: list[StoredEntry] = []
     anchored = contract.anchored()
@@ -183,24 +183,24 @@ def checkpoint_row(c: AnchoredCheckpoint) -> CheckpointRow:
 
 
 def checkpoint_entries(
-    node: Node, c: AnchoredCheckpoint, tree: Tree, segment: bytes | None = None
+    node: Node, c: AnchoredCheckpoint, edge: CompactRange, segment: bytes | None = None
 ) -> list[StoredEntry]:
     """The batched entries checkpoint ``c`` anchors, read from its log segment (``segment``,
     its verified bytes if the caller fetched them already), once the segment is shown to
-    extend ``tree`` (the log up to the previous checkpoint) to exactly the anchored root;
-    ``tree`` is extended. VerificationError if it does not."""
+    extend ``edge`` (the right edge of the log up to the previous checkpoint) to exactly the
+    anchored root; ``edge`` is extended. VerificationError if it does not (``edge`` unchanged)."""
     domain = node.chain.domain
     first, leaves = decode_segment(segment if segment is not None else node.store.cat(c.leaves_cid))
-    if first != len(tree.leaves) or first + len(leaves) != c.size:
+    if first != edge.size or first + len(leaves) != c.size:
         raise VerificationError(
             f"checkpoint {c.size}: its segment holds leaves {first}..{first + len(leaves) - 1}, "
-            f"not {len(tree.leaves)}..{c.size - 1}"
+            f"not {edge.size}..{c.size - 1}"
         )
     where = ChainLocation(c.tx_hash, c.block_number, c.log_index, c.block_time)
-    entries = []
+    entries, trial = [], edge.copy()
     for offset, leaf in enumerate(leaves):
         digest = entry_hash(leaf.entry, domain, log=True)
-        tree.leaves.append(leaf.leaf(domain))
+        trial.append(leaf.leaf(domain))
         payload = leaf.payload.encode()  # checked against payloadHash by decode_segment
         entries.append(
             StoredEntry(
@@ -223,9 +223,9 @@ def checkpoint_entries(
                 accepted_at=float(c.block_time),
             )
         )
-    if tree.root_at(c.size) != bytes(c.root):
-        del tree.leaves[first:]
+    if trial.root != bytes(c.root):
         raise VerificationError(f"checkpoint {c.size}: the segments do not rebuild its anchored root")
+    edge.size, edge.edge = trial.size, trial.edge
     return entries
 
 

@@ -191,7 +191,13 @@ def check_signed_entry(
     """
     # The signature first: the head is told only to whoever holds an entry its actor signed.
     digest = entry_hash(entry, domain, log)
-    signer = recover_digest_signer(digest, signature)
+    check_signer_and_position(entry, digest, recover_digest_signer(digest, signature), next_seq, head)
+    return digest
+
+
+def check_signer_and_position(entry: Entry, digest: Hash32, signer: str, next_seq: int, head: Hash32) -> None:
+    """RuleViolation unless ``signer`` (recovered over ``digest``) is the entry's actor and the
+    entry extends the consignment's head (``next_seq``, ``head``)."""
     if signer.lower() != entry.actor.lower():
         raise RuleViolation(
             "ConsignmentLedgerInvalidSigner",
@@ -203,4 +209,3 @@ def check_signed_entry(
             f"stale head: the next entry is seq {next_seq} with prevHash {to_hex(head)}, not seq {entry.seq} "
             f"after {to_hex(entry.prev_hash)}; fetch the consignment's head and sign again",
         )
-    return digest

@@ -22,6 +22,7 @@ from evidence.bundle import parse_bundle, verify_bundle
 from evidence.event_types import EventType
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
+from evidence.types import hash32
 from tests.api.conftest import EVENT, auth
 from tests.support import Keys, LiveServer, anchor_now, checkpoint_log, checkpointer, run_log_monitor
 
@@ -269,9 +270,11 @@ def test_a_rewritten_log_is_never_anchored(demo_runtime: Runtime) -> None:
     merkle_log = MerkleLogService(services.node, services.members, services.consignments)
     rewritten = Checkpointer(services.node, merkle_log, contract, 1, 0)
     with services.merkle_log.lock:
-        leaves = list(services.merkle_log.tree().leaves)
+        size = services.merkle_log.tree().size
+    leaves = [leaf_hash(bytes(hash32(h))) for h in services.node.index.log_leaf_hashes(0, size)]
     leaves[1] = leaf_hash(b"rewritten history")
-    merkle_log._tree = Tree([*leaves, leaf_hash(b"one more")])
+    # A log operator's node whose tree was rewritten underneath (held in memory here).
+    merkle_log._tree = Tree([*leaves, leaf_hash(b"one more")])  # type: ignore[assignment]
     before = contract.latest()
     with pytest.raises(RootMismatchError):
         rewritten.checkpoint()

@@ -207,3 +207,18 @@ def test_edited_payload_fails_only_its_payload_check(client: TestClient, keys: K
             .where(entries.c.consignment_id == consignment_id, entries.c.seq == 1)
             .values(payload=row.payload)
         )
+
+
+def test_the_report_comes_in_pages_whose_verdict_covers_every_entry(client: TestClient, keys: Keys) -> None:
+    url, headers = f"/v1/consignments/{DEMO}/verify", auth(keys, "auditor")
+    whole = client.get(url, headers=headers, params={"limit": 10_000}).json()
+    pages, offset = [], 0
+    while offset is not None:
+        page = client.get(url, headers=headers, params={"offset": offset, "limit": 2}).json()
+        assert len(page["entries"]) <= 2 and page["verdict"] == whole["verdict"] == "passed"
+        assert page["entries_total"] == whole["entries_total"] == len(whole["entries"])
+        pages += page["entries"]
+        offset = page["next_offset"]
+    assert [e["entry_hash"] for e in pages] == [e["entry_hash"] for e in whole["entries"]]
+    assert client.get(url, headers=headers, params={"limit": 10_001}).status_code == 422
+    assert client.get(url, headers=headers, params={"offset": -1}).status_code == 422

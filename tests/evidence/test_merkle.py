@@ -8,8 +8,10 @@ import hashlib
 import pytest
 
 from evidence.merkle import (
+    CompactRange,
     ProofError,
     RootMismatchError,
+    Tree,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -122,3 +124,33 @@ def test_multi_leaf_inclusion_proofs(size: int) -> None:
                 verify_multi_inclusion(leaves, size, proof[:-1], expected)
             with pytest.raises(ProofError):
                 verify_multi_inclusion(leaves, size, [*proof, proof[0]], expected)
+
+
+def test_a_compact_range_keeps_the_root_of_every_prefix_with_one_subtree_per_set_bit() -> None:
+    edge = CompactRange()
+    for n, leaf in enumerate(LEAVES, start=1):
+        edge.append(leaf)
+        assert edge.size == n and edge.root == root(LEAVES[:n])
+        assert len(edge.edge) == bin(n).count("1")
+    assert CompactRange().root == root([])
+
+
+def test_what_a_compact_range_completes_are_the_trees_complete_subtrees() -> None:
+    """Every (level, index, root) an append reports is the complete subtree's root as the
+    in-memory tree computes it, each reported once: a store of them answers every proof."""
+    tree, edge, seen = Tree(LEAVES[:45]), CompactRange(), set()
+    for leaf in LEAVES[:45]:
+        for level, index, value in edge.append(leaf):
+            assert value == tree.perfect(level, index)
+            assert (level, index) not in seen
+            seen.add((level, index))
+    assert len(seen) == 45 + 22 + 11 + 5 + 2 + 1  # every complete subtree of 45 leaves
+    assert CompactRange.of(tree).edge == edge.edge
+
+
+def test_a_compact_range_refuses_an_edge_that_does_not_fit_its_size() -> None:
+    with pytest.raises(ProofError):
+        CompactRange(5, {0: LEAVES[0]})
+    resumed = CompactRange(3, {1: root(LEAVES[:2]), 0: LEAVES[2]})
+    resumed.append(LEAVES[3])
+    assert resumed.root == root(LEAVES[:4])

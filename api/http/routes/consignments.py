@@ -197,12 +197,21 @@ def controls(
 
 
 @router.get("/{reference}/verify", response_model=ReportPublic)
-def verify(reference: str, evidence: EvidenceDep, epcis: EpcisDep, caller: CurrentParticipant) -> Response:
+def verify(
+    reference: str,
+    evidence: EvidenceDep,
+    epcis: EpcisDep,
+    caller: CurrentParticipant,
+    offset: Annotated[int, Query(ge=0, description="the first entry of the page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="entries (and failures) per page")] = 1_000,
+) -> Response:
     """Verify every entry: payload hash, entry hash, signature, chain link, on-chain record (or,
     for batched entries, Merkle inclusion, checkpoints and the signer's role at their block).
+    The verdict covers every entry; the report lists one page of them (``offset``, ``limit``;
+    ``next_offset`` for the next), so its size does not grow with the consignment.
     ``epcis_corrections`` lists the EPCIS error declarations among the entries and what each
     corrects."""
     report = evidence.verify(caller, reference)
     report.epcis_corrections = epcis.corrections(caller, reference, {e.seq for e in report.entries})
     # Sent as built: re-validating a 10,000-entry report against the model would add a second.
-    return JSONResponse(report.to_dict())
+    return JSONResponse(report.to_dict(offset, limit))

@@ -1,0 +1,82 @@
+"""Entries as their authors sign them, built from their parts, and the CPU-bound half of
+checking a bulk of them (canonical payloads, hashes, signer recovery): pure functions a
+pool of worker processes runs while the node keeps the order-dependent checks (positions,
+roles) to itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evidence.canonical import canonical_json, payload_hash
+from evidence.cid import payload_cid
+from evidence.eip712 import Domain, Entry, entry_hash, recover_digest_signer
+from evidence.errors import LedgerValueError
+from evidence.event_types import EventType
+from evidence.types import ZERO_ADDRESS, Address, Hash32
+
+
+def build_entry(
+    consignment: Hash32,
+    seq: int,
+    prev_hash: Hash32,
+    event_type: EventType,
+    payload_bytes: bytes,
+    next_carrier: str | None,
+    actor: str,
+) -> Entry:
+    """The entry an author signs, from its parts and the canonical payload."""
+    return Entry(
+        consignment,
+        seq,
+        prev_hash,
+        Hash32(event_type.type_id),
+        payload_hash(payload_bytes),
+        payload_cid(payload_bytes),
+        Address(next_carrier or ZERO_ADDRESS),
+        Address(actor),
+    )
+
+
+@dataclass(frozen=True)
+class SignedFields:
+    """One entry of a bulk request: what its author signed, as sent."""
+
+    consignment: Hash32
+    seq: int
+    prev_hash: Hash32
+    event_type: EventType
+    payload: Any
+    next_carrier: str | None
+    actor: str
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An entry built and its signature recovered; ``refusal`` says why the signature cannot
+    be recovered (malformed or malleable), and then ``signer`` is None."""
+
+    payload_bytes: bytes
+    entry: Entry
+    digest: Hash32
+    signer: Address | None
+    refusal: str | None = None
+
+
+def prepare(items: Sequence[SignedFields], domain: Domain, log: bool = True) -> list[Prepared]:
+    """Build each entry from its parts and recover who signed it (a ``LogEntry`` with ``log``)."""
+    out = []
+    for item in items:
+        payload_bytes = canonical_json(item.payload)
+        entry = build_entry(
+            item.consignment, item.seq, item.prev_hash, item.event_type, payload_bytes, item.next_carrier, item.actor
+        )
+        digest = entry_hash(entry, domain, log)
+        try:
+            out.append(Prepared(payload_bytes, entry, digest, recover_digest_signer(digest, item.signature)))
+        except LedgerValueError as refused:
+            out.append(Prepared(payload_bytes, entry, digest, None, str(refused)))
+    return out
