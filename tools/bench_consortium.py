@@ -27,16 +27,14 @@ from typing import Any
 from coincurve import PrivateKey
 from eth_account import Account
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench_scale import Chain, signed_requests
 
 from api.runtime import Runtime
 from consortium.network import LocalConsortium
 from evidence.consignment_id import consignment_id
 from evidence.event_types import EventType
 from evidence.roles import Role
+from tools.bench_scale import Chain, signed_requests
 
 SINGLE_CONSIGNMENTS = 20
 SINGLE_PER_CONSIGNMENT = 10
