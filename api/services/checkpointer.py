@@ -90,6 +90,12 @@ class Checkpointer:
         and its row), each only once it is proven to be this node's own log: its root must be
         the root of the node's first ``size`` leaves. Returns False, and reports a split view,
         when the chain holds a checkpoint this node cannot prove."""
+        # Under the log's lock: on a node that follows the log, the follower indexes a
+        # checkpoint with its leaves under the same lock, and must not be adopted twice.
+        with self.merkle_log.lock:
+            return self._adopt_under_lock()
+
+    def _adopt_under_lock(self) -> bool:
         index = self.node.index
         latest = index.latest_checkpoint()
         previous = latest.size if latest else 0
@@ -101,9 +107,8 @@ class Checkpointer:
         for anchored in self.contract.anchored():
             if anchored.size <= previous:
                 continue
-            with self.merkle_log.lock:
-                tree = self.merkle_log.tree()
-                ours = tree.root_at(anchored.size) if anchored.size <= tree.size else None
+            tree = self.merkle_log.tree()
+            ours = tree.root_at(anchored.size) if anchored.size <= tree.size else None
             if ours is None or bytes(ours) != bytes(anchored.root):
                 self.split_view = (
                     f"CheckpointLog holds size {anchored.size} root {to_hex(anchored.root)} (block "

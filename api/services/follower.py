@@ -165,12 +165,15 @@ class ChainFollower(PeriodicWorker):
         if contract is None:
             return
         index = self.node.index
-        latest = index.latest_checkpoint()
-        previous = latest.size if latest else 0
-        new = [c for c in contract.anchored() if c.size > previous and c.block_number <= safe]
-        if not new:
-            return
+        anchored_logs = contract.anchored()
+        # Under the log's lock: the checkpointer adopts checkpoints of leaves the node holds
+        # under the same lock, so each checkpoint is recorded once.
         with self.merkle_log.lock:
+            latest = index.latest_checkpoint()
+            previous = latest.size if latest else 0
+            new = [c for c in anchored_logs if c.size > previous and c.block_number <= safe]
+            if not new:
+                return
             tree = self.merkle_log.tree()
             if tree.size != previous:
                 return  # leaves of its own wait for a checkpoint: the checkpointer judges (split view)
