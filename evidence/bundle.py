@@ -356,19 +356,14 @@ def _add_log_checks(report: Report, bundle: Bundle, online: OnlineFacts | None) 
     report.checks.append(check_consistency(claims))
     report.checks.append(check_checkpoints_on_chain(claims, online.checkpoints if online else None))
     view = _consignment_view(bundle)
-    # One check per (event type, signer, block): a checkpoint's entries mostly share all three.
-    judged: dict[tuple[str, str, int], Check] = {}
+    offline, judged = Check("signer_role", None, "not asked of the registry (offline)"), {}
     for entry_report, e in zip(report.entries, bundle.entries, strict=True):
-        if e.leaf_index is None:
-            continue
-        if online is None:
-            entry_report.checks.append(Check("signer_role", None, "not asked of the registry (offline)"))
-            continue
         key = (e.event_type.value, e.actor.lower(), e.block_number)
-        if key not in judged:
+        if e.leaf_index is not None and online is not None and key not in judged:
             roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
             judged[key] = check_signer_role(e.actor, roles, e.block_number, online.roles_at)
-        entry_report.checks.append(judged[key])
+        if e.leaf_index is not None:  # (single entries have on_chain instead)
+            entry_report.checks.append(judged[key] if online is not None else offline)
 
 
 def _consignment_on_chain(stated: BundleConsignment, recorded: dict[str, Any] | None) -> Check:
