@@ -98,6 +98,8 @@ def batched_and_catch_up(cn: Runtime, de: Runtime, keys: dict[str, dict[str, str
                 reference, consignment_id(exporter.address, reference), account.address, PrivateKey(bytes(account.key))
             )
         )
+    # DE's node is offline (its follower stopped) while CN takes the entries; then it catches up.
+    de.services.follower.stop()
     before_cn, before_de = leaf_count(cn), leaf_count(de)
     ingesting = 0.0
     for items in signed_requests(cn, chains, BATCHED, 0):
@@ -109,15 +111,17 @@ def batched_and_catch_up(cn: Runtime, de: Runtime, keys: dict[str, dict[str, str
     while (latest := services.node.index.latest_checkpoint()) is None or latest.size < target:
         time.sleep(0.1)
     anchored = time.perf_counter() - accepted
+    time.sleep(3)  # the follower indexes what is two blocks deep (CONFIRMATIONS)
+    start = time.perf_counter()
     while leaf_count(de) < before_de + BATCHED:
-        time.sleep(0.2)
-    caught_up = time.perf_counter() - accepted
+        de.services.follower.run_once()  # each pass: the checkpoints, segments fetched and re-verified
+    caught_up = time.perf_counter() - start
     return {
         "entries": BATCHED,
         "ingest_entries_per_s": round(BATCHED / ingesting, 1),
         "anchored_s_after_last_request": round(anchored, 2),
-        "second_node_caught_up_s_after_last_request": round(caught_up, 2),
-        "second_node_catch_up_entries_per_s": round(BATCHED / caught_up, 1),
+        "offline_node_catch_up_s": round(caught_up, 2),
+        "offline_node_catch_up_entries_per_s": round(BATCHED / caught_up, 1),
     }
 
 
