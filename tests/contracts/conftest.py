@@ -114,3 +114,13 @@ def append(ledger: Any, consignment: Any, chain: Any) -> Any:
         return ledger.appendEvent(entry.as_tuple(), r, vs, {"from": relayer or actor})
 
     return _append
+
+
+@pytest.fixture(scope="module")
+def checkpoints(registry: Any, accounts: Any, people: Any) -> Any:
+    """A CheckpointLog whose anchor is the "outsider" account, admitted by the customs majority."""
+    tx = registry.proposeMemberAdmission(
+        people["outsider"], [Role.ANCHOR.role_id], b"CN", "CN-NODE", "CN node", {"from": people["cn"]}
+    )
+    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["kz"]})
+    return brownie.CheckpointLog.deploy(registry, {"from": accounts[0]})

@@ -2,23 +2,10 @@
 
 from typing import Any
 
-import pytest
-from brownie import CheckpointLog
 from conftest import reverts
-
-from evidence.roles import Role
 
 ROOT = b"\x07" * 32
 SEGMENT = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
-
-
-@pytest.fixture(scope="module")
-def checkpoints(registry: Any, accounts: Any, people: Any) -> Any:
-    tx = registry.proposeMemberAdmission(
-        people["outsider"], [Role.ANCHOR.role_id], b"CN", "CN-NODE", "CN node", {"from": people["cn"]}
-    )
-    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["kz"]})
-    return CheckpointLog.deploy(registry, {"from": accounts[0]})
 
 
 def test_anchor_submits_and_sizes_increase(checkpoints: Any, people: Any) -> None:

@@ -7,22 +7,10 @@ the same chain; these ceilings keep BorderLedger under them whatever the bench m
 from typing import Any
 
 import pytest
-from brownie import CheckpointLog
-
-from evidence.roles import Role
 
 SINGLE_ENTRY_CEILING = 60_000
 CHECKPOINT_CEILING = 48_000
 SEGMENT = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
-
-
-@pytest.fixture(scope="module")
-def checkpoints(registry: Any, accounts: Any, people: Any) -> Any:
-    tx = registry.proposeMemberAdmission(
-        people["outsider"], [Role.ANCHOR.role_id], b"CN", "CN-NODE", "CN node", {"from": people["cn"]}
-    )
-    registry.approveProposal(tx.events["CustomsProposalCreated"]["proposalId"], {"from": people["kz"]})
-    return CheckpointLog.deploy(registry, {"from": accounts[0]})
 
 
 @pytest.mark.parametrize(
