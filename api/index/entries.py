@@ -229,14 +229,6 @@ class EntryQueries:
 
     # --- the Merkle log --------------------------------------------------------------
 
-    def log_entry_hashes(self) -> list[str]:
-        """The entry hash of every log leaf, in leaf order."""
-        query = (
-            select(t.entries.c.entry_hash).where(t.entries.c.leaf_index.is_not(None)).order_by(t.entries.c.leaf_index)
-        )
-        with self.engine.connect() as conn:
-            return [r.entry_hash for r in conn.execute(query)]
-
     def has_log(self) -> bool:
         """Whether the Merkle log holds any leaf."""
         query = select(t.entries.c.leaf_index).where(t.entries.c.leaf_index.is_not(None)).limit(1)

@@ -15,6 +15,7 @@ from api.services.appends import AppendsService
 from api.services.node import Node
 from api.services.worker import PeriodicWorker
 from chain.errors import ContractRevert
+from chain.indexer import AppendedEntry
 from chain.ledger import AppendResult
 from chain.sender import Receipt
 from evidence.types import hash32
@@ -70,12 +71,17 @@ class OutboxWorker(PeriodicWorker):
 
     def _drain(self, consignment_id: str) -> None:
         chain = self.node.chain
+        logged: dict[int, AppendedEntry] | None = None  # the ledger's logs, read once if needed
         for entry in self.node.index.entries_of(consignment_id, EntryStatus.PENDING):
             count, _ = chain.head(hash32(consignment_id))
             if entry.seq < count:
-                record = chain.record(hash32(consignment_id), entry.seq)
-                if record is not None and record.entry_hash == hash32(entry.entry_hash):
-                    self._found_on_chain(entry)
+                if logged is None:
+                    logged = {e.seq: e for e in chain.logs.entries(hash32(consignment_id))}
+                found = logged.get(entry.seq)
+                if found is not None and found.entry_hash == entry.entry_hash:
+                    receipt = Receipt(found.tx_hash, found.block_number, "", 1, 0, [])
+                    landed = AppendResult(hash32(entry.entry_hash), receipt, found.log_index, found.block_time)
+                    self.appends.mark_anchored(entry, landed)
                 else:
                     self._reject(entry, f"seq {entry.seq} holds another entry on chain")
                 continue
@@ -90,14 +96,6 @@ class OutboxWorker(PeriodicWorker):
                 return
             self.appends.mark_anchored(entry, result)
             log.info("anchored %s/%s from the outbox", consignment_id, entry.seq)
-
-    def _found_on_chain(self, entry: StoredEntry) -> None:
-        for logged in self.node.chain.logs.entries(hash32(entry.consignment_id)):
-            if logged.seq == entry.seq and logged.entry_hash == entry.entry_hash:
-                receipt = Receipt(logged.tx_hash, logged.block_number, "", 1, 0, [])
-                result = AppendResult(hash32(entry.entry_hash), receipt, logged.log_index, logged.block_time)
-                self.appends.mark_anchored(entry, result)
-                return
 
     def _reject(self, entry: StoredEntry, reason: str) -> None:
         """An entry the contract refuses can never land, nor can those chained after it: they
