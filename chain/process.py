@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,11 +23,48 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1, chosen by the OS."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free TCP port on 127.0.0.1 for a server that must know its port before it starts.
+
+    Drawn below the kernel's ephemeral range: a port the OS hands out for ``bind(0)`` can be
+    taken by any outgoing connection (an HTTP client, a peer dialling) in the seconds before
+    the server binds it, which made a kubo daemon of the test consortium fail to start.
+    Never the same port twice in one process.
+    """
+    low, _ = _ephemeral_range()
+    candidates = range(10_000, low) if low > 11_000 else range(0)
+    for _ in range(200):
+        port = random.choice(candidates) if candidates else 0
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = int(s.getsockname()[1])
+        _handed_out.add(port)
+        return port
+    raise OSError("no free TCP port on 127.0.0.1")
+
+
+def _log_tail(path: Path | None, size: int = 600) -> str:
+    if path is None or not path.exists():
+        return ""
+    with path.open("rb") as log:
+        log.seek(max(0, path.stat().st_size - size))
+        return log.read().decode(errors="replace").strip()
 
 
 class ManagedProcess:
@@ -64,7 +102,10 @@ class ManagedProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise self.failure(f"{self.name} exited with code {self.process.returncode}; see {self.log_path}")
+                raise self.failure(
+                    f"{self.name} exited with code {self.process.returncode}; see {self.log_path}; "
+                    f"it ended: {_log_tail(self.log_path)}"
+                )
             try:
                 if answers():
                     return

@@ -7,17 +7,13 @@ A free port is chosen on every run so parallel runs never collide.
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from chain.process import free_port  # noqa: E402
 
 
 def main() -> None:
