@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -399,6 +400,7 @@ def main() -> None:
             summary["log"] = {"tree_size": checkpoint.size, "checkpoints": len(index.checkpoints())}
     finally:
         runtime.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
     summary["peak_rss_mib"] = {
         "bench_process_incl_service": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -138,6 +139,7 @@ def main() -> None:
         }
     finally:
         consortium.stop()
+        shutil.rmtree(root, ignore_errors=True)  # chains, swarm and databases: gigabytes
     print(json.dumps(result))
 
 

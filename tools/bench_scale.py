@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -182,6 +183,7 @@ def main() -> None:
             print(json.dumps(curve[-1]), file=sys.stderr, flush=True)
     finally:
         runtime.close()
+        shutil.rmtree(settings.data_dir, ignore_errors=True)  # up to gigabytes at 10^6 entries
     print(json.dumps(curve))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
 
 import api.index.tables as t
 from api.index.merkle_nodes import NodeRow, bulk_insert, insert_merkle_nodes
@@ -112,6 +112,13 @@ class EntryQueries:
         )
         with self.engine.connect() as conn:
             return [(r.reference, StoredEntry.from_row(r._mapping)) for r in conn.execute(query)]
+
+    def payload_mentions(self, consignment_id: str, text: str) -> bool:
+        """Whether any entry of the consignment has ``text`` in its payload (one indexed scan,
+        no rows read)."""
+        query = select(exists().where(t.entries.c.consignment_id == consignment_id, t.entries.c.payload.contains(text)))
+        with self.engine.connect() as conn:
+            return bool(conn.execute(query).scalar_one())
 
     # --- writing ---------------------------------------------------------------------
 

@@ -18,12 +18,14 @@ from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
 from evidence.bundle import Bundle, build_bundle, parsed_payloads, verify_bundle
-from evidence.documents import document_in
+from evidence.documents import DOCUMENT_KEY, document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
 from evidence.verify import Report
+
+_DOCUMENT_MARKER = f'"{DOCUMENT_KEY}":'
 
 
 class EvidenceService:
@@ -154,6 +156,8 @@ class EvidenceService:
         documents: list[dict[str, Any]] = []
         errors: dict[str, str] = {}
         for entry in entries:
+            if _DOCUMENT_MARKER not in entry.payload:
+                continue  # canonical JSON spells the key this way: most payloads need no parsing
             try:
                 ref = document_in(json.loads(entry.payload))
             except ValueError:
