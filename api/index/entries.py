@@ -8,8 +8,9 @@ from sqlalchemy import Connection, Engine, delete, exists, func, insert, select,
 
 import api.index.tables as t
 from api.index.merkle_nodes import NodeRow, bulk_insert, insert_merkle_nodes
-from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, EntryStatus, StoredEntry
+from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, EntryOutline, EntryStatus, StoredEntry
 from evidence.event_types import EventType
+from evidence.types import Address
 
 
 class EntryQueries:
@@ -19,13 +20,43 @@ class EntryQueries:
 
     # --- reading ---------------------------------------------------------------------
 
-    def entries_of(self, consignment_id: str, status: EntryStatus | None = None) -> list[StoredEntry]:
-        """A consignment's entries in order (of one status, or all)."""
-        query = select(t.entries).where(t.entries.c.consignment_id == consignment_id).order_by(t.entries.c.seq)
+    def entries_of(
+        self, consignment_id: str, status: EntryStatus | None = None, after_seq: int = -1, limit: int | None = None
+    ) -> list[StoredEntry]:
+        """A consignment's entries in order (of one status, or all); a page of them with
+        ``after_seq`` and ``limit``."""
+        query = (
+            select(t.entries)
+            .where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq > after_seq)
+            .order_by(t.entries.c.seq)
+            .limit(limit)
+        )
         if status is not None:
             query = query.where(t.entries.c.status == status.value)
         with self.engine.connect() as conn:
             return [StoredEntry.from_row(r._mapping) for r in conn.execute(query)]
+
+    def entry_outlines(self, consignment_id: str, status: EntryStatus) -> list[EntryOutline]:
+        """A consignment's entries in order without their payloads and signatures: what a
+        bundle's header needs before its entries are streamed."""
+        c = t.entries.c
+        query = (
+            select(c.seq, c.actor, c.next_carrier, c.anchor_kind, c.leaf_index, c.checkpoint_size)
+            .where(c.consignment_id == consignment_id, c.status == status.value)
+            .order_by(c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [
+                EntryOutline(
+                    int(r.seq),
+                    Address(r.actor),
+                    Address(r.next_carrier),
+                    AnchorKind(r.anchor_kind),
+                    r.leaf_index,
+                    r.checkpoint_size,
+                )
+                for r in conn.execute(query)
+            ]
 
     def entry(self, consignment_id: str, seq: int) -> StoredEntry | None:
         """One entry."""

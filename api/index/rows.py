@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from evidence.eip712 import Entry
 from evidence.event_types import EventType
@@ -146,6 +146,17 @@ class CheckpointRow:
         """What verifiers and the API see of it."""
         keys = ("size", "root", "leaves_cid", "tx_hash", "block_number", "log_index", "block_time")
         return {k: getattr(self, k) for k in keys}
+
+
+class EntryOutline(NamedTuple):
+    """An entry without its payload and signature: who wrote it, and where it is anchored."""
+
+    seq: int
+    actor: Address
+    next_carrier: Address
+    anchor_kind: AnchorKind
+    leaf_index: int | None
+    checkpoint_size: int | None
 
 
 @dataclass(frozen=True)

@@ -4,21 +4,24 @@ against this node's chain and content store. The checks themselves are in ``evid
 from __future__ import annotations
 
 import base64
+import heapq
 import json
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from api.index.rows import AnchorKind, EntryStatus, Participant, StoredEntry
+from api.index.rows import AnchorKind, ConsignmentRow, EntryOutline, EntryStatus, Participant, StoredEntry
 from api.services.consignments import ConsignmentsService
 from api.services.errors import NotFound
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from api.verify_pool import VerifyPool
+from chain.indexer import CreatedConsignment
 from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
-from evidence.bundle import Bundle, build_bundle, parsed_payloads, verify_bundle
-from evidence.documents import DOCUMENT_KEY, document_in
+from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, verify_bundle
+from evidence.documents import DOCUMENT_KEY, DocumentRef, document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
 from evidence.trust import check_trust_root
@@ -40,9 +43,9 @@ class EvidenceService:
         self.verify_pool = verify_pool
 
     def bundle(self, caller: Participant, reference: str, include_documents: bool = True) -> dict[str, Any]:
-        """The evidence bundle of a consignment, as JSON."""
-        bundle, _ = self._bundle(caller, reference, include_documents)
-        return bundle.model_dump(mode="json")
+        """The evidence bundle of a consignment, as JSON data (what :meth:`bundle_stream` sends)."""
+        data: dict[str, Any] = json.loads(b"".join(self.bundle_stream(caller, reference, include_documents)))
+        return data
 
     def verify(self, caller: Participant, reference: str) -> Report:
         """Verify a consignment: its bundle, checked against this node's chain and content store."""
@@ -74,24 +77,73 @@ class EvidenceService:
             "declarations": prove_all(timed_entries(bundle.entries, parsed_payloads(bundle), online.records), chosen),
         }
 
-    def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
+    def bundle_stream(self, caller: Participant, reference: str, include_documents: bool = True) -> Iterator[bytes]:
+        """The bundle as JSON text, a page of entries at a time, so that neither the node's
+        memory nor the time to the first byte grows with the consignment. Access and every
+        check of the header happen before the first byte; the entries are those anchored
+        when it was called (its checkpoints and inclusion proof are theirs)."""
+        row, opened = self._opened(caller, reference)
+        outline = self.node.index.entry_outlines(row.id, EntryStatus.ANCHORED)
+        head = self._assemble(opened, outline, [], [])
+        return self._stream(head, row.id, {o.seq for o in outline}, include_documents)
+
+    def _stream(self, head: Bundle, consignment_id: str, seqs: set[int], include_documents: bool) -> Iterator[bytes]:
+        written = [e.model_dump(mode="json") for e in head.entries]  # the ledger's, never indexed here
+        frame = head.model_dump(mode="json", exclude={"entries", "documents"})
+        yield json.dumps(frame)[:-1].encode() + b',"entries":['
+        documents: list[DocumentRef] = []
+        separator = b""
+        for page in _pages(self._stored(consignment_id, seqs), written):
+            for entry in page:
+                BundleEntry.model_validate(entry)  # as build_bundle validates a whole bundle
+            yield separator + b",".join(json.dumps(e).encode() for e in page)
+            separator = b","
+            documents.extend(ref for e in page if (ref := _document_ref(e["payload"])) is not None)
+        yield b'],"documents":['
+        for i, ref in enumerate(documents):
+            item, _ = self._document(ref, include_documents)
+            yield (b"," if i else b"") + json.dumps(item).encode()
+        yield b"]}"
+
+    def _stored(self, consignment_id: str, seqs: set[int]) -> Iterator[dict[str, Any]]:
+        after = -1
+        while page := self.node.index.entries_of(consignment_id, EntryStatus.ANCHORED, after, _PAGE):
+            yield from (e.bundle_entry() for e in page if e.seq in seqs)
+            after = page[-1].seq
+
+    def _opened(self, caller: Participant, reference: str) -> tuple[ConsignmentRow, CreatedConsignment]:
         row, _, _ = self.consignments.readable(caller, reference)
-        chain = self.node.chain
-        created = chain.logs.consignments(hash32(row.id))
+        created = self.node.chain.logs.consignments(hash32(row.id))
         if not created:
             raise NotFound(f"consignment {reference} is not on this chain")
-        opened = created[0]
+        return row, created[0]
+
+    def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
+        row, opened = self._opened(caller, reference)
         entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
-        written = self._written_elsewhere(row.id, {e.seq for e in entries if e.anchor_kind is AnchorKind.LEDGER})
-        checkpoints, inclusion_proof = self.merkle_log.evidence(entries)
         documents, document_errors = self._documents(entries, include_documents)
+        return self._assemble(opened, entries, [e.bundle_entry() for e in entries], documents), document_errors
+
+    def _assemble(
+        self,
+        opened: CreatedConsignment,
+        outline: Sequence[StoredEntry | EntryOutline],
+        stored: list[dict[str, Any]],
+        documents: list[dict[str, Any]],
+    ) -> Bundle:
+        """The bundle of the consignment's anchored entries ``outline``, with ``stored`` (their
+        bundle form, or none when they are streamed after) and the entries the ledger holds
+        that this node never indexed."""
+        chain = self.node.chain
+        written = self._written_elsewhere(opened.id, {e.seq for e in outline if e.anchor_kind is AnchorKind.LEDGER})
+        checkpoints, inclusion_proof = self.merkle_log.evidence(outline)
         accounts = {opened.exporter, opened.importer, opened.carrier}
-        for e in entries:
+        for e in outline:
             accounts.add(e.actor)
             if e.next_carrier != ZERO_ADDRESS:
                 accounts.add(e.next_carrier)
         manifest = chain.manifest
-        bundle = build_bundle(
+        return build_bundle(
             chain_id=manifest.chain_id,
             contracts={name: (c.address, c.block) for name, c in manifest.contracts.items()},
             consignment={
@@ -107,13 +159,12 @@ class EvidenceService:
                 "block_number": opened.block_number,
             },
             members=chain.logs.membership(sorted(accounts | {w["actor"] for w in written})),
-            entries=sorted([e.bundle_entry() for e in entries] + written, key=lambda e: int(e["seq"])),
+            entries=sorted(stored + written, key=lambda e: int(e["seq"])),
             documents=documents,
             created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             checkpoints=checkpoints,
             inclusion_proof=inclusion_proof,
         )
-        return bundle, document_errors
 
     def _written_elsewhere(self, consignment_id: str, indexed: set[int]) -> list[dict[str, Any]]:
         """Entries the ledger holds that this node never saw (written straight to the contract
@@ -156,21 +207,50 @@ class EvidenceService:
         documents: list[dict[str, Any]] = []
         errors: dict[str, str] = {}
         for entry in entries:
-            if _DOCUMENT_MARKER not in entry.payload:
-                continue  # canonical JSON spells the key this way: most payloads need no parsing
-            try:
-                ref = document_in(json.loads(entry.payload))
-            except ValueError:
-                ref = None
+            ref = _document_ref(entry.payload)
             if ref is None:
                 continue
-            content: str | None = None
-            if include_content:
-                try:
-                    content = base64.b64encode(self.node.store.cat(ref.cid)).decode()
-                except ContentIntegrityError as exc:
-                    errors[ref.cid] = str(exc)
-                except ContentNotFound as exc:
-                    errors[ref.cid] = f"missing from the content store: {exc}"
-            documents.append({"cid": ref.cid, "sha256": ref.sha256, "content_base64": content})
+            item, error = self._document(ref, include_content)
+            documents.append(item)
+            if error is not None:
+                errors[ref.cid] = error
         return documents, errors
+
+    def _document(self, ref: DocumentRef, include_content: bool) -> tuple[dict[str, Any], str | None]:
+        """A document as a bundle lists it (its bytes if asked and the store has them intact),
+        and why the store could not give them."""
+        content: str | None = None
+        error: str | None = None
+        if include_content:
+            try:
+                content = base64.b64encode(self.node.store.cat(ref.cid)).decode()
+            except ContentIntegrityError as exc:
+                error = str(exc)
+            except ContentNotFound as exc:
+                error = f"missing from the content store: {exc}"
+        return {"cid": ref.cid, "sha256": ref.sha256, "content_base64": content}, error
+
+
+_PAGE = 1_000  # entries read from the index at a time while a bundle streams
+
+
+def _document_ref(payload: str | None) -> DocumentRef | None:
+    """The document a stored payload attaches, if any."""
+    if payload is None or _DOCUMENT_MARKER not in payload:
+        return None  # canonical JSON spells the key this way: most payloads need no parsing
+    try:
+        return document_in(json.loads(payload))
+    except ValueError:
+        return None
+
+
+def _pages(stored: Iterator[dict[str, Any]], written: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """The node's entries and those only the ledger holds, merged in order, a page at a time."""
+    page: list[dict[str, Any]] = []
+    for entry in heapq.merge(stored, written, key=lambda e: int(e["seq"])):
+        page.append(entry)
+        if len(page) == _PAGE:
+            yield page
+            page = []
+    if page:
+        yield page

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from api.index.rows import AnchorKind, CheckpointRow, Participant, StoredEntry
+from api.index.rows import AnchorKind, CheckpointRow, EntryOutline, Participant, StoredEntry
 from api.services.consignments import ConsignmentsService
 from api.services.errors import Conflict, NotFound
 from api.services.members import MembersService
@@ -287,7 +288,7 @@ class MerkleLogService:
             "contract": self._contract(),
         }
 
-    def evidence(self, entries: list[StoredEntry]) -> tuple[list[dict[str, Any]], list[str]]:
+    def evidence(self, entries: Sequence[StoredEntry | EntryOutline]) -> tuple[list[dict[str, Any]], list[str]]:
         """For a consignment's anchored log entries: the checkpoints that anchored them and
         the latest (oldest first), each with its consistency proof from the one before, and
         one multi-leaf inclusion proof of the entries in the latest."""

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.runtime import Runtime
+from api.services import evidence_export
 from evidence.bundle import parse_bundle, verify_bundle
 from tests.api.conftest import auth
 from tests.support import Keys, anchor_now, second_node
@@ -151,3 +152,38 @@ def test_reindex_on_a_second_node_reproduces_reports_and_bundles(
     for reference in references:
         assert again[reference] == first[reference], reference
         assert _comparable(bundles[reference]) == _comparable(first_bundles[reference]), reference
+
+
+@pytest.mark.parametrize("reference", [DEMO, BATCHED_DEMO])
+def test_the_bundle_streams_a_page_of_entries_at_a_time_and_is_the_assembled_one(
+    client: TestClient, keys: Keys, demo_runtime: Runtime, monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    services = demo_runtime.services
+    monkeypatch.setattr(evidence_export, "_PAGE", 2)
+    pages: list[int | None] = []
+    read = services.node.index.entries_of
+
+    def paged(*args: Any, **kwargs: Any) -> Any:
+        found = read(*args, **kwargs)
+        pages.append(args[3] if len(args) > 3 else kwargs.get("limit"))
+        return found
+
+    monkeypatch.setattr(services.node.index, "entries_of", paged)
+    response = client.get(f"/v1/consignments/{reference}/bundle", headers=auth(keys, "auditor"))
+    assert response.status_code == 200 and "content-length" not in response.headers  # streamed
+    streamed = response.json()
+    assert len(pages) >= 3 and set(pages) == {2}  # never the whole consignment at once
+    monkeypatch.setattr(services.node.index, "entries_of", read)
+    auditor = services.members.participant(keys["auditor"]["address"])
+    assembled, _ = services.evidence._bundle(auditor, reference, include_documents=True)
+    expected = assembled.model_dump(mode="json")
+    assert {k: v for k, v in streamed.items() if k != "created_at"} == {
+        k: v for k, v in expected.items() if k != "created_at"
+    }
+    assert verify_bundle(parse_bundle(streamed), services.node.chain.online_facts(assembled)).failures() == []
+
+
+def test_a_bundle_the_caller_may_not_read_is_refused_before_anything_streams(client: TestClient, keys: Keys) -> None:
+    response = client.get("/v1/consignments/NO-SUCH-CONSIGNMENT/bundle", headers=auth(keys, "auditor"))
+    assert response.status_code == 404, response.text
+    assert "NO-SUCH-CONSIGNMENT" in response.text

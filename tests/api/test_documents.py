@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -122,3 +123,23 @@ def test_size_limit_is_413(client: TestClient, keys: Keys, demo_runtime: Runtime
 def test_unknown_document_type_is_422(client: TestClient, keys: Keys) -> None:
     response = upload(client, keys, "exporter", b"x", document_type="love_letter")
     assert response.status_code == 422
+
+
+def test_the_streamed_bundle_carries_each_attached_document_with_its_bytes(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
+    pdf = fake_pdf(64 * 1024)
+    uploaded = upload(client, keys, "exporter", pdf, filename="packing-list.pdf")
+    assert uploaded.status_code == 201, uploaded.json()
+    cid = uploaded.json()["document"]["cid"]
+    bundle = client.get(f"/v1/consignments/{DEMO}/bundle", headers=auth(keys, "auditor")).json()
+    listed = [d for d in bundle["documents"] if d["cid"] == cid]
+    assert len(listed) == 1 and base64.b64decode(listed[0]["content_base64"]) == pdf
+    without = client.get(
+        f"/v1/consignments/{DEMO}/bundle", params={"documents": "false"}, headers=auth(keys, "auditor")
+    )
+    assert [d["content_base64"] for d in without.json()["documents"]] == [None] * len(bundle["documents"])
+    services = demo_runtime.services
+    auditor = services.members.participant(keys["auditor"]["address"])
+    assembled, errors = services.evidence._bundle(auditor, DEMO, include_documents=True)
+    assert cid not in errors and assembled.model_dump(mode="json")["documents"] == bundle["documents"]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import (
@@ -153,12 +153,13 @@ def bundle(
     evidence: EvidenceDep,
     caller: CurrentParticipant,
     documents: Annotated[bool, Query(description="include the documents' bytes (base64)")] = True,
-) -> JSONResponse:
+) -> StreamingResponse:
     """The evidence bundle: one JSON file to verify the consignment offline
-    (`borderledger verify-bundle FILE`) or against any node (`--rpc URL`)."""
-    data = evidence.bundle(caller, reference, include_documents=documents)
+    (`borderledger verify-bundle FILE`) or against any node (`--rpc URL`). Streamed a page of
+    entries at a time."""
+    body = evidence.bundle_stream(caller, reference, include_documents=documents)
     headers = {"Content-Disposition": f'attachment; filename="{reference}.bundle.json"'}
-    return JSONResponse(data, headers=headers)
+    return StreamingResponse(body, media_type="application/json", headers=headers)
 
 
 @router.get("/{reference}/events", response_model=list[EntryPublic])

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from api.http.downloads import document_response
@@ -200,9 +200,9 @@ def bundle(request: Request, reference: str) -> Response:
     caller = _caller(request)
     if caller is None:
         return _signin_redirect()
-    data = _services(request).evidence.bundle(caller, reference)
+    body = _services(request).evidence.bundle_stream(caller, reference)
     headers = {"Content-Disposition": f'attachment; filename="{reference}.bundle.json"'}
-    return JSONResponse(data, headers=headers)
+    return StreamingResponse(body, media_type="application/json", headers=headers)
 
 
 @router.get("/documents/{cid}")
