@@ -26,12 +26,23 @@ def die_with_parent() -> None:
 _handed_out: set[int] = set()
 
 
-def _ephemeral_range() -> tuple[int, int]:
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (where ``bind(0)`` and outgoing
+    connections draw from)."""
     try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32768, 60999
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bound(port: int) -> int | None:
+    """``port`` (0: one the OS picks) if it can be bound on 127.0.0.1 now, else None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return None
+        return int(s.getsockname()[1])
 
 
 def free_port() -> int:
@@ -40,23 +51,17 @@ def free_port() -> int:
     Drawn below the kernel's ephemeral range: a port the OS hands out for ``bind(0)`` can be
     taken by any outgoing connection (an HTTP client, a peer dialling) in the seconds before
     the server binds it, which made a kubo daemon of the test consortium fail to start.
-    Never the same port twice in one process.
+    Never the same port twice in one process; the OS chooses only if nothing below is free.
     """
-    low, _ = _ephemeral_range()
-    candidates = range(10_000, low) if low > 11_000 else range(0)
-    for _ in range(200):
-        port = random.choice(candidates) if candidates else 0
-        if port in _handed_out:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            port = int(s.getsockname()[1])
-        _handed_out.add(port)
-        return port
-    raise OSError("no free TCP port on 127.0.0.1")
+    below = range(10_000, _ephemeral_low())
+    for port in random.sample(below, min(200, len(below))):
+        if port not in _handed_out and _bound(port) is not None:
+            _handed_out.add(port)
+            return port
+    chosen = _bound(0)
+    if chosen is None:
+        raise OSError("no free TCP port on 127.0.0.1")
+    return chosen
 
 
 def _log_tail(path: Path | None, size: int = 600) -> str:

@@ -1,10 +1,9 @@
 """The evidence bundle: one JSON file with everything needed to verify a consignment.
 
-Format (``format`` = "borderledger-evidence-bundle", ``version`` = 1) is documented in
-docs/evidence-bundle.md. :func:`verify_bundle` checks it offline — payloads, entry hashes,
-signatures, links, documents, and who was allowed to write each entry according to the
-membership history the bundle carries — and, given facts read from any node of the
-network (:class:`OnlineFacts`), also that every entry is on chain. Pure: no I/O.
+Its format (versions 1 to 3) is docs/evidence-bundle.md. :func:`verify_bundle` checks it
+offline — payloads, entry hashes, signatures, links, documents, and who was allowed to write
+each entry according to the membership history the bundle carries — and, given facts read
+from any node of the network (:class:`OnlineFacts`), also that every entry is on chain. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -358,12 +357,13 @@ def _add_log_checks(report: Report, bundle: Bundle, online: OnlineFacts | None) 
     view = _consignment_view(bundle)
     offline, judged = Check("signer_role", None, "not asked of the registry (offline)"), {}
     for entry_report, e in zip(report.entries, bundle.entries, strict=True):
+        if e.leaf_index is None:
+            continue  # single entries have on_chain instead
         key = (e.event_type.value, e.actor.lower(), e.block_number)
-        if e.leaf_index is not None and online is not None and key not in judged:
+        if online is not None and key not in judged:
             roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
             judged[key] = check_signer_role(e.actor, roles, e.block_number, online.roles_at)
-        if e.leaf_index is not None:  # (single entries have on_chain instead)
-            entry_report.checks.append(judged[key] if online is not None else offline)
+        entry_report.checks.append(judged[key] if online is not None else offline)
 
 
 def _consignment_on_chain(stated: BundleConsignment, recorded: dict[str, Any] | None) -> Check:

@@ -230,7 +230,6 @@ def main() -> None:
                 for i, (account, headers) in enumerate(carriers)
             }
             latencies: list[float] = []
-            tx_hashes: list[str] = []
             tx_hashes_of: dict[int, list[str]] = {i: [] for i in range(CARRIERS)}
 
             def run_single(i: int) -> None:
@@ -246,7 +245,6 @@ def main() -> None:
                     )
                     latencies.append(time.perf_counter() - start)
                     assert r.status_code == 201, r.text
-                    tx_hashes.append(r.json()["tx_hash"])
                     tx_hashes_of[i].append(r.json()["tx_hash"])
 
             start = time.perf_counter()
@@ -256,10 +254,12 @@ def main() -> None:
             w3 = services.node.chain.w3
             # Every entry's gas; the first of each consignment also turns its head from zero
             # (a fresh storage slot, ~17k more), so the steady state is reported apart.
-            gas_a = [int(w3.eth.get_transaction_receipt(HexStr(h))["gasUsed"]) for h in tx_hashes]
-            first_entries = {tx_hashes_of[i][0] for i in range(CARRIERS)}
-            gas_later = [g for h, g in zip(tx_hashes, gas_a, strict=True) if h not in first_entries]
-            gas_first = [g for h, g in zip(tx_hashes, gas_a, strict=True) if h in first_entries]
+            gas_of = {
+                h: int(w3.eth.get_transaction_receipt(HexStr(h))["gasUsed"]) for hs in tx_hashes_of.values() for h in hs
+            }
+            gas_a = list(gas_of.values())
+            gas_first = [gas_of[hs[0]] for hs in tx_hashes_of.values()]
+            gas_later = [gas_of[h] for hs in tx_hashes_of.values() for h in hs[1:]]
             n_a = CARRIERS * SINGLE_PER_CARRIER
             summary["per_entry_tx"] = {
                 "entries": n_a,

@@ -194,10 +194,12 @@ class EpcisService:
     ) -> dict[int, dict[str, Any]]:
         """seq → the part each event takes in error declarations (see ``corrections.links``);
         ``entries`` and ``catalogue`` where the caller has them already."""
+        # Nothing to link without an error declaration: spare a large consignment reading and hashing its entries.
         marker = '"errorDeclaration"'
-        if entries is None and not self.node.index.payload_mentions(consignment_id, marker):
-            return {}  # nothing to link: spare a large consignment reading and hashing its entries
-        entries = entries if entries is not None else self._entries(consignment_id)
+        if entries is None:
+            if not self.node.index.payload_mentions(consignment_id, marker):
+                return {}
+            entries = self._entries(consignment_id)
         if not any(marker in e.payload for e in entries.values()):
             return {}
         catalogue = catalogue if catalogue is not None else self._catalogue(consignment_id, entries)
