@@ -84,6 +84,7 @@ def start_embedded_chain(settings: Settings) -> AnvilNode:
         port=settings.anvil_port or None,
         state_path=(settings.data_dir / "chain" / "state.json").resolve(),
         log_path=settings.data_dir / "anvil.log",
+        persisted_states=settings.anvil_persisted_states,
     ).start()
 
 

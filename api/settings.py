@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.services.verifier import VerifierSettings
 from api.verify_pool import default_workers
+from chain.node import DEFAULT_PERSISTED_STATES
 
 DEV_KEYSTORE_PASSWORD = "development-only-keystore-password"
 
@@ -26,6 +27,12 @@ class Settings(BaseSettings):
 
     rpc_url: str | None = Field(default=None, description="JSON-RPC URL; unset starts an embedded anvil node")
     anvil_port: int = Field(default=0, description="port of the embedded anvil; 0 lets the OS choose")
+    anvil_persisted_states: int = Field(
+        default=DEFAULT_PERSISTED_STATES,
+        ge=0,
+        description="past blocks' states the embedded anvil keeps on disk for reads at a past block "
+        "(anvil is no archive node); bounds its disk use",
+    )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset uses SQLite in data_dir")
     deployment_file: Path | None = Field(
         default=None, description="deployment manifest; default data_dir/deployment.json"

@@ -166,3 +166,32 @@ def test_stale_head_reverts_with_its_custom_error(consortium: Consortium) -> Non
         client.append(people["carrier"], stale, sign_entry(stale, client.domain, people["carrier"].key))
     assert caught.value.error == "ConsignmentLedgerStaleHead"
     assert client.head(cid)[0] == 1
+
+
+def test_anvil_keeps_a_bounded_history_of_its_own_and_removes_it(tmp_path: Path) -> None:
+    """anvil writes a whole state per past block to disk and never removes it; the node bounds
+    that window, keeps it beside its state file, and removes it on stop."""
+    state = tmp_path / "chain" / "state.json"
+    node = AnvilNode(state_path=state, persisted_states=8).start()
+    try:
+        w3 = connect(node.url)
+        history = state.parent / "history"
+        assert node.history_dir == history
+        w3.provider.make_request("anvil_mine", [hex(1000)])  # type: ignore[arg-type]  # past its memory
+        head = w3.eth.block_number
+        files = [f for f in history.rglob("*") if f.is_file()]
+        assert 0 < len(files) <= 8
+        # Reads at a block inside the window answer; the node refuses one beyond it.
+        address = w3.eth.accounts[0]
+        assert w3.eth.get_balance(address, block_identifier=head - 1) > 0
+        beyond = w3.provider.make_request("eth_getBalance", [address, hex(1)])  # type: ignore[arg-type]
+        assert "BlockOutOfRange" in str(beyond.get("error"))
+    finally:
+        node.stop()
+    assert not history.exists()
+
+    ephemeral = AnvilNode(persisted_states=2).start()
+    directory = ephemeral.history_dir
+    assert directory is not None and directory.is_dir()
+    ephemeral.kill()
+    assert not directory.exists()
