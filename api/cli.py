@@ -406,8 +406,10 @@ def register_member(
 
 def main() -> None:
     """Entry point of the ``borderledger`` script."""
+    from api.gc_tuning import tune_collector
     from api.http.app import SAFE_RECURSION_LIMIT
 
+    tune_collector()  # every command but the smallest handles thousands of entries
     # Bundles and manifests come from outside: keep the JSON parser from recursing past the C
     # stack (see SAFE_RECURSION_LIMIT).
     sys.setrecursionlimit(SAFE_RECURSION_LIMIT)

@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from api.gc_tuning import tune_collector
 from api.index import Index, make_engine
 from api.index.rows import Participant
 from api.services import Services, build_services
@@ -118,6 +119,7 @@ def start_runtime(settings: Settings, start_workers: bool = True, exclusive: boo
     it refuses while that node runs. On a fresh deployment it admits the bootstrap customs
     administrations, issues their API keys and, unless disabled, seeds the demo consortium.
     """
+    tune_collector()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     anvil: AnvilNode | None = None
     url = settings.rpc_url

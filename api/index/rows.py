@@ -159,6 +159,11 @@ class EntryOutline(NamedTuple):
     checkpoint_size: int | None
 
 
+_EVENT_TYPES: dict[str, EventType] = {e.value: e for e in EventType}
+_STATUSES: dict[str, EntryStatus] = {s.value: s for s in EntryStatus}
+_ANCHOR_KINDS: dict[str, AnchorKind] = {k.value: k for k in AnchorKind}
+
+
 @dataclass(frozen=True)
 class StoredEntry:
     """One accepted entry: every field its author signed, its payload, and its anchor."""
@@ -218,14 +223,15 @@ class StoredEntry:
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> StoredEntry:
-        """From an ``entries`` row."""
+        """From an ``entries`` row. A bundle or a verification reads tens of thousands: the
+        enums are looked up in value maps (calling an enum class costs several times more)."""
         location = None
         if row["tx_hash"] is not None:
             location = ChainLocation(row["tx_hash"], row["block_number"], row["log_index"], row["block_time"])
         return cls(
             row["consignment_id"],
             int(row["seq"]),
-            EventType(row["event_type"]),
+            _EVENT_TYPES[row["event_type"]],
             row["prev_hash"],
             row["payload_hash"],
             row["payload_cid"],
@@ -234,8 +240,8 @@ class StoredEntry:
             bytes(row["signature"]),
             row["entry_hash"],
             row["payload"],
-            EntryStatus(row["status"]),
-            AnchorKind(row["anchor_kind"]),
+            _STATUSES[row["status"]],
+            _ANCHOR_KINDS[row["anchor_kind"]],
             row["leaf_index"],
             row["checkpoint_size"],
             location,
