@@ -13,7 +13,7 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
-from chain.abi import decode_jurisdiction
+from chain.abi import decode_jurisdiction, logged_block_time
 from evidence.custody import MemberEvent
 from evidence.eip712 import Domain, Entry, entry_hash, expand_signature
 from evidence.event_types import EventType
@@ -106,6 +106,12 @@ class LogReader:
             self._block_times[number] = int(self.w3.eth.get_block(number)["timestamp"])
         return self._block_times[number]
 
+    def block_time_of(self, log: Any) -> int:
+        """The timestamp of the block a log is in: as the log says it, where the node says it
+        (anvil, newer geth and Besu), else its block's."""
+        stamp = logged_block_time(log)
+        return stamp if stamp is not None else self.block_time(int(log["blockNumber"]))
+
     def consignments(self, consignment: bytes | None = None) -> list[CreatedConsignment]:
         """ConsignmentCreated logs (of one consignment, or all), oldest first."""
         filters = {"consignment": consignment} if consignment is not None else None
@@ -159,7 +165,7 @@ class LogReader:
                     _hex(log["transactionHash"]),
                     int(log["blockNumber"]),
                     int(log["logIndex"]),
-                    self.block_time(int(log["blockNumber"])),
+                    self.block_time_of(log),
                 )
             )
         out.sort(key=lambda e: (e.block_number, e.log_index))

@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from chain.abi import call_view, decode_jurisdiction, event_topic, rpc_result
+from chain.abi import call_view, call_views, decode_jurisdiction, event_topic, logged_block_time, rpc_result
 from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
@@ -129,8 +129,9 @@ class LedgerClient:
     def member(self, address: str) -> MemberInfo:
         """The registry's record of ``address`` (status "none" if never admitted)."""
         address = Web3.to_checksum_address(address)
-        jurisdiction, status, legal_id, name, _by = call_view(self.registry.functions.member(address))
-        role_ids = call_view(self.registry.functions.rolesOf(address))
+        (jurisdiction, status, legal_id, name, _by), role_ids = call_views(
+            [self.registry.functions.member(address), self.registry.functions.rolesOf(address)]
+        )
         roles = frozenset(Role.from_id(r) for r in role_ids)
         j = decode_jurisdiction(jurisdiction) if status else ""
         return MemberInfo(Address(address), j, STATUS_NAMES[status], legal_id, name, roles)
@@ -323,10 +324,16 @@ class LedgerClient:
         ]
         if not ours:
             raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
-        block = rpc_result(self.w3, "eth_getBlockByNumber", [hex(receipt.block_number), False], "block time")
         return AppendResult(
-            entry_hash(entry, self.domain), receipt, int(ours[0]["logIndex"]), int(block["timestamp"], 16)
+            entry_hash(entry, self.domain), receipt, int(ours[0]["logIndex"]), self._block_time(receipt, ours[0])
         )
+
+    def _block_time(self, receipt: Receipt, log: Any) -> int:
+        stamp = logged_block_time(log)
+        if stamp is None:
+            block = rpc_result(self.w3, "eth_getBlockByNumber", [hex(receipt.block_number), False], "block time")
+            stamp = int(block["timestamp"], 16)
+        return stamp
 
 
 def _opened(created: CreatedConsignment) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from evidence.eip712 import Entry
 from evidence.event_types import EventType
 from evidence.roles import Role
+from evidence.rules.ledger import MemberView
 from evidence.types import ZERO_ADDRESS, Address, hash32, to_hex
 
 
@@ -50,6 +51,8 @@ class Participant:
     jurisdiction: str
     roles: frozenset[Role]
     keystore: str | None
+    # The registry's view of it, read when its API key was checked (not stored).
+    standing: MemberView | None = field(default=None, compare=False)
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Participant:

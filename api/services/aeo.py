@@ -65,7 +65,7 @@ class AEOService:
         record: MraDataElements,
     ) -> dict[str, Any]:
         """The caller's customs administration certifies an operator of its jurisdiction."""
-        caller_view = self.members.view(caller.address)
+        caller_view = self.members.view_of(caller)
         exists = self.aeo.certificate(number).status != "none"
         valid = (start_of_day(valid_from), end_of_day(valid_until))
         check_issue(caller_view, self.members.view(holder), number, exists, *valid)
@@ -93,7 +93,7 @@ class AEOService:
         info = self.aeo.certificate(number)
         if info.status == "none":
             raise NotFound(f"no AEO certificate {number}")
-        reader = self.members.view(caller.address)
+        reader = self.members.view_of(caller)
         disclosed = reader.holds(Role.CUSTOMS) or caller.address.lower() == info.holder.lower()
         return self._describe(number, info, disclosed)
 
@@ -128,7 +128,7 @@ class AEOService:
     def change_status(self, caller: Participant, number: str, action: str, reason: str) -> dict[str, Any]:
         """Suspend, reinstate or revoke: only the issuing customs administration."""
         info = self.aeo.certificate(number)
-        check_status_change(self.members.view(caller.address), info.issuer, info.status, action, number)
+        check_status_change(self.members.view_of(caller), info.issuer, info.status, action, number)
         self.aeo.change_status(self.members.account(caller), number, action, reason)
         return self.get(caller, number)
 
@@ -162,7 +162,7 @@ class AEOService:
     ) -> dict[str, Any]:
         """The caller's administration proposes an MRA to ``partner``: the AEO programmes of
         ``scope``, and the control types (``controls``) each side recognises of the other."""
-        check_mra_proposal(self.members.view(caller.address), partner)
+        check_mra_proposal(self.members.view_of(caller), partner)
         mra_id, _ = self.aeo.propose_mra(
             self.members.account(caller),
             partner,
@@ -174,7 +174,7 @@ class AEOService:
 
     def accept_mra(self, caller: Participant, mra_id: int) -> dict[str, Any]:
         """The partner administration accepts."""
-        caller_view = self.members.view(caller.address)
+        caller_view = self.members.view_of(caller)
         require_customs(caller_view)
         mra = self.mra(mra_id)
         check_mra_acceptance(caller_view, mra_id, mra["partner"], mra["state"])
@@ -183,7 +183,7 @@ class AEOService:
 
     def terminate_mra(self, caller: Participant, mra_id: int, reason: str) -> dict[str, Any]:
         """Either administration terminates."""
-        caller_view = self.members.view(caller.address)
+        caller_view = self.members.view_of(caller)
         require_customs(caller_view)
         mra = self.mra(mra_id)
         check_mra_termination(caller_view, mra_id, mra["proposer"], mra["partner"], mra["state"])

@@ -76,7 +76,7 @@ class AppendsService:
         (the outbox sends it later). With an idempotency key, a repeat returns the same entry.
         """
         account = self.members.account(caller)
-        actor = self.members.view(caller.address)  # read once: for reading and for appending
+        actor = self.members.view_of(caller)  # read once: for reading and for appending
         row, _, _ = self.consignments.readable(caller, reference, actor)
         payload_bytes = canonical_json(payload)
         with self.node.locks.of(row.id):
@@ -119,7 +119,7 @@ class AppendsService:
 
         Nothing about the consignment's state is told before the caller is known to read it
         and allowed to append this event, and the signature is known to be the caller's."""
-        actor = self.members.view(caller.address)  # read once: for reading and for appending
+        actor = self.members.view_of(caller)  # read once: for reading and for appending
         row, _, _ = self.consignments.readable(caller, reference, actor)
         payload_bytes = canonical_json(payload)
         with self.node.locks.of(row.id):

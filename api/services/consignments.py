@@ -88,7 +88,7 @@ class ConsignmentsService:
         """The consignment ``key`` names (its id, or a reference: see :meth:`_named`), if the
         caller may read it; refused alike when it does not exist. ``reader``: the caller's
         member view, when the caller has it already."""
-        reader = reader or self.members.view(caller.address)
+        reader = reader or self.members.view_of(caller)
         found = self._by_id(key) if looks_like_id(key) else self._named(reader, key)
         if found is None:
             check_readable(reader, None, key)
@@ -127,7 +127,7 @@ class ConsignmentsService:
 
     def visible(self, caller: Participant) -> list[dict[str, Any]]:
         """The consignments visible to the caller."""
-        member = self.members.view(caller.address)
+        member = self.members.view_of(caller)
         customs_of = member.jurisdiction if member.holds(Role.CUSTOMS) else None
         candidates = self.node.index.candidate_consignments(caller.address, customs_of, member.holds(Role.AUDITOR))
         out = []

@@ -108,7 +108,7 @@ class CredentialsService:
         issuer = self.issuers.issuer_for(caller)
         now = int(aeo.w3.eth.get_block("latest")["timestamp"])
         status = "expired" if info.status == "valid" and now > info.valid_until else info.status
-        check_aeo_credential(self.members.view(caller.address), info.issuer, status, number)
+        check_aeo_credential(self.members.view_of(caller), info.issuer, status, number)
         check_disclosure(disclose, self.node.index.disclosure_consent(number))
         holder = self.node.index.participant(info.holder)
         subject: dict[str, Any] = {
@@ -176,7 +176,7 @@ class CredentialsService:
         row, _, _ = self.consignments.readable(caller, reference)
         report = self.evidence.verify(caller, row.id)
         jurisdictions = {row.origin, row.destination, *row.transit}
-        check_consignment_credential(self.members.view(caller.address), jurisdictions, report.verdict)
+        check_consignment_credential(self.members.view_of(caller), jurisdictions, report.verdict)
         issuer = self.issuers.issuer_for(caller)
         entries = self.node.index.entries_of(row.id)
         checkpoint = self.node.index.latest_checkpoint() if any(e.checkpoint_size for e in entries) else None

@@ -74,7 +74,7 @@ class IssuersService:
 
     def issuer_for(self, caller: Participant) -> Issuer:
         """The caller as an issuer: an active customs administration whose key this node holds."""
-        require_customs(self.members.view(caller.address))
+        require_customs(self.members.view_of(caller))
         if caller.keystore is None:
             raise NotFound("credentials are signed by the node holding the issuer's key; this node holds none")
         return self.of(caller)

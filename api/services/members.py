@@ -3,6 +3,7 @@ suspensions and governance proposals."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -55,14 +56,15 @@ class MembersService:
         """The participant an API key belongs to, if it is an active member now: a suspended,
         removed or not yet admitted member keeps no access through its keys."""
         participant = self.identify(api_key)
-        status = self.node.chain.member(participant.address).status
+        info = self.node.chain.member(participant.address)
+        status = info.status
         if status != "active":
             raise RuleViolation(
                 "MemberNotActive",
                 f"{participant.address} is {'not a member' if status == 'none' else status} on chain; "
                 "its API keys give no access until it is an active member",
             )
-        return participant
+        return replace(participant, standing=info.view())  # what the request's rules read of it
 
     def participant(self, address: str) -> Participant:
         """A participant known to this node."""
@@ -98,6 +100,11 @@ class MembersService:
         """The registry's view of a member, as the rules need it."""
         return self.node.chain.member(address).view()
 
+    def view_of(self, caller: Participant) -> MemberView:
+        """The registry's view of the caller: as read when its API key was checked, in this
+        request, else read now."""
+        return caller.standing if caller.standing is not None else self.view(caller.address)
+
     # --- admissions and governance ----------------------------------------------------
 
     def register(
@@ -115,7 +122,7 @@ class MembersService:
 
         Without ``address`` the node creates and keeps the member's key (custodial); with
         it, the member holds its own key and signs its entries itself."""
-        check_admission(self.view(caller.address), roles, jurisdiction)
+        check_admission(self.view_of(caller), roles, jurisdiction)
         keystore: str | None = None
         if address is None:
             account, keystore = self.node.keyring.create()
@@ -140,7 +147,7 @@ class MembersService:
     def set_suspended(self, caller: Participant, address: str, suspended: bool) -> dict[str, Any]:
         """A customs administration suspends or reinstates an operator of its jurisdiction."""
         target = self.node.chain.member(address)
-        check_suspension(self.view(caller.address), target.view(), target.status, suspended)
+        check_suspension(self.view_of(caller), target.view(), target.status, suspended)
         self.node.chain.set_suspended(self.account(caller), address, suspended)
         known = self.node.index.participant(address)
         return self.describe(known) if known else {"address": address}
@@ -150,7 +157,7 @@ class MembersService:
         proposal = self.proposal(proposal_id)
         now = int(self.node.chain.w3.eth.get_block("latest")["timestamp"])
         expired = now > proposal["expires_at"]
-        check_approval(self.view(caller.address), proposal["executed"], proposal["approvers"], expired)
+        check_approval(self.view_of(caller), proposal["executed"], proposal["approvers"], expired)
         self.node.chain.approve_proposal(self.account(caller), proposal_id)
         return self.proposal(proposal_id)
 

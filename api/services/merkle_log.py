@@ -62,7 +62,7 @@ class _Batch:
     def __init__(self, log: MerkleLogService, caller: Participant) -> None:
         self.log = log
         self.caller = caller
-        self.reader = log.members.view(caller.address)
+        self.reader = log.members.view_of(caller)
         self.members: dict[str, MemberView] = {caller.address: self.reader}
         self.views: dict[str, ConsignmentView] = {}
         self.heads: dict[str, tuple[int, Hash32]] = {}
@@ -132,7 +132,7 @@ class MerkleLogService:
         transaction; nothing is stored if any entry is refused."""
         if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
             raise LedgerValueError(f"a bulk request carries 1 to {MAX_BATCH_ENTRIES} entries, not {len(items)}")
-        check_submitter(self.members.view(caller.address))
+        check_submitter(self.members.view_of(caller))
         self._require_log_operator()
         batch = _Batch(self, caller)
         domain = self.node.chain.domain

@@ -57,7 +57,7 @@ class RiskService:
     # --- rule sets --------------------------------------------------------------------
 
     def _require_customs(self, caller: Participant) -> None:
-        if not self.members.view(caller.address).holds(Role.CUSTOMS):
+        if not self.members.view_of(caller).holds(Role.CUSTOMS):
             raise RuleViolation("RiskRuleSetsNotCustoms", "only customs administrations propose and approve rule sets")
 
     def propose(self, caller: Participant, rule_set: RuleSet) -> dict[str, Any]:
@@ -104,7 +104,7 @@ class RiskService:
         """The consignment's lane for customs of ``by`` as of ``block`` (default: the latest),
         under ``version`` (default: the one in force at that block). Customs of ``by`` and
         auditors may ask; a trader never sees its own risk score."""
-        view = self.members.view(caller.address)
+        view = self.members.view_of(caller)
         if not (view.holds(Role.AUDITOR) or (view.holds(Role.CUSTOMS) and view.jurisdiction == by)):
             raise RuleViolation(
                 "RiskAssessmentAccess", f"risk results for {by} are for customs of {by} and auditors only"

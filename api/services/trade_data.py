@@ -69,7 +69,7 @@ class TradeDataService:
         return value
 
     def _require_customs_of(self, caller: Participant, jurisdictions: set[str], what: str) -> None:
-        view = self.members.view(caller.address)
+        view = self.members.view_of(caller)
         if view.holds(Role.AUDITOR):
             return
         if not view.holds(Role.CUSTOMS) or view.jurisdiction not in jurisdictions:
@@ -203,7 +203,7 @@ class TradeDataService:
         self, caller: Participant, jurisdiction: str, period: str | None, block: int | None
     ) -> dict[str, Any]:
         """Customs of ``jurisdiction`` anchor the hash of its report at ``block`` in ReportAnchors."""
-        view = self.members.view(caller.address)
+        view = self.members.view_of(caller)
         if not view.holds(Role.CUSTOMS):
             raise RuleViolation("ReportAnchorsNotCustoms", "only an active customs administration anchors reports")
         self._require_customs_of(caller, {jurisdiction}, "anchoring this report")
