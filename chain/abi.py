@@ -79,15 +79,6 @@ def response_result(response: Any, method: str, what: str) -> Any:
     return response["result"]
 
 
-def logged_block_time(log: Any) -> int | None:
-    """The time of the block a log (raw or decoded by web3) is in, where the node puts it in
-    the log (``blockTimestamp``: anvil, newer geth and Besu); None where it does not."""
-    stamp = log.get("blockTimestamp")
-    if stamp is None:
-        return None
-    return int(stamp, 16) if isinstance(stamp, str) else int(stamp)
-
-
 def event_topic(abi: Any, name: str) -> bytes:
     """topic0 of event ``name`` in a contract's ABI."""
     return _topic(tuple((e["name"], tuple(get_abi_input_types(e))) for e in abi if e.get("type") == "event"), name)

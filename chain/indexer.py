@@ -13,7 +13,7 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
-from chain.abi import decode_jurisdiction, logged_block_time
+from chain.abi import decode_jurisdiction
 from evidence.custody import MemberEvent
 from evidence.eip712 import Domain, Entry, entry_hash, expand_signature
 from evidence.event_types import EventType
@@ -109,8 +109,10 @@ class LogReader:
     def block_time_of(self, log: Any) -> int:
         """The timestamp of the block a log is in: as the log says it, where the node says it
         (anvil, newer geth and Besu), else its block's."""
-        stamp = logged_block_time(log)
-        return stamp if stamp is not None else self.block_time(int(log["blockNumber"]))
+        stamp = log.get("blockTimestamp")
+        if stamp is None:
+            return self.block_time(int(log["blockNumber"]))
+        return int(stamp, 16) if isinstance(stamp, str) else int(stamp)
 
     def consignments(self, consignment: bytes | None = None) -> list[CreatedConsignment]:
         """ConsignmentCreated logs (of one consignment, or all), oldest first."""

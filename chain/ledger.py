@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from chain.abi import call_view, call_views, decode_jurisdiction, event_topic, logged_block_time, rpc_result
+from chain.abi import call_view, call_views, decode_jurisdiction, event_topic
 from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
@@ -325,15 +325,8 @@ class LedgerClient:
         if not ours:
             raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
         return AppendResult(
-            entry_hash(entry, self.domain), receipt, int(ours[0]["logIndex"]), self._block_time(receipt, ours[0])
+            entry_hash(entry, self.domain), receipt, int(ours[0]["logIndex"]), self.logs.block_time_of(ours[0])
         )
-
-    def _block_time(self, receipt: Receipt, log: Any) -> int:
-        stamp = logged_block_time(log)
-        if stamp is None:
-            block = rpc_result(self.w3, "eth_getBlockByNumber", [hex(receipt.block_number), False], "block time")
-            stamp = int(block["timestamp"], 16)
-        return stamp
 
 
 def _opened(created: CreatedConsignment) -> dict[str, Any]:

@@ -61,6 +61,7 @@ def free_port() -> int:
     chosen = _bound(0)
     if chosen is None:
         raise OSError("no free TCP port on 127.0.0.1")
+    _handed_out.add(chosen)
     return chosen
 
 

@@ -54,15 +54,7 @@ _INT_LIMIT = 2**53 - 1  # RFC 8785 numbers are IEEE 754 doubles; rfc8785 refuses
 
 
 def is_canonical(payload: bytes, parsed: Any) -> bool:
-    """Whether ``payload`` (whose JSON value is ``parsed``) is its own RFC 8785 form.
-
-    Payloads that are ASCII and plain (every event this service writes) are compared with
-    the standard library's form (:func:`_stdlib_form`); anything else with ``rfc8785``'s.
-    """
-    if payload.isascii():
-        fast = _stdlib_form(parsed)
-        if fast is not None:
-            return fast == payload
+    """Whether ``payload`` (whose JSON value is ``parsed``) is its own RFC 8785 form."""
     try:
         return canonical_json(parsed) == payload
     except LedgerValueError:
