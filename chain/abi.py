@@ -50,7 +50,7 @@ def _decoded(fn: Any, result: Any) -> Any:
     raw = bytes.fromhex(str(result)[2:])
     if not raw and outputs:
         raise ChainError(f"{fn.abi['name']} returned no data: is a contract deployed at {fn.address}?")
-    values = tuple(_checksummed(parse(t), v) for t, v in zip(outputs, decode(outputs, raw), strict=True))
+    values = tuple(checksummed(t, v) for t, v in zip(outputs, decode(outputs, raw), strict=True))
     return values[0] if len(values) == 1 else values
 
 
@@ -100,14 +100,30 @@ def _shape(key: tuple[str, tuple[str, ...], tuple[str, ...]]) -> tuple[bytes, li
     return function_signature_to_4byte_selector(f"{name}({','.join(inputs)})"), list(inputs), list(outputs)
 
 
+def checksummed(kind: str, value: Any) -> Any:
+    """``value``, decoded as ABI type ``kind``, with every address in it checksummed, as web3
+    returns them."""
+    return _checksummed(abi_type(kind), value)
+
+
+@lru_cache(maxsize=256)
+def abi_type(kind: str) -> ABIType:
+    """An ABI type string, parsed (once)."""
+    parsed: ABIType = parse(kind)
+    return parsed
+
+
+# A node's logs and calls name the same few accounts over and over; EIP-55 costs a keccak.
+_checksum = lru_cache(maxsize=4096)(to_checksum_address)
+
+
 def _checksummed(kind: ABIType, value: Any) -> Any:
-    """``value`` with every address in it checksummed, as web3 returns them."""
     if kind.is_array:
         return [_checksummed(kind.item_type, v) for v in value]
     if isinstance(kind, TupleType):
         return tuple(_checksummed(k, v) for k, v in zip(kind.components, value, strict=True))
     if isinstance(kind, BasicType) and kind.base == "address":
-        return to_checksum_address(value)
+        return _checksum(value)
     return value
 
 

@@ -12,6 +12,7 @@ from web3.contract import Contract
 
 from chain.abi import call_view, decode_jurisdiction
 from chain.compile import load_artifact
+from chain.logs import receipt_events
 from chain.sender import Receipt, TransactionSender
 from evidence.aeo import STATUS_NAMES, Reason
 from evidence.types import Hash32
@@ -160,10 +161,8 @@ class AEOClient:
         receipt = self.sender.transact(
             customs, self.contract.functions.proposeMra(partner.encode("ascii"), scope, controls, valid_until)
         )
-        logs = self.contract.events.MraProposed().process_receipt(
-            self.w3.eth.get_transaction_receipt(receipt.tx_hash),  # type: ignore[arg-type]
-        )
-        return int(logs[0]["args"]["mraId"]), receipt
+        logs = receipt_events(self.contract, "MraProposed", receipt.logs)
+        return int(logs[0].args["mraId"]), receipt
 
     def accept_mra(self, customs: LocalAccount, mra_id: int) -> Receipt:
         """The partner accepts an MRA."""

@@ -9,12 +9,11 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
 
-from chain.abi import call_view
+from chain.abi import call_view, rpc_result
 from chain.compile import load_artifact
 from chain.errors import ChainError
-from chain.indexer import LOG_SLICE
+from chain.logs import EventLog, event_logs, receipt_events
 from chain.sender import TransactionSender
 from evidence.types import Address, Hash32, to_hex
 
@@ -65,11 +64,10 @@ class CheckpointLogClient:
         """Anchor the tree head (size, root) whose new leaves are the segment ``leaves_cid``."""
         call = self.contract.functions.submitCheckpoint(size, bytes(root), leaves_cid)
         receipt = self.sender.transact(anchor, call)
-        raw = receipt.raw if receipt.raw is not None else self.w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]
-        events = self.contract.events.CheckpointAnchored().process_receipt(raw, errors=DISCARD)
+        events = receipt_events(self.contract, "CheckpointAnchored", receipt.logs)
         if not events:
             raise ChainError(f"checkpoint transaction {receipt.tx_hash} emitted no CheckpointAnchored")
-        return self._anchored(events[0], receipt.gas_used)
+        return self._from_log(events[0], receipt.gas_used)
 
     def latest(self) -> Checkpoint:
         """The latest tree head (size 0 if none)."""
@@ -82,38 +80,41 @@ class CheckpointLogClient:
             return {}
         return {c.size: c for c in self.anchored(sorted(set(sizes)), with_gas=False)}
 
-    def anchored(self, size: int | list[int] | None = None, with_gas: bool = True) -> list[AnchoredCheckpoint]:
-        """Every CheckpointAnchored log (of some sizes, or all), oldest first; ``with_gas``
-        reads each transaction's receipt for the gas it used (0 without)."""
+    def anchored(
+        self, size: int | list[int] | None = None, with_gas: bool = True, from_block: int | None = None
+    ) -> list[AnchoredCheckpoint]:
+        """Every CheckpointAnchored log (of some sizes, or all; from block ``from_block`` on,
+        or from the deployment), oldest first; ``with_gas`` reads each transaction's receipt
+        for the gas it used (0 without)."""
         filters = {"size": size} if size is not None else None
-        latest = self.w3.eth.block_number
-        start, out = self.from_block, []
-        while start <= latest:
-            end = min(start + LOG_SLICE - 1, latest)
-            for log in self.contract.events.CheckpointAnchored().get_logs(
-                argument_filters=filters, from_block=start, to_block=end
-            ):
-                gas = int(self.w3.eth.get_transaction_receipt(log["transactionHash"])["gasUsed"]) if with_gas else 0
-                out.append(self._anchored(log, gas))
-            start = end + 1
+        first = self.from_block if from_block is None else max(self.from_block, from_block)
+        out = []
+        for log in event_logs(self.contract, "CheckpointAnchored", first, self.w3.eth.block_number, filters):
+            gas = (
+                int(rpc_result(self.w3, "eth_getTransactionReceipt", [to_hex(log.tx_hash)], "receipt")["gasUsed"], 16)
+                if with_gas
+                else 0
+            )
+            out.append(self._from_log(log, gas))
         return sorted(out, key=lambda c: c.size)
 
     def verify_inclusion(self, leaf: bytes, index: int, size: int, proof: list[bytes]) -> bool:
         """The contract's own check of an inclusion proof against its latest checkpoint, of ``size``."""
         return bool(call_view(self.contract.functions.verifyInclusion(leaf, index, size, proof)))
 
-    def _anchored(self, log: Any, gas_used: int) -> AnchoredCheckpoint:
-        args = log["args"]
-        block = int(log["blockNumber"])
+    def _from_log(self, log: EventLog, gas_used: int) -> AnchoredCheckpoint:
+        args = log.args
         return AnchoredCheckpoint(
             int(args["size"]),
             Hash32(bytes(args["root"])),
             str(args["leavesCid"]),
             Address(args["submitter"]),
-            to_hex(log["transactionHash"]),
-            block,
-            int(log["logIndex"]),
-            int(self.w3.eth.get_block(block)["timestamp"]),
+            to_hex(log.tx_hash),
+            log.block_number,
+            log.log_index,
+            log.block_timestamp
+            if log.block_timestamp is not None
+            else int(self.w3.eth.get_block(log.block_number)["timestamp"]),
             gas_used,
         )
 

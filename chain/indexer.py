@@ -14,14 +14,12 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain.abi import decode_jurisdiction
+from chain.logs import EventLog, event_logs
 from evidence.custody import MemberEvent
 from evidence.eip712 import Domain, Entry, entry_hash, expand_signature
 from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.types import Address, Hash32, to_hex
-
-# Providers limit eth_getLogs ranges (Besu: by configuration); ask in slices.
-LOG_SLICE = 5_000
 
 
 @dataclass(frozen=True)
@@ -92,13 +90,9 @@ class LogReader:
         window._domain = self._domain
         return window
 
-    def _logs(self, event: Any, argument_filters: dict[str, Any] | None = None) -> Iterator[Any]:
+    def _logs(self, contract: Contract, event: str, filters: dict[str, Any] | None = None) -> Iterator[EventLog]:
         latest = self.w3.eth.block_number if self.to_block is None else self.to_block
-        start = self.from_block
-        while start <= latest:
-            end = min(start + LOG_SLICE - 1, latest)
-            yield from event.get_logs(argument_filters=argument_filters, from_block=start, to_block=end)
-            start = end + 1
+        return event_logs(contract, event, self.from_block, latest, filters)
 
     def block_time(self, number: int) -> int:
         """The timestamp of block ``number`` (cached)."""
@@ -107,19 +101,22 @@ class LogReader:
         return self._block_times[number]
 
     def block_time_of(self, log: Any) -> int:
-        """The timestamp of the block a log is in: as the log says it, where the node says it
-        (anvil, newer geth and Besu), else its block's."""
-        stamp = log.get("blockTimestamp")
+        """The timestamp of the block a log (an EventLog, or a receipt's log) is in: as the log
+        says it, where the node says it (anvil, newer geth and Besu), else its block's."""
+        if isinstance(log, EventLog):
+            stamp, number = log.block_timestamp, log.block_number
+        else:
+            stamp, number = log.get("blockTimestamp"), int(log["blockNumber"])
         if stamp is None:
-            return self.block_time(int(log["blockNumber"]))
+            return self.block_time(number)
         return int(stamp, 16) if isinstance(stamp, str) else int(stamp)
 
     def consignments(self, consignment: bytes | None = None) -> list[CreatedConsignment]:
         """ConsignmentCreated logs (of one consignment, or all), oldest first."""
         filters = {"consignment": consignment} if consignment is not None else None
         out = []
-        for log in self._logs(self.ledger.events.ConsignmentCreated(), filters):
-            a = log["args"]
+        for log in self._logs(self.ledger, "ConsignmentCreated", filters):
+            a = log.args
             out.append(
                 CreatedConsignment(
                     _hex(a["consignment"]),
@@ -130,8 +127,8 @@ class LogReader:
                     decode_jurisdiction(a["origin"]),
                     decode_jurisdiction(a["destination"]),
                     tuple(decode_jurisdiction(t) for t in a["transit"]),
-                    _hex(log["transactionHash"]),
-                    int(log["blockNumber"]),
+                    _hex(log.tx_hash),
+                    log.block_number,
                 )
             )
         return out
@@ -140,8 +137,8 @@ class LogReader:
         """EventAppended logs (of one consignment, or all), in chain order."""
         filters = {"consignment": consignment} if consignment is not None else None
         out = []
-        for log in self._logs(self.ledger.events.EventAppended(), filters):
-            a = log["args"]
+        for log in self._logs(self.ledger, "EventAppended", filters):
+            a = log.args
             entry = Entry(
                 Hash32(bytes(a["consignment"])),
                 int(a["seq"]),
@@ -164,9 +161,9 @@ class LogReader:
                     a["nextCarrier"],
                     a["actor"],
                     expand_signature(a["r"], a["vs"]),
-                    _hex(log["transactionHash"]),
-                    int(log["blockNumber"]),
-                    int(log["logIndex"]),
+                    _hex(log.tx_hash),
+                    log.block_number,
+                    log.log_index,
                     self.block_time_of(log),
                 )
             )
@@ -176,24 +173,21 @@ class LogReader:
     def membership(self, accounts: list[str] | None = None) -> dict[str, list[MemberEvent]]:
         """Every admission, suspension, reinstatement and removal (of some accounts, or all)."""
         filters = {"account": [Web3.to_checksum_address(a) for a in accounts]} if accounts else None
-        events = self.registry.events
         out: dict[str, list[MemberEvent]] = {}
-        for log in self._logs(events.MemberAdmitted(), filters):
-            a = log["args"]
+        for log in self._logs(self.registry, "MemberAdmitted", filters):
+            a = log.args
             roles = tuple(Role.from_id(r) for r in a["roles"])
             event = MemberEvent(
-                int(log["blockNumber"]), int(log["logIndex"]), "admitted", roles, decode_jurisdiction(a["jurisdiction"])
+                log.block_number, log.log_index, "admitted", roles, decode_jurisdiction(a["jurisdiction"])
             )
             out.setdefault(a["account"], []).append(event)
-        for kind, event_type in (
-            ("suspended", events.MemberSuspended()),
-            ("reinstated", events.MemberReinstated()),
-            ("removed", events.MemberRemoved()),
+        for kind, name in (
+            ("suspended", "MemberSuspended"),
+            ("reinstated", "MemberReinstated"),
+            ("removed", "MemberRemoved"),
         ):
-            for log in self._logs(event_type, filters):
-                out.setdefault(log["args"]["account"], []).append(
-                    MemberEvent(int(log["blockNumber"]), int(log["logIndex"]), kind)
-                )
+            for log in self._logs(self.registry, name, filters):
+                out.setdefault(log.args["account"], []).append(MemberEvent(log.block_number, log.log_index, kind))
         for history in out.values():
             history.sort(key=lambda e: (e.block, e.log_index))
         return out

@@ -9,15 +9,15 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
 
-from chain.abi import call_view, call_views, decode_jurisdiction, event_topic
+from chain.abi import call_view, call_views, decode_jurisdiction
 from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
 from chain.deploy import DeployedContract, Manifest
 from chain.errors import ContractRevert
 from chain.indexer import CreatedConsignment, LogReader
+from chain.logs import receipt_events
 from chain.report_anchors import ReportAnchorsClient
 from chain.rulesets import RiskRuleSetsClient
 from chain.sender import Receipt, TransactionSender
@@ -103,7 +103,6 @@ class LedgerClient:
             address=Web3.to_checksum_address(manifest.ledger.address), abi=load_artifact("ConsignmentLedger")["abi"]
         )
         self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
-        self._appended_topic = event_topic(self.ledger.abi, "EventAppended")
         self.logs = LogReader(w3, self.registry, self.ledger, manifest.registry.block)
         # The add-on contracts, where this deployment has them.
         aeo = manifest.contracts.get("AEORegistry")
@@ -191,10 +190,8 @@ class LedgerClient:
         }
 
     def _proposal_id(self, receipt: Receipt) -> int:
-        events = self.registry.events.CustomsProposalCreated().process_receipt(
-            _raw_receipt(self.w3, receipt), errors=DISCARD
-        )
-        return int(events[0]["args"]["proposalId"])
+        events = receipt_events(self.registry, "CustomsProposalCreated", receipt.logs)
+        return int(events[0].args["proposalId"])
 
     # --- ledger ---------------------------------------------------------------------
 
@@ -313,20 +310,12 @@ class LedgerClient:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""
         r, vs = compact_signature(signature)
         receipt = self.sender.transact(relayer, self.ledger.functions.appendEvent(entry.as_tuple(), r, vs))
-        # The ledger's EventAppended log (its topic, from the ledger's address) says where the
-        # entry landed; nothing else of it needs decoding, the entry is ours.
-        logs = _raw_receipt(self.w3, receipt)["logs"]
-        ours = [
-            log
-            for log in logs
-            if str(log["address"]).lower() == self.ledger.address.lower()
-            and bytes(log["topics"][0]) == self._appended_topic
-        ]
+        # The ledger's EventAppended log says where the entry landed.
+        ours = receipt_events(self.ledger, "EventAppended", receipt.logs)
         if not ours:
             raise ContractRevert("NoEventAppended", {"tx": receipt.tx_hash})
-        return AppendResult(
-            entry_hash(entry, self.domain), receipt, int(ours[0]["logIndex"]), self.logs.block_time_of(ours[0])
-        )
+        landed = ours[0]
+        return AppendResult(entry_hash(entry, self.domain), receipt, landed.log_index, self.logs.block_time_of(landed))
 
 
 def _opened(created: CreatedConsignment) -> dict[str, Any]:
@@ -343,9 +332,3 @@ def _opened(created: CreatedConsignment) -> dict[str, Any]:
         "tx_hash": created.tx_hash,
         "block_number": created.block_number,
     }
-
-
-def _raw_receipt(w3: Web3, receipt: Receipt) -> Any:
-    if receipt.raw is not None:
-        return receipt.raw
-    return w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]

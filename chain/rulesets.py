@@ -7,10 +7,10 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
 
 from chain.abi import call_view
 from chain.compile import load_artifact
+from chain.logs import receipt_events
 from chain.sender import Receipt, TransactionSender
 
 
@@ -28,11 +28,9 @@ class RiskRuleSetsClient:
     def propose(self, customs: LocalAccount, text_hash: bytes, cid: str) -> tuple[int, Receipt]:
         """Propose a rule set; returns its version."""
         receipt = self.sender.transact(customs, self.contract.functions.propose(text_hash, cid))
-        logs = self.contract.events.RuleSetProposed().process_receipt(
-            self.w3.eth.get_transaction_receipt(receipt.tx_hash),  # type: ignore[arg-type]
-            errors=DISCARD,  # the proposer's approval is logged in the same receipt
-        )
-        return int(logs[0]["args"]["version"]), receipt
+        # The proposer's approval is logged in the same receipt.
+        logs = receipt_events(self.contract, "RuleSetProposed", receipt.logs)
+        return int(logs[0].args["version"]), receipt
 
     def approve(self, customs: LocalAccount, version: int) -> Receipt:
         """Approve a proposed rule set as ``customs``."""

@@ -22,7 +22,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 
 from chain.abi import encode_call, rpc_result
 from chain.errors import ContractRevert, TransactionFailed
@@ -38,8 +38,7 @@ class Receipt:
     block_hash: str
     status: int
     gas_used: int
-    logs: list[Any]
-    raw: Any = None  # the node's receipt, for decoding events without fetching it again
+    logs: list[Any]  # as the node sent them (chain.logs.receipt_events decodes them)
 
 
 def _revert_data(exc: Exception) -> bytes | None:
@@ -182,20 +181,23 @@ class TransactionSender:
         raise TransactionFailed(f"could not send transaction from {address}: {last_error}")
 
     def _wait(self, tx_hash: str) -> Receipt:
-        try:
-            r = self.w3.eth.wait_for_transaction_receipt(
-                HexBytes(tx_hash), timeout=self.receipt_timeout, poll_latency=0.05
-            )
-        except TimeExhausted as exc:
-            raise TransactionFailed(f"transaction {tx_hash} was not mined within {self.receipt_timeout}s") from exc
+        """The transaction's receipt, asked every 50 ms until it is mined (anvil mines before it
+        answers the send; a block-sealing network within its period)."""
+        deadline = time.monotonic() + self.receipt_timeout
+        while True:
+            r = rpc_result(self.w3, "eth_getTransactionReceipt", [tx_hash], "receipt")
+            if r is not None:
+                break
+            if time.monotonic() > deadline:
+                raise TransactionFailed(f"transaction {tx_hash} was not mined within {self.receipt_timeout}s")
+            time.sleep(0.05)
         return Receipt(
             tx_hash=tx_hash,
-            block_number=int(r["blockNumber"]),
-            block_hash="0x" + bytes(r["blockHash"]).hex(),
-            status=int(r["status"]),
-            gas_used=int(r["gasUsed"]),
+            block_number=int(r["blockNumber"], 16),
+            block_hash=str(r["blockHash"]),
+            status=int(r["status"], 16),
+            gas_used=int(r["gasUsed"], 16),
             logs=list(r["logs"]),
-            raw=r,
         )
 
     def _explain_failure(self, account: LocalAccount, call: Any, receipt: Receipt) -> Exception:

@@ -165,7 +165,9 @@ class ChainFollower(PeriodicWorker):
         if contract is None:
             return
         index = self.node.index
-        anchored_logs = contract.anchored()
+        # Checkpoints only grow: the logs from the latest one held on are all that can be new.
+        held = index.latest_checkpoint()
+        anchored_logs = contract.anchored(from_block=held.block_number if held else None)
         # Under the log's lock: the checkpointer adopts checkpoints of leaves the node holds
         # under the same lock, so each checkpoint is recorded once.
         with self.merkle_log.lock:
