@@ -15,6 +15,7 @@ from eth_typing import HexStr
 from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
 from chain.errors import ContractRevert, DeploymentNotFound
 from chain.ledger import AppendResult, LedgerClient
+from chain.logs import event_logs, receipt_events
 from chain.node import AnvilNode
 from chain.rpc import connect
 from evidence.canonical import canonical_json, payload_hash
@@ -195,3 +196,35 @@ def test_anvil_keeps_a_bounded_history_of_its_own_and_removes_it(tmp_path: Path)
     assert directory is not None and directory.is_dir()
     ephemeral.kill()
     assert not directory.exists()
+
+
+def test_raw_logs_decode_as_web3_decodes_them(consortium: Consortium) -> None:
+    """chain.logs reads eth_getLogs itself; every event it decodes matches web3's own
+    decoding of the same logs, filters included, and carries the block's time."""
+    client, people = consortium
+    cid, _ = client.create_consignment(
+        people["exporter"], "LOGS-1", "CN", "DE", ["NL"], people["importer"].address, people["carrier"].address
+    )
+    entry = make_entry(client, cid, people["carrier"].address, EventType.LOADING, {"logs": 1})
+    result = client.append(people["carrier"], entry, sign_entry(entry, client.domain, people["carrier"].key))
+    w3, first, last = client.w3, client.manifest.registry.block, client.w3.eth.block_number
+    for contract, name, filters in (
+        (client.ledger, "ConsignmentCreated", None),
+        (client.ledger, "EventAppended", {"consignment": bytes(cid)}),
+        (client.registry, "MemberAdmitted", None),
+        (client.registry, "MemberAdmitted", {"account": [people["carrier"].address, people["importer"].address]}),
+    ):
+        ours = list(event_logs(contract, name, first, last, filters))
+        theirs = contract.events[name]().get_logs(argument_filters=filters, from_block=first, to_block=last)
+        assert ours, name
+        assert [(o.args, o.block_number, o.log_index, o.tx_hash) for o in ours] == [
+            (dict(t["args"]), t["blockNumber"], t["logIndex"], bytes(t["transactionHash"])) for t in theirs
+        ]
+        assert all(o.block_timestamp == w3.eth.get_block(o.block_number)["timestamp"] for o in ours)
+    filtered = list(
+        event_logs(client.registry, "MemberAdmitted", first, last, {"account": [people["carrier"].address]})
+    )
+    assert [log.args["account"] for log in filtered] == [people["carrier"].address]
+    (appended,) = receipt_events(client.ledger, "EventAppended", result.receipt.logs)
+    assert appended.args["actor"] == people["carrier"].address and appended.log_index == result.log_index
+    assert receipt_events(client.registry, "MemberAdmitted", result.receipt.logs) == []  # not that contract's
