@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,45 @@ from web3.types import RPCEndpoint
 
 from chain.errors import ChainError
 from chain.reverts import decode_revert
+
+
+@dataclass(frozen=True)
+class ContractCall:
+    """A contract function bound to its arguments: what :func:`call_view` and the sender
+    read of web3's bound functions (``w3``, ``address``, ``abi``, ``args``), built for the
+    price of a tuple."""
+
+    w3: Any
+    address: str
+    abi: dict[str, Any]
+    args: tuple[Any, ...]
+
+    def call(self, transaction: dict[str, Any] | None = None, block_identifier: int | None = None) -> Any:
+        """The call's result as ``transaction["from"]`` would get it (a revert raises)."""
+        params = _call_params(self, block_identifier)
+        if transaction and "from" in transaction:
+            params[0]["from"] = transaction["from"]
+        return _decoded(self, rpc_result(self.w3, "eth_call", params, self.abi["name"]))
+
+
+class ContractCalls:
+    """``contract.functions`` without web3's binding, argument normalisers and ABI
+    validation on every call, which cost more CPU than encoding the call: ``calls.head(x)``
+    is ``contract.functions.head(x)`` for :func:`call_view` and the sender. eth-abi still
+    refuses an argument of the wrong type when it encodes the call."""
+
+    def __init__(self, contract: Any) -> None:
+        self._w3, self._address = contract.w3, contract.address
+        functions = [f for f in contract.abi if f.get("type") == "function"]
+        names = [f["name"] for f in functions]
+        # An overloaded name would need web3's resolution by arguments: left out, not guessed.
+        self._abis = {f["name"]: f for f in functions if names.count(f["name"]) == 1}
+
+    def __getattr__(self, name: str) -> Any:
+        abi = self.__dict__.get("_abis", {}).get(name)
+        if abi is None:
+            raise AttributeError(f"no function {name} (or it is overloaded) in the contract at {self._address}")
+        return lambda *args: ContractCall(self._w3, self._address, abi, args)
 
 
 def call_view(fn: Any, block: int | None = None) -> Any:

@@ -10,7 +10,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 
-from chain.abi import call_view, call_views, decode_jurisdiction
+from chain.abi import ContractCalls, call_view, call_views, decode_jurisdiction
 from chain.aeo import AEOClient
 from chain.checkpoints import CheckpointLogClient
 from chain.compile import load_artifact
@@ -102,6 +102,8 @@ class LedgerClient:
         self.ledger: Contract = w3.eth.contract(
             address=Web3.to_checksum_address(manifest.ledger.address), abi=load_artifact("ConsignmentLedger")["abi"]
         )
+        self.registry_calls = ContractCalls(self.registry)
+        self.ledger_calls = ContractCalls(self.ledger)
         self.domain = Domain(chain_id=manifest.chain_id, verifying_contract=Address(self.ledger.address))
         self.logs = LogReader(w3, self.registry, self.ledger, manifest.registry.block)
         # The add-on contracts, where this deployment has them.
@@ -129,7 +131,7 @@ class LedgerClient:
         """The registry's record of ``address`` (status "none" if never admitted)."""
         address = Web3.to_checksum_address(address)
         (jurisdiction, status, legal_id, name, _by), role_ids = call_views(
-            [self.registry.functions.member(address), self.registry.functions.rolesOf(address)]
+            [self.registry_calls.member(address), self.registry_calls.rolesOf(address)]
         )
         roles = frozenset(Role.from_id(r) for r in role_ids)
         j = decode_jurisdiction(jurisdiction) if status else ""
@@ -139,21 +141,21 @@ class LedgerClient:
         self, customs: LocalAccount, address: str, roles: list[Role], jurisdiction: str, legal_id: str, name: str
     ) -> Receipt:
         """A customs administration admits an operator of its jurisdiction."""
-        call = self.registry.functions.admitOperator(
+        call = self.registry_calls.admitOperator(
             Web3.to_checksum_address(address), [r.role_id for r in roles], jurisdiction.encode("ascii"), legal_id, name
         )
         return self.sender.transact(customs, call)
 
     def set_suspended(self, customs: LocalAccount, address: str, suspended: bool) -> Receipt:
         """Suspend or reinstate an operator."""
-        fn = self.registry.functions.suspendMember if suspended else self.registry.functions.reinstateMember
+        fn = self.registry_calls.suspendMember if suspended else self.registry_calls.reinstateMember
         return self.sender.transact(customs, fn(Web3.to_checksum_address(address)))
 
     def propose_customs(
         self, customs: LocalAccount, address: str, jurisdiction: str, legal_id: str, name: str
     ) -> tuple[int, Receipt]:
         """Propose a new customs administration; returns the proposal id."""
-        call = self.registry.functions.proposeCustomsAdmission(
+        call = self.registry_calls.proposeCustomsAdmission(
             Web3.to_checksum_address(address), jurisdiction.encode("ascii"), legal_id, name
         )
         receipt = self.sender.transact(customs, call)
@@ -163,7 +165,7 @@ class LedgerClient:
         self, customs: LocalAccount, address: str, roles: list[Role], jurisdiction: str, legal_id: str, name: str
     ) -> tuple[int, Receipt]:
         """Propose a member with consortium-wide roles (auditor, anchor); returns the proposal id."""
-        call = self.registry.functions.proposeMemberAdmission(
+        call = self.registry_calls.proposeMemberAdmission(
             Web3.to_checksum_address(address), [r.role_id for r in roles], jurisdiction.encode("ascii"), legal_id, name
         )
         receipt = self.sender.transact(customs, call)
@@ -171,12 +173,12 @@ class LedgerClient:
 
     def approve_proposal(self, customs: LocalAccount, proposal_id: int) -> Receipt:
         """Approve a governance proposal."""
-        return self.sender.transact(customs, self.registry.functions.approveProposal(proposal_id))
+        return self.sender.transact(customs, self.registry_calls.approveProposal(proposal_id))
 
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         """A proposal's kind, subject, status and approvers."""
-        kind, account, jurisdiction, executed, approvers = call_view(self.registry.functions.proposal(proposal_id))
-        functions = self.registry.functions
+        kind, account, jurisdiction, executed, approvers = call_view(self.registry_calls.proposal(proposal_id))
+        functions = self.registry_calls
         return {
             "expires_at": int(call_view(functions.proposalExpiresAt(proposal_id))),
             "counting_approvals": int(call_view(functions.countingApprovals(proposal_id))),
@@ -186,7 +188,7 @@ class LedgerClient:
             "jurisdiction": decode_jurisdiction(jurisdiction),
             "executed": executed,
             "approvers": list(approvers),
-            "active_customs": call_view(self.registry.functions.activeCustomsCount()),
+            "active_customs": call_view(self.registry_calls.activeCustomsCount()),
         }
 
     def _proposal_id(self, receipt: Receipt) -> int:
@@ -207,7 +209,7 @@ class LedgerClient:
         batched: bool = False,
     ) -> tuple[Hash32, Receipt]:
         """Open a consignment as ``exporter``; ``batched``: its entries go through the Merkle log."""
-        create = self.ledger.functions.createBatchedConsignment if batched else self.ledger.functions.createConsignment
+        create = self.ledger_calls.createBatchedConsignment if batched else self.ledger_calls.createConsignment
         call = create(
             reference,
             origin.encode("ascii"),
@@ -221,11 +223,11 @@ class LedgerClient:
 
     def is_batched(self, cid: Hash32) -> bool:
         """Whether the ledger sends the consignment's entries to the Merkle log (and refuses single ones)."""
-        return bool(call_view(self.ledger.functions.isBatched(bytes(cid))))
+        return bool(call_view(self.ledger_calls.isBatched(bytes(cid))))
 
     def consignment(self, cid: Hash32) -> ConsignmentInfo:
         """The ledger's record of a consignment."""
-        c = call_view(self.ledger.functions.consignment(bytes(cid)))
+        c = call_view(self.ledger_calls.consignment(bytes(cid)))
         exporter, importer, carrier, origin, destination, count, created_at, head, transit = c
         return ConsignmentInfo(
             id=cid,
@@ -252,7 +254,7 @@ class LedgerClient:
 
     def head(self, cid: Hash32) -> tuple[int, Hash32]:
         """(count, head entry hash) of a consignment."""
-        count, head = call_view(self.ledger.functions.head(bytes(cid)))
+        count, head = call_view(self.ledger_calls.head(bytes(cid)))
         return int(count), Hash32(bytes(head))
 
     def records(self, cid: Hash32) -> dict[int, OnChainRecord]:
@@ -269,7 +271,7 @@ class LedgerClient:
 
     def hash_entry(self, entry: Entry) -> Hash32:
         """The contract's EIP-712 digest of ``entry`` (for cross-checking evidence/)."""
-        return Hash32(bytes(call_view(self.ledger.functions.hashEntry(entry.as_tuple()))))
+        return Hash32(bytes(call_view(self.ledger_calls.hashEntry(entry.as_tuple()))))
 
     def online_facts(self, bundle: Bundle) -> OnlineFacts:
         """What this chain, at this client's contracts (the verifier's trust root), says about a
@@ -303,13 +305,13 @@ class LedgerClient:
 
     def had_active_role_at(self, role: Role, account: str, block: int) -> bool:
         """Whether ``account`` was an active member holding ``role`` at the end of ``block``."""
-        call = self.registry.functions.hadActiveRoleAt(role.role_id, Web3.to_checksum_address(account), block)
+        call = self.registry_calls.hadActiveRoleAt(role.role_id, Web3.to_checksum_address(account), block)
         return bool(call_view(call))
 
     def append(self, relayer: LocalAccount, entry: Entry, signature: bytes) -> AppendResult:
         """Send ``appendEvent`` from ``relayer`` and return where the entry landed."""
         r, vs = compact_signature(signature)
-        receipt = self.sender.transact(relayer, self.ledger.functions.appendEvent(entry.as_tuple(), r, vs))
+        receipt = self.sender.transact(relayer, self.ledger_calls.appendEvent(entry.as_tuple(), r, vs))
         # The ledger's EventAppended log says where the entry landed.
         ours = receipt_events(self.ledger, "EventAppended", receipt.logs)
         if not ours:

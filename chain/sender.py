@@ -201,8 +201,13 @@ class TransactionSender:
         )
 
     def _explain_failure(self, account: LocalAccount, call: Any, receipt: Receipt) -> Exception:
+        """Why a mined transaction reverted: the call replayed on the state its block left.
+        Not the block before: what made it revert is most often a rival transaction mined
+        ahead of it in the same block (a head another append moved)."""
         try:
-            call.call({"from": account.address}, block_identifier=receipt.block_number - 1)
+            call.call({"from": account.address}, block_identifier=receipt.block_number)
+        except ContractRevert as refused:
+            return refused
         except Exception as exc:
             revert = as_revert(exc)
             if revert is not None:

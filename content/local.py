@@ -11,9 +11,10 @@ import os
 import threading
 from pathlib import Path
 
-from multiformats import CID, multihash
+from multiformats import CID
 
 from content.store import ContentIntegrityError, ContentNotFound, StoredContent
+from evidence.cid import payload_cid
 from evidence.unixfs import build_file_dag, decode_links_and_data
 
 _SHA2_256 = b"\x12\x20"
@@ -29,7 +30,9 @@ class LocalBlockStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, digest: bytes, codec: str = "dag-pb") -> Path:
-        cid = str(CID("base32", 1, codec, digest))
+        return self._path_of(str(CID("base32", 1, codec, digest)))
+
+    def _path_of(self, cid: str) -> Path:
         return self.root / cid[-2:] / cid
 
     def _write(self, path: Path, data: bytes) -> None:
@@ -59,9 +62,9 @@ class LocalBlockStore:
 
     def put_raw(self, data: bytes) -> str:
         """Store one raw block; returns its CIDv1 (raw, sha2-256)."""
-        digest = bytes(multihash.wrap(hashlib.sha256(data).digest(), "sha2-256"))
-        self._write(self._path(digest, "raw"), data)
-        return str(CID("base32", 1, "raw", digest))
+        cid = payload_cid(data)  # what multiformats builds (a test holds them equal), directly
+        self._write(self._path_of(cid), data)
+        return cid
 
     def get_raw(self, cid: str) -> bytes:
         """The raw block under ``cid``, checked against its hash."""

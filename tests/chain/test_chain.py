@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_abi.exceptions import EncodingError
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
+from web3.types import RPCEndpoint
 
+from chain.abi import ContractCalls, call_view
 from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
 from chain.errors import ContractRevert, DeploymentNotFound
 from chain.ledger import AppendResult, LedgerClient
@@ -228,3 +232,46 @@ def test_raw_logs_decode_as_web3_decodes_them(consortium: Consortium) -> None:
     (appended,) = receipt_events(client.ledger, "EventAppended", result.receipt.logs)
     assert appended.args["actor"] == people["carrier"].address and appended.log_index == result.log_index
     assert receipt_events(client.registry, "MemberAdmitted", result.receipt.logs) == []  # not that contract's
+
+
+def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(consortium: Consortium) -> None:
+    """Two entries for the same head both pass gas estimation; whichever is mined second
+    reverts, and the sender names the contract's error (replayed as the relayer at the block
+    before), not a bare failure."""
+    client, people = consortium
+    carrier = people["carrier"]
+    cid, _ = client.create_consignment(
+        people["exporter"], "CHAIN-T-RACE", "CN", "DE", [], people["importer"].address, carrier.address
+    )
+    rivals = [make_entry(client, cid, carrier.address, EventType.LOADING, {"rival": i}) for i in range(2)]
+    provider = client.w3.provider
+    provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            sent = [
+                pool.submit(client.append, people["exporter"], e, sign_entry(e, client.domain, carrier.key))
+                for e in rivals
+            ]
+            deadline = time.monotonic() + 30
+            while int(provider.make_request(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16) < 2:
+                assert time.monotonic() < deadline, "the two transactions never reached the pool"
+                time.sleep(0.05)
+            provider.make_request(RPCEndpoint("evm_mine"), [])
+            outcomes = [f.exception() or f.result() for f in sent]
+    finally:
+        provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], ContractRevert)
+    assert refused[0].error == "ConsignmentLedgerStaleHead"
+    assert client.head(cid)[0] == 1
+
+
+def test_contract_calls_bind_as_web3_does_and_refuse_what_it_would(consortium: Consortium) -> None:
+    client, _ = consortium
+    calls = ContractCalls(client.ledger)
+    cid = bytes.fromhex(client.logs.consignments()[0].id[2:])
+    assert call_view(calls.head(cid)) == tuple(client.ledger.functions.head(cid).call())
+    with pytest.raises(AttributeError, match="no function"):
+        calls.noSuchFunction()
+    with pytest.raises(EncodingError):
+        call_view(calls.head("not 32 bytes"))
