@@ -22,7 +22,7 @@ from evidence.eip712 import entry_hash, sign_entry
 from evidence.errors import RuleViolation
 from evidence.event_types import EventType
 from evidence.payload_rules import check_payload
-from evidence.rules import MemberView, check_append, check_signed_entry
+from evidence.rules import ConsignmentView, MemberView, check_append, check_signed_entry
 from evidence.signed_entries import build_entry
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
 
@@ -45,10 +45,11 @@ class AppendsService:
         event_type: EventType,
         next_carrier: str | None,
         actor_view: MemberView | None = None,
+        view: ConsignmentView | None = None,
     ) -> None:
-        """RuleViolation unless ``actor`` may append ``event_type`` now (``actor_view``: the
-        registry's view of the actor, when the caller read it already in this request)."""
-        view = self.consignments.view(info, row)
+        """RuleViolation unless ``actor`` may append ``event_type`` now (``actor_view`` and
+        ``view``: the actor's and the consignment's, when the caller read them already)."""
+        view = view or self.consignments.view(info, row)
         next_view = self.members.view(next_carrier) if next_carrier else None
         check_append(event_type, actor_view or self.members.view(actor), view, next_view)
 
@@ -77,15 +78,13 @@ class AppendsService:
         """
         account = self.members.account(caller)
         actor = self.members.view_of(caller)  # read once: for reading and for appending
-        row, _, _ = self.consignments.readable(caller, reference, actor)
         payload_bytes = canonical_json(payload)
-        with self.node.locks.of(row.id):
+        with self.consignments.held(caller, reference, actor) as (row, info, view):
             repeated = self._repeated(idempotency_key)
             if repeated is not None:
                 return repeated
             self.consignments.require_single(row)
-            info = self.consignments.info(row)  # again, under the lock: the head may have moved
-            self.authorise(caller.address, row, info, event_type, next_carrier, actor)
+            self.authorise(caller.address, row, info, event_type, next_carrier, actor, view)
             check_payload(event_type, payload, caller.jurisdiction)
             seq, prev = self.consignments.next_position(row, info)
             entry = build_entry(info.id, seq, prev, event_type, payload_bytes, next_carrier, caller.address)
@@ -120,19 +119,17 @@ class AppendsService:
         Nothing about the consignment's state is told before the caller is known to read it
         and allowed to append this event, and the signature is known to be the caller's."""
         actor = self.members.view_of(caller)  # read once: for reading and for appending
-        row, _, _ = self.consignments.readable(caller, reference, actor)
         payload_bytes = canonical_json(payload)
-        with self.node.locks.of(row.id):
+        with self.consignments.held(caller, reference, actor) as (row, info, view):
             repeated = self._repeated(idempotency_key)
             if repeated is not None:
                 return repeated
             self.consignments.require_single(row)
-            info = self.consignments.info(row)  # again, under the lock: the head may have moved
             entry = build_entry(
                 info.id, seq, hash32(prev_hash), event_type, payload_bytes, next_carrier, caller.address
             )
             domain = self.node.chain.domain
-            self.authorise(caller.address, row, info, event_type, next_carrier, actor)
+            self.authorise(caller.address, row, info, event_type, next_carrier, actor, view)
             check_payload(event_type, payload, caller.jurisdiction)
             next_seq, head = self.consignments.next_position(row, info)
             if self.node.index.entry_by_hash(to_hex(entry_hash(entry, domain))) is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -97,6 +99,34 @@ class ConsignmentsService:
         check_readable(reader, view, key)
         return row, info, view
 
+    @contextmanager
+    def held(
+        self, caller: Participant, key: str, reader: MemberView
+    ) -> Iterator[tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView]]:
+        """:meth:`readable` under the consignment's lock, as the ledger records it now (its
+        head cannot move under the lock: this node's appends take it, and any other node's
+        is refused by the contract as a stale head).
+
+        Where the key can name one consignment only, the ledger is read once, under the
+        lock; otherwise each candidate is read to find the caller's, then it again."""
+        rows = self._candidates(reader, key)
+        row = rows[0] if len(rows) == 1 else self.readable(caller, key, reader)[0]
+        with self.node.locks.of(row.id):
+            info = self.info(row)
+            view = self.view(info, row)
+            # By reference, one the caller may not read is refused as if it did not exist.
+            by_id = looks_like_id(key)
+            check_readable(reader, view if by_id or may_read(reader, view) else None, key)
+            yield row, info, view
+
+    def _candidates(self, reader: MemberView, key: str) -> list[ConsignmentRow]:
+        """The consignments ``key`` may name for ``reader`` (see :meth:`_named`), unread."""
+        if looks_like_id(key):
+            row = self.node.index.consignment(key)
+            return [row] if row is not None else []
+        rows = self.node.index.consignments_named(key)
+        return [row for row in rows if row.exporter.lower() == reader.address.lower()] or rows
+
     def _by_id(self, key: str) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView] | None:
         row = self.node.index.consignment(key)
         if row is None:
@@ -109,10 +139,8 @@ class ConsignmentsService:
     ) -> tuple[ConsignmentRow, ConsignmentInfo, ConsignmentView] | None:
         """References are per exporter: the caller's own consignment of that reference, else
         the only one of any exporter the caller may read; several are refused as ambiguous."""
-        rows = self.node.index.consignments_named(reference)
-        own = [row for row in rows if row.exporter.lower() == reader.address.lower()]
         readable = []
-        for row in own or rows:
+        for row in self._candidates(reader, reference):
             info = self.info(row)
             view = self.view(info, row)
             if may_read(reader, view):
