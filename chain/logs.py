@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode, encode
@@ -96,19 +95,25 @@ def _decoded(shape: _Shape, raw: Mapping[str, Any]) -> EventLog:
     )
 
 
+# By the ABI's identity (a contract's ABI never changes); the ABI is held with its shape, so
+# its id cannot be reused by another while the entry exists.
+_shapes: dict[tuple[int, str], tuple[Any, _Shape]] = {}
+
+
 def _shape_of(abi: Any, name: str) -> _Shape:
+    key = (id(abi), name)
+    held = _shapes.get(key)
+    if held is not None and held[0] is abi:
+        return held[1]
     (event,) = [e for e in abi if e.get("type") == "event" and e["name"] == name]
-    inputs = tuple((i["name"], _type_of(i), bool(i["indexed"])) for i in event["inputs"])
-    return _shape(name, inputs, event_topic(abi, name))
-
-
-@lru_cache(maxsize=64)
-def _shape(name: str, inputs: tuple[tuple[str, str, bool], ...], topic: bytes) -> _Shape:
-    return _Shape(
-        topic,
+    inputs = [(i["name"], _type_of(i), bool(i["indexed"])) for i in event["inputs"]]
+    shape = _Shape(
+        event_topic(abi, name),
         tuple((arg, kind) for arg, kind, indexed in inputs if indexed),
         tuple((arg, kind) for arg, kind, indexed in inputs if not indexed),
     )
+    _shapes[key] = (abi, shape)
+    return shape
 
 
 def _type_of(argument: Mapping[str, Any]) -> str:

@@ -79,8 +79,8 @@ class Entry:
             "eventType": bytes(self.event_type),
             "payloadHash": bytes(self.payload_hash),
             "cid": self.cid,
-            "nextCarrier": to_checksum_address(self.next_carrier),
-            "actor": to_checksum_address(self.actor),
+            "nextCarrier": _checksum(self.next_carrier),
+            "actor": _checksum(self.actor),
         }
 
     def as_tuple(self) -> tuple[Any, ...]:
@@ -175,6 +175,10 @@ def recover_digest_signer(digest: bytes, signature: bytes) -> Address:
     except ValueError as exc:
         raise LedgerValueError(f"signature does not recover a signer: {exc}") from exc
     return _address_of(public_key.format(compressed=False)[1:])
+
+
+# Entries name the same few accounts over and over; EIP-55 costs a keccak each time.
+_checksum = lru_cache(maxsize=4096)(to_checksum_address)
 
 
 @lru_cache(maxsize=4096)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from api.index.rows import AnchorKind, ChainLocation, ConsignmentRow, Participant, StoredEntry
+from api.index.rows import AnchorKind, ChainLocation, ConsignmentRow, EntryStatus, Participant, StoredEntry
 from api.services.consignments import ConsignmentsService
 from api.services.errors import Conflict
 from api.services.members import MembersService
@@ -183,15 +184,15 @@ class AppendsService:
             log.warning("entry %s/%s kept pending: chain unavailable", stored.consignment_id, stored.seq, exc_info=True)
             chain.sender.forget_nonces()
             return stored.public()
-        self.mark_anchored(stored, result)
-        anchored = index.entry(stored.consignment_id, stored.seq)
-        assert anchored is not None  # the lock is held: nothing else removes it
-        return anchored.public()
+        return self.mark_anchored(stored, result).public()
 
-    def mark_anchored(self, stored: StoredEntry, result: AppendResult) -> None:
-        """Record where an entry landed on chain; a HANDOVER makes its new carrier a party."""
+    def mark_anchored(self, stored: StoredEntry, result: AppendResult) -> StoredEntry:
+        """Record where an entry landed on chain; a HANDOVER makes its new carrier a party.
+        Returns the entry as the index now holds it."""
         where = ChainLocation(result.receipt.tx_hash, result.receipt.block_number, result.log_index, result.block_time)
         handover = stored.event_type is EventType.HANDOVER and stored.next_carrier != ZERO_ADDRESS
         self.node.index.mark_anchored(
             stored.consignment_id, stored.seq, where, (stored.next_carrier, "carrier") if handover else None
         )
+        self.node.anchored_here.add(stored.consignment_id, stored.seq, stored.entry_hash)
+        return replace(stored, status=EntryStatus.ANCHORED, location=where)

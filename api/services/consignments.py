@@ -81,7 +81,9 @@ class ConsignmentsService:
         index = self.node.index
         parties = frozenset(Address(a) for a in index.parties(row.id))
         view = self.node.chain.consignment_view(info, parties)
-        handed_to = index.last_handover(row.id) if index.is_batched(row.id) else None
+        # A consignment the ledger takes single entries for has no log entries to look at.
+        batched = row.id not in self._single and index.is_batched(row.id)
+        handed_to = index.last_handover(row.id) if batched else None
         return replace(view, carrier=Address(handed_to)) if handed_to else view
 
     def readable(

@@ -130,6 +130,8 @@ class ChainFollower(PeriodicWorker):
         node = self.node
         index = node.index
         for logged in window.entries():
+            if (logged.consignment, logged.seq, logged.entry_hash) in node.anchored_here:
+                continue  # this node's own, already indexed where it landed
             with node.locks.of(logged.consignment):
                 held = index.entry(logged.consignment, logged.seq)
                 if held is not None and held.entry_hash == logged.entry_hash:
