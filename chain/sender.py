@@ -28,6 +28,8 @@ from chain.abi import encode_call, rpc_result
 from chain.errors import ContractRevert, TransactionFailed
 from chain.reverts import decode_revert
 
+RECEIPT_POLLS = (0.002, 0.004, 0.008, 0.016, 0.032, 0.05)  # seconds between asks; the last repeats
+
 
 @dataclass(frozen=True)
 class Receipt:
@@ -181,16 +183,18 @@ class TransactionSender:
         raise TransactionFailed(f"could not send transaction from {address}: {last_error}")
 
     def _wait(self, tx_hash: str) -> Receipt:
-        """The transaction's receipt, asked every 50 ms until it is mined (anvil mines before it
-        answers the send; a block-sealing network within its period)."""
+        """The transaction's receipt, asked until it is mined: soon at first (anvil mines a
+        transaction a millisecond or two after it accepts it), then every 50 ms (a network
+        that seals a block a second)."""
         deadline = time.monotonic() + self.receipt_timeout
+        pauses = iter(RECEIPT_POLLS)
         while True:
             r = rpc_result(self.w3, "eth_getTransactionReceipt", [tx_hash], "receipt")
             if r is not None:
                 break
             if time.monotonic() > deadline:
                 raise TransactionFailed(f"transaction {tx_hash} was not mined within {self.receipt_timeout}s")
-            time.sleep(0.05)
+            time.sleep(next(pauses, RECEIPT_POLLS[-1]))
         return Receipt(
             tx_hash=tx_hash,
             block_number=int(r["blockNumber"], 16),
