@@ -14,6 +14,7 @@ targets are issue #19's, and no peer figure is written down anywhere: each is me
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,40 @@ def event(n: int) -> dict[str, Any]:
 def signed(head: dict[str, Any], account: Any, reference: str, count: int, log: bool = True) -> list[dict[str, Any]]:
     events = [(EventType.ARRIVING, event(n)) for n in range(count)]
     return sign_chain(head, account, reference, events, log=log)
+
+
+def _single_body(item: dict[str, Any]) -> bytes:
+    return json.dumps({k: v for k, v in item.items() if k not in ("reference", "actor")}).encode()
+
+
+Job = tuple[dict[str, str], list[tuple[str, bytes]]]  # a writer's headers, and its (reference, body)s
+
+
+def write_singles(url: str, jobs: list[Job]) -> tuple[float, list[float], list[list[str]]]:
+    """POST each job's entries in order, one writer thread per job on a kept-alive connection
+    of its own; returns the seconds it took, every request's latency and each job's
+    transaction hashes."""
+    latencies: list[float] = []
+
+    def write(job: Job) -> list[str]:
+        headers, items = job
+        headers = {**headers, "Content-Type": "application/json"}
+        hashes = []
+        with requests.Session() as session:
+            for reference, body in items:
+                start = time.perf_counter()
+                r = session.post(
+                    f"{url}/v1/consignments/{reference}/signed-events", data=body, headers=headers, timeout=120
+                )
+                latencies.append(time.perf_counter() - start)
+                assert r.status_code == 201, r.text
+                hashes.append(r.json()["tx_hash"])
+        return hashes
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        hashes = list(pool.map(write, jobs))
+    return time.perf_counter() - start, latencies, hashes
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -229,28 +264,16 @@ def main() -> None:
                 )
                 for i, (account, headers) in enumerate(carriers)
             }
-            latencies: list[float] = []
-            tx_hashes_of: dict[int, list[str]] = {i: [] for i in range(CARRIERS)}
-
-            def run_single(i: int) -> None:
-                headers = carriers[i][1]
-                for item in signed_a[i]:
-                    body = {k: v for k, v in item.items() if k not in ("reference", "actor")}
-                    start = time.perf_counter()
-                    r = requests.post(
-                        f"{url}/v1/consignments/{item['reference']}/signed-events",
-                        json=body,
-                        headers=headers,
-                        timeout=120,
-                    )
-                    latencies.append(time.perf_counter() - start)
-                    assert r.status_code == 201, r.text
-                    tx_hashes_of[i].append(r.json()["tx_hash"])
-
-            start = time.perf_counter()
-            with ThreadPoolExecutor(CARRIERS) as pool:
-                list(pool.map(run_single, range(CARRIERS)))
-            elapsed_a = time.perf_counter() - start
+            # The writers run in a process of their own, as clients do: their HTTP and JSON
+            # work is not charged to the service's process (or its GIL).
+            jobs = [
+                (carriers[i][1], [(item["reference"], _single_body(item)) for item in signed_a[i]])
+                for i in range(CARRIERS)
+            ]
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as writers:
+                writers.submit(time.perf_counter).result()  # started and imported before the clock
+                elapsed_a, latencies, tx_hash_lists = writers.submit(write_singles, url, jobs).result()
+            tx_hashes_of = dict(enumerate(tx_hash_lists))
             w3 = services.node.chain.w3
             # Every entry's gas; the first of each consignment also turns its head from zero
             # (a fresh storage slot, ~17k more), so the steady state is reported apart.
@@ -284,14 +307,20 @@ def main() -> None:
             anchored_before = anchored_size(index)
             watch = CheckpointWatch(index).start()
             request_latencies = []
-            start = time.perf_counter()
             accepted_at = []
-            for chunk in range(0, len(signed_b), 10_000):
+            # Bodies encoded before the clock starts: the client's JSON encoder is not the service.
+            bodies = [
+                json.dumps({"entries": signed_b[chunk : chunk + 10_000]}).encode()
+                for chunk in range(0, len(signed_b), 10_000)
+            ]
+            start = time.perf_counter()
+            for body in bodies:
                 t = time.perf_counter()
                 r = requests.post(
                     f"{url}/v1/batch/entries",
-                    json={"entries": signed_b[chunk : chunk + 10_000]},
-                    headers=submitter,  # the exporter, party to every consignment: a gateway for all
+                    data=body,
+                    # the exporter, party to every consignment: a gateway for all
+                    headers={**submitter, "Content-Type": "application/json"},
                     timeout=600,
                 )
                 assert r.status_code == 201, r.text[:500]
