@@ -76,7 +76,7 @@ class Checkpointer:
                 if latest is not None:
                     proof = tree.consistency_proof(latest.size, size)
                     verify_consistency(latest.size, size, hash32(latest.root), root, proof)
-            leaves = index.log_entries(previous, size)
+                leaves = self.merkle_log.stored_leaves(previous, size)
             # What the checkpoint commits to is in the content store before the chain names it:
             # the segment of signed entries with their payloads, as one file.
             segment = encode_segment(previous, [SignedLeaf(e.evidence(), e.signature, e.payload) for e in leaves])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +33,7 @@ from evidence.signed_entries import Prepared, SignedFields, prepare
 from evidence.types import Address, Hash32, hash32, to_hex
 
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
+UNANCHORED_HELD = 100_000  # accepted entries kept in memory for the next checkpoint's segment
 MAX_LEAVES_PER_READ = 1_000
 
 
@@ -103,11 +105,37 @@ class MerkleLogService:
         # follower can forget the cached tree while it holds the lock to extend the log.
         self.lock = threading.RLock()
         self._tree: StoredTree | None = None  # loaded lazily (and caught up with the index's leaves)
+        # What this node's ingests stored and no checkpoint covers yet, one request's entries
+        # each, in leaf order: the checkpointer encodes its segment from these instead of
+        # reading back what was just written. At most UNANCHORED_HELD entries; older ones are
+        # read from the index.
+        self._unanchored: deque[list[StoredEntry]] = deque()
 
     def reload(self) -> None:
-        """Forget the cached tree (after the index was rebuilt underneath)."""
+        """Forget the cached tree and leaves (after the index was rebuilt underneath)."""
         with self.lock:
             self._tree = None
+            self._unanchored.clear()
+
+    def stored_leaves(self, first: int, end: int) -> list[StoredEntry]:
+        """The stored entries of leaves ``first`` up to (not including) ``end``, in leaf order;
+        call with :attr:`lock` held."""
+        held = self._unanchored
+        while held and held[0][-1].leaf_index is not None and held[0][-1].leaf_index < first:
+            held.popleft()  # anchored already
+        out: list[StoredEntry] = []
+        for chunk in held:
+            if chunk[0].leaf_index != first + len(out):
+                break
+            out.extend(chunk[: end - first - len(out)])
+            if len(out) == end - first:
+                return out
+        return self.node.index.log_entries(first, end)
+
+    def _hold(self, accepted: list[StoredEntry]) -> None:
+        self._unanchored.append(accepted)
+        while sum(len(chunk) for chunk in self._unanchored) > UNANCHORED_HELD:
+            self._unanchored.popleft()
 
     def tree(self) -> StoredTree:
         """The whole log's tree; call with :attr:`lock` held."""
@@ -191,6 +219,7 @@ class MerkleLogService:
             edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted])
             self.node.index.add_log_entries(accepted, nodes)
             tree.adopt(edge, nodes)
+            self._hold(accepted)
         return {
             "accepted": len(accepted),
             "log_size": first + len(accepted),

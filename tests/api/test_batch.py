@@ -126,6 +126,35 @@ def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier: Ca
     assert accepted.status_code == 201 and accepted.json()["accepted"] == 5
 
 
+def test_a_checkpoint_takes_the_entries_just_stored_as_the_index_holds_them(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
+    """The checkpointer encodes its segment from the entries ingests just stored (kept in
+    memory): leaf for leaf what the index holds, for any range, and read from the index
+    once forgotten; the anchored segment then rebuilds the anchored root."""
+    account, headers = register_carrier(client, keys, "Batch Held", "CN-BATCH-HELD")
+    open_consignment(client, keys, "BATCH-HELD", account.address)
+    log = demo_runtime.services.merkle_log
+    with log.lock:
+        first = log.tree().size
+    for count in (7, 5):
+        items = signed_chain(client, headers, account, "BATCH-HELD", count)
+        assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
+    index = demo_runtime.services.node.index
+    with log.lock:
+        end = log.tree().size
+        assert end == first + 12
+        for start, stop in ((first, end), (first, first + 7), (first + 7, end), (first + 3, first + 9)):
+            assert log.stored_leaves(start, stop) == index.log_entries(start, stop)
+        log.reload()
+        assert log.stored_leaves(first, end) == index.log_entries(first, end)
+    checkpoint = _anchor(demo_runtime)
+    assert checkpoint["size"] >= end
+    with LiveServer(demo_runtime) as server:  # every anchored segment rebuilds its root
+        result = run_log_monitor(demo_runtime, server.url, keys["auditor"]["api_key"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
     client: TestClient, keys: Keys, carrier: Carrier
 ) -> None:
