@@ -11,6 +11,7 @@ import pytest
 
 from api.runtime import Runtime
 from api.services.follower import CURSOR
+from api.services.node import AnchoredHere
 from chain.rpc import block_hash
 
 
@@ -44,3 +45,17 @@ def test_a_replaced_block_under_the_cursor_rewinds_and_refollows(
     after_cursor = index.chain_cursor(CURSOR)
     assert after_cursor is not None and after_cursor[1] != "0x" + "ee" * 32
     assert {c.id: index.entries_of(c.id) for c in index.candidate_consignments("", None, True)} == before
+
+
+def test_the_entries_this_node_anchored_are_remembered_within_a_bound() -> None:
+    """What the follower may skip without an index read: exactly the (consignment, seq,
+    hash) triples this node anchored lately, never another hash at the same seq."""
+    anchored = AnchoredHere(size=3)
+    for seq in range(5):
+        anchored.add("0xc", seq, f"0x{seq}")
+    assert ("0xc", 4, "0x4") in anchored and ("0xc", 2, "0x2") in anchored
+    assert ("0xc", 1, "0x1") not in anchored  # forgotten: looked up in the index as any other
+    assert ("0xc", 4, "0xother") not in anchored  # another node's entry at that seq is never skipped
+    anchored.add("0xc", 4, "0x4")  # again: still held once
+    anchored.add("0xc", 5, "0x5")
+    assert ("0xc", 3, "0x3") in anchored and ("0xc", 2, "0x2") not in anchored
