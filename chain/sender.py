@@ -173,6 +173,12 @@ class TransactionSender:
                     raw = "0x" + bytes(signed.raw_transaction).hex()
                     tx_hash = rpc_result(self.w3, "eth_sendRawTransaction", [raw], "transaction")
                 except Exception as exc:
+                    sent = "0x" + bytes(signed.hash).hex()
+                    if self._is_known(sent):
+                        # It reached the node though its answer did not reach us (a connection
+                        # lost mid-answer): signing it again would send the call twice.
+                        self._nonces[address] = nonce + 1
+                        return sent
                     last_error = exc
                     # The node disagrees about our nonce (restart, another sender): resync.
                     self._nonces.pop(address, None)
@@ -181,6 +187,12 @@ class TransactionSender:
                 return str(tx_hash)
             time.sleep(0.2)
         raise TransactionFailed(f"could not send transaction from {address}: {last_error}")
+
+    def _is_known(self, tx_hash: str) -> bool:
+        try:
+            return rpc_result(self.w3, "eth_getTransactionByHash", [tx_hash], "transaction") is not None
+        except Exception:
+            return False
 
     def _wait(self, tx_hash: str) -> Receipt:
         """The transaction's receipt, asked until it is mined: soon at first (anvil mines a

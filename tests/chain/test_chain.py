@@ -17,7 +17,7 @@ from web3.types import RPCEndpoint
 
 from chain.abi import ContractCalls, call_view
 from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
-from chain.errors import ContractRevert, DeploymentNotFound
+from chain.errors import ChainError, ContractRevert, DeploymentNotFound
 from chain.ledger import AppendResult, LedgerClient
 from chain.logs import event_logs, receipt_events
 from chain.node import AnvilNode
@@ -275,3 +275,35 @@ def test_contract_calls_bind_as_web3_does_and_refuse_what_it_would(consortium: C
         calls.noSuchFunction()
     with pytest.raises(EncodingError):
         call_view(calls.head("not 32 bytes"))
+
+
+def test_a_send_whose_answer_was_lost_is_not_sent_again(
+    consortium: Consortium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node took the transaction but its answer never came back (a connection lost
+    mid-answer): the sender finds it on the node and waits for it, rather than signing the
+    call again under the next nonce (which would append twice, or revert the second)."""
+    client, people = consortium
+    carrier = people["carrier"]
+    cid, _ = client.create_consignment(
+        people["exporter"], "CHAIN-T-LOST", "CN", "DE", [], people["importer"].address, carrier.address
+    )
+    entry = make_entry(client, cid, carrier.address, EventType.LOADING, {"lost": 1})
+    provider = client.w3.provider
+    forward = provider.make_request
+    lost: list[str] = []
+
+    def lose_the_first_send_answer(method: RPCEndpoint, params: Any) -> Any:
+        answer = forward(method, params)
+        if method == "eth_sendRawTransaction" and not lost:
+            lost.append(answer["result"])
+            raise ChainError("the connection broke mid-answer")
+        return answer
+
+    before = client.w3.eth.get_transaction_count(carrier.address)
+    monkeypatch.setattr(provider, "make_request", lose_the_first_send_answer)
+    result = client.append(carrier, entry, sign_entry(entry, client.domain, carrier.key))
+    monkeypatch.undo()
+    assert result.receipt.tx_hash == lost[0]
+    assert client.w3.eth.get_transaction_count(carrier.address) == before + 1  # one transaction, not two
+    assert client.head(cid) == (1, result.entry_hash)
