@@ -51,9 +51,10 @@ class ContractCalls:
         self._abis = {f["name"]: f for f in functions if names.count(f["name"]) == 1}
 
     def __getattr__(self, name: str) -> Any:
-        abi = self.__dict__.get("_abis", {}).get(name)
+        abi = self.__dict__.get("_abis", {}).get(name)  # not self._abis: no recursion before __init__
         if abi is None:
-            raise AttributeError(f"no function {name} (or it is overloaded) in the contract at {self._address}")
+            where = self.__dict__.get("_address")
+            raise AttributeError(f"no function {name} (or it is overloaded) in the contract at {where}")
         return lambda *args: ContractCall(self._w3, self._address, abi, args)
 
 
