@@ -88,6 +88,7 @@ class TransactionSender:
         self.retries = retries
         self.funder = funder
         self._nonces: dict[str, int] = {}
+        self._last_sent: dict[str, str] = {}  # each account's last transaction hash
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._chain_id = w3.eth.chain_id
@@ -159,11 +160,16 @@ class TransactionSender:
         last_error: Exception | None = None
         for _attempt in range(self.retries):
             with self._lock(address):
-                # The node's pending count is the truth; a cached nonce ahead of it means the node
-                # lost transactions (restart, dropped blocks) and must not leave a gap.
                 on_node = int(rpc_result(self.w3, "eth_getTransactionCount", [address, "pending"], "nonce"), 16)
                 cached = self._nonces.get(address)
-                nonce = on_node if cached is None or cached > on_node else max(cached, on_node)
+                # A cached nonce ahead of the node's pending count: either the node has not
+                # counted our last transaction yet (anvil, with blocks not mined at once), or
+                # it lost transactions (restart, dropped blocks) and must not be left a gap.
+                # Only the node knowing our last transaction tells the two apart; taking its
+                # count in the first case would replace that transaction.
+                if cached is not None and cached > on_node and not self._is_known(self._last_sent.get(address)):
+                    cached = None
+                nonce = on_node if cached is None else max(cached, on_node)
                 fields = {"from": address, "nonce": nonce, "gasPrice": gas_price, "chainId": self._chain_id}
                 # A plain transfer (a dict) has its gas; a contract call is built with the estimate.
                 tx = {**call, **fields} if isinstance(call, dict) else call.build_transaction({**fields, "gas": gas})
@@ -177,18 +183,20 @@ class TransactionSender:
                     if self._is_known(sent):
                         # It reached the node though its answer did not reach us (a connection
                         # lost mid-answer): signing it again would send the call twice.
-                        self._nonces[address] = nonce + 1
+                        self._nonces[address], self._last_sent[address] = nonce + 1, sent
                         return sent
                     last_error = exc
                     # The node disagrees about our nonce (restart, another sender): resync.
                     self._nonces.pop(address, None)
                     continue
-                self._nonces[address] = nonce + 1
+                self._nonces[address], self._last_sent[address] = nonce + 1, str(tx_hash)
                 return str(tx_hash)
             time.sleep(0.2)
         raise TransactionFailed(f"could not send transaction from {address}: {last_error}")
 
-    def _is_known(self, tx_hash: str) -> bool:
+    def _is_known(self, tx_hash: str | None) -> bool:
+        if tx_hash is None:
+            return False
         try:
             return rpc_result(self.w3, "eth_getTransactionByHash", [tx_hash], "transaction") is not None
         except Exception:

@@ -252,7 +252,7 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
                 pool.submit(client.append, people["exporter"], e, sign_entry(e, client.domain, carrier.key))
                 for e in rivals
             ]
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # a loaded machine can be slow; the pool is not
             while int(provider.make_request(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16) < 2:
                 assert time.monotonic() < deadline, "the two transactions never reached the pool"
                 time.sleep(0.05)
@@ -307,3 +307,34 @@ def test_a_send_whose_answer_was_lost_is_not_sent_again(
     assert result.receipt.tx_hash == lost[0]
     assert client.w3.eth.get_transaction_count(carrier.address) == before + 1  # one transaction, not two
     assert client.head(cid) == (1, result.entry_hash)
+
+
+def test_a_pending_count_behind_the_last_send_is_believed_only_when_the_node_lost_it(
+    consortium: Consortium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node that has not yet counted our last transaction (its pending count lags) must not
+    make the sender reuse that nonce, which would replace the transaction; a node that lost
+    it (it no longer knows the hash) is followed, leaving no gap."""
+    client, people = consortium
+    sender, relayer = client.sender, people["exporter"]
+    transfer = {"to": people["importer"].address, "value": 0, "gas": 21_000}
+    first = sender._send(relayer, transfer, 0)
+    provider = client.w3.provider
+    forward = provider.make_request
+    counted = int(forward(RPCEndpoint("eth_getTransactionCount"), [relayer.address, "pending"])["result"], 16)
+
+    def lagging(method: RPCEndpoint, params: Any) -> Any:
+        if method == "eth_getTransactionCount":
+            return {"jsonrpc": "2.0", "id": 0, "result": hex(counted - 1)}  # the last send not counted
+        return forward(method, params)
+
+    monkeypatch.setattr(provider, "make_request", lagging)
+    second = sender._send(relayer, transfer, 0)
+    monkeypatch.undo()
+    nonces = [int(client.w3.eth.get_transaction(HexStr(h))["nonce"]) for h in (first, second)]
+    assert nonces == [counted - 1, counted]  # not the same nonce twice
+    # The node lost what we sent (it no longer knows the hash): its count is followed.
+    sender._last_sent[relayer.address] = "0x" + "00" * 32
+    sender._nonces[relayer.address] = counted + 5
+    third = sender._send(relayer, transfer, 0)
+    assert int(client.w3.eth.get_transaction(HexStr(third))["nonce"]) == counted + 1
