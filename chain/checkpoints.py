@@ -112,9 +112,7 @@ class CheckpointLogClient:
             to_hex(log.tx_hash),
             log.block_number,
             log.log_index,
-            log.block_timestamp
-            if log.block_timestamp is not None
-            else int(self.w3.eth.get_block(log.block_number)["timestamp"]),
+            log.block_time(lambda number: int(self.w3.eth.get_block(number)["timestamp"])),
             gas_used,
         )
 

@@ -100,16 +100,9 @@ class LogReader:
             self._block_times[number] = int(self.w3.eth.get_block(number)["timestamp"])
         return self._block_times[number]
 
-    def block_time_of(self, log: Any) -> int:
-        """The timestamp of the block a log (an EventLog, or a receipt's log) is in: as the log
-        says it, where the node says it (anvil, newer geth and Besu), else its block's."""
-        if isinstance(log, EventLog):
-            stamp, number = log.block_timestamp, log.block_number
-        else:
-            stamp, number = log.get("blockTimestamp"), int(log["blockNumber"])
-        if stamp is None:
-            return self.block_time(number)
-        return int(stamp, 16) if isinstance(stamp, str) else int(stamp)
+    def block_time_of(self, log: EventLog) -> int:
+        """The timestamp of the block a log is in (see :meth:`EventLog.block_time`)."""
+        return log.block_time(self.block_time)
 
     def consignments(self, consignment: bytes | None = None) -> list[CreatedConsignment]:
         """ConsignmentCreated logs (of one consignment, or all), oldest first."""

@@ -8,7 +8,7 @@ that no block has to be fetched for an entry's time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,11 @@ class EventLog:
     log_index: int
     tx_hash: bytes
     block_timestamp: int | None
+
+    def block_time(self, of_block: Callable[[int], int]) -> int:
+        """The time of the block the log is in: as the log says it, where the node says it
+        (anvil, Besu, newer geth), else ``of_block(number)``."""
+        return self.block_timestamp if self.block_timestamp is not None else of_block(self.block_number)
 
 
 @dataclass(frozen=True)
