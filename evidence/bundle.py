@@ -259,6 +259,7 @@ def verify_bundle(
     document_errors: dict[str, str] | None = None,
     executor: Executor | None = None,
     trust: Check | None = None,
+    started: SharedChecks | None = None,
 ) -> Report:
     """Verify every entry of the bundle (and, with ``online``, its presence on chain).
 
@@ -266,10 +267,14 @@ def verify_bundle(
     ``trust`` is the result of checking the bundle against it (``evidence.trust``); without
     it the report says the trust root was not checked. ``document_errors`` lets a node
     report documents its content store could not serve intact (CID → why); they fail that
-    entry's document check. ``executor`` shares out the per-entry checks of long chains.
+    entry's document check. ``executor`` shares out the per-entry checks of long chains;
+    ``started`` are checks already sent to it (by a node, from its index), used for the
+    entries that state exactly what was sent, in the bundle's domain.
     """
     c = bundle.consignment
-    shared = SharedChecks(executor, bundle.domain) if executor is not None else None
+    shared = started if started is not None and started.domain == bundle.domain else None
+    if shared is None and executor is not None:
+        shared = SharedChecks(executor, bundle.domain)
     evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared)
     # While workers (if any) check the entries, replay the rules against the membership history.
     facts = ConsignmentFacts(
@@ -298,7 +303,7 @@ def verify_bundle(
         evidence,
         online.head if online else None,
         _batch_proof(bundle),
-        shared.results() if shared is not None else None,
+        shared.results(evidence, payloads) if shared is not None else None,
     )
     if bundle.checkpoints:
         _add_log_checks(report, bundle, online)

@@ -132,6 +132,12 @@ class CheckpointWatch:
         while not self._stop.wait(0.02):
             self.seen.append((time.time(), anchored_size(self.index)))
 
+    def wait_for(self, size: int) -> None:
+        """Until the watch itself has seen ``size`` anchored (polling the index here instead
+        could see it first, and leave the watch without a time for it)."""
+        while not self.seen or self.seen[-1][1] < size:
+            time.sleep(0.01)
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
@@ -329,8 +335,7 @@ def main() -> None:
             elapsed_b = time.perf_counter() - start
             n_b = len(signed_b)
             target = anchored_before + n_b
-            while anchored_size(index) < target:
-                time.sleep(0.05)
+            watch.wait_for(target)
             anchored_wall = time.perf_counter() - start
             watch.stop()
             # For each request: from its answer to the first checkpoint whose tree holds all of it.
