@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, recover_digest_signer
 from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
+from evidence.models import EventPayload
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
 
@@ -57,17 +60,20 @@ class SignedFields:
 @dataclass(frozen=True)
 class Prepared:
     """An entry built and its signature recovered; ``refusal`` says why the signature cannot
-    be recovered (malformed or malleable), and then ``signer`` is None."""
+    be recovered (malformed or malleable), and then ``signer`` is None. ``payload_errors``
+    (where in the payload, what is wrong) say why the payload is no EPCIS 2.0 event."""
 
     payload_bytes: bytes
     entry: Entry
     digest: Hash32
     signer: Address | None
     refusal: str | None = None
+    payload_errors: tuple[tuple[str, str], ...] = ()
 
 
 def prepare(items: Sequence[SignedFields], domain: Domain, log: bool = True) -> list[Prepared]:
-    """Build each entry from its parts and recover who signed it (a ``LogEntry`` with ``log``)."""
+    """Build each entry from its parts, check its payload is an EPCIS 2.0 event and recover
+    who signed it (a ``LogEntry`` with ``log``)."""
     out = []
     for item in items:
         payload_bytes = canonical_json(item.payload)
@@ -75,8 +81,19 @@ def prepare(items: Sequence[SignedFields], domain: Domain, log: bool = True) -> 
             item.consignment, item.seq, item.prev_hash, item.event_type, payload_bytes, item.next_carrier, item.actor
         )
         digest = entry_hash(entry, domain, log)
+        errors = epcis_errors(item.payload)
         try:
-            out.append(Prepared(payload_bytes, entry, digest, recover_digest_signer(digest, item.signature)))
+            signer = recover_digest_signer(digest, item.signature)
+            out.append(Prepared(payload_bytes, entry, digest, signer, None, errors))
         except LedgerValueError as refused:
-            out.append(Prepared(payload_bytes, entry, digest, None, str(refused)))
+            out.append(Prepared(payload_bytes, entry, digest, None, str(refused), errors))
     return out
+
+
+def epcis_errors(payload: Any) -> tuple[tuple[str, str], ...]:
+    """Where and why ``payload`` is no EPCIS 2.0 event (none if it is one)."""
+    try:
+        EventPayload.model_validate(payload)
+    except ValidationError as invalid:
+        return tuple((".".join(str(part) for part in e["loc"]), e["msg"]) for e in invalid.errors())
+    return ()

@@ -150,13 +150,7 @@ class EventCreate(_Input):
     next_carrier: str | None = Field(default=None, pattern=_ADDRESS)
 
 
-class SignedEventCreate(_Input):
-    """An event whose entry the caller built and signed itself (EIP-712, see GET …/head).
-
-    The payload is validated as an EPCIS event but hashed exactly as sent (canonicalised
-    per RFC 8785): the author signed those bytes, so the node must not rewrite them.
-    """
-
+class _SignedEvent(_Input):
     event_type: EventType
     payload: dict[str, Any]
     next_carrier: str | None = Field(default=None, pattern=_ADDRESS)
@@ -165,6 +159,14 @@ class SignedEventCreate(_Input):
     prev_hash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="the head's prev_hash")
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte r ‖ s ‖ v signature")
 
+
+class SignedEventCreate(_SignedEvent):
+    """An event whose entry the caller built and signed itself (EIP-712, see GET …/head).
+
+    The payload is validated as an EPCIS event but hashed exactly as sent (canonicalised
+    per RFC 8785): the author signed those bytes, so the node must not rewrite them.
+    """
+
     @field_validator("payload")
     @classmethod
     def _epcis_event(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -172,9 +174,11 @@ class SignedEventCreate(_Input):
         return value
 
 
-class BulkEntry(SignedEventCreate):
+class BulkEntry(_SignedEvent):
     """One entry of a bulk request for the Merkle log: a signed event, with the consignment it
-    extends and its author (who need not be the caller: a gateway may submit for many)."""
+    extends and its author (who need not be the caller: a gateway may submit for many). Its
+    payload is validated as an EPCIS event by the worker processes that prepare the entries
+    (``evidence.signed_entries.prepare``), not here in the server's event loop."""
 
     reference: str = Field(min_length=3, max_length=128)
     actor: str = Field(pattern=_ADDRESS, description="the author, whom the signature must recover")

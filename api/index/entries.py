@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
 
@@ -257,13 +258,17 @@ class EntryQueries:
     def add_log_entries(self, entries: Iterable[StoredEntry], nodes: Sequence[NodeRow] = ()) -> None:
         """Record a bulk request's entries, and the log's complete subtrees their leaves
         complete, in one transaction, all or nothing; each HANDOVER makes its next carrier a party."""
-        accepted = list(entries)
+        with self.adding_log_entries() as writer:
+            writer.add(list(entries))
+            writer.add_nodes(nodes)
+
+    @contextmanager
+    def adding_log_entries(self) -> Iterator[LogEntriesWriter]:
+        """A transaction to record a bulk request's entries a part at a time (while the rest
+        are still being checked), then the complete subtrees their leaves complete: committed
+        when the block ends, nothing stored if it raises."""
         with self.engine.begin() as conn:
-            bulk_insert(conn, t.entries, [e.row() for e in accepted])
-            insert_merkle_nodes(conn, nodes)
-            for e in accepted:
-                if e.event_type is EventType.HANDOVER:
-                    add_party(conn, e.consignment_id, e.next_carrier, "carrier")
+            yield LogEntriesWriter(conn)
 
     # --- the Merkle log --------------------------------------------------------------
 
@@ -339,3 +344,21 @@ def add_party(conn: Connection, consignment_id: str, address: str, role: str) ->
     ).first()
     if not exists:
         conn.execute(insert(t.consignment_parties).values(consignment_id=consignment_id, address=address, role=role))
+
+
+class LogEntriesWriter:
+    """Writes into one open transaction (see :meth:`EntryQueries.adding_log_entries`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, entries: Sequence[StoredEntry]) -> None:
+        """Accepted log entries; each HANDOVER makes its next carrier a party."""
+        bulk_insert(self._conn, t.entries, StoredEntry.COLUMNS, [e.row_values() for e in entries])
+        for e in entries:
+            if e.event_type is EventType.HANDOVER:
+                add_party(self._conn, e.consignment_id, e.next_carrier, "carrier")
+
+    def add_nodes(self, nodes: Sequence[NodeRow]) -> None:
+        """The log's complete subtrees the added leaves complete."""
+        insert_merkle_nodes(self._conn, nodes)

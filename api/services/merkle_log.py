@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +35,7 @@ from evidence.types import Address, Hash32, hash32, to_hex
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
 UNANCHORED_HELD = 100_000  # accepted entries kept in memory for the next checkpoint's segment
 MAX_LEAVES_PER_READ = 1_000
+_PREPARE_CHUNK = 1_000  # entries a worker prepares at a time for a bulk request
 
 
 def _signed_fields(entry: StoredEntry) -> dict[str, Any]:
@@ -85,6 +86,40 @@ class _Batch:
             self.views[row.id] = consignments.view(info, row)
             self.heads[row.id] = consignments.next_position(row, info)
         return self.ids[reference]
+
+    def accept(self, n: int, item: SignedItem, ready: Prepared, leaf_index: int, now: float) -> StoredEntry:
+        """Entry ``n`` of the request, prepared by the workers, checked in order against the
+        entries before it (roles, payload rules, signer, position); RuleViolation if refused."""
+        consignment_id, entry = self.ids[item.reference], ready.entry
+        if ready.payload_errors:
+            where = "; ".join(f"entries.{n}.payload{'.' if at else ''}{at}: {why}" for at, why in ready.payload_errors)
+            raise LedgerValueError(f"entry {n}: the payload is no EPCIS 2.0 event ({where}); nothing was stored")
+        try:
+            view = self.views[consignment_id]
+            next_view = self.member(item.next_carrier) if item.next_carrier else None
+            actor = self.member(item.actor)
+            check_append(item.event_type, actor, view, next_view)
+            check_payload(item.event_type, item.payload, actor.jurisdiction)
+            if ready.signer is None:
+                raise LedgerValueError(f"entry {n}: {ready.refusal}; nothing was stored")
+            count, head = self.heads[consignment_id]
+            check_signer_and_position(entry, ready.digest, ready.signer, count, head)
+        except RuleViolation as violation:
+            raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
+        if item.event_type is EventType.HANDOVER and item.next_carrier:
+            carrier = Address(item.next_carrier)
+            self.views[consignment_id] = replace(view, carrier=carrier, parties=view.parties | {carrier})
+        self.heads[consignment_id] = (entry.seq + 1, ready.digest)
+        return StoredEntry.accepted(
+            entry,
+            ready.digest,
+            item.signature,
+            ready.payload_bytes,
+            item.event_type,
+            AnchorKind.LOG,
+            now,
+            leaf_index=leaf_index,
+        )
 
 
 class MerkleLogService:
@@ -178,46 +213,22 @@ class MerkleLogService:
             for item in items
         ]
         prepared = self._prepare(fields, domain)
+        # Under the lock and in one transaction while the workers finish: each chunk is checked
+        # in order and written as it comes back; nothing is committed if any entry is refused.
         with self.lock:
             tree = self.tree()
-            first = tree.size
-            now = time.time()
+            first, now = tree.size, time.time()
             accepted: list[StoredEntry] = []
-            for n, (item, ready) in enumerate(zip(items, prepared, strict=True)):
-                consignment_id, entry = batch.ids[item.reference], ready.entry
-                try:
-                    view = batch.views[consignment_id]
-                    next_view = batch.member(item.next_carrier) if item.next_carrier else None
-                    actor = batch.member(item.actor)
-                    check_append(item.event_type, actor, view, next_view)
-                    check_payload(item.event_type, item.payload, actor.jurisdiction)
-                    if ready.signer is None:
-                        raise LedgerValueError(f"entry {n}: {ready.refusal}; nothing was stored")
-                    count, head = batch.heads[consignment_id]
-                    check_signer_and_position(entry, ready.digest, ready.signer, count, head)
-                    digest = ready.digest
-                except RuleViolation as violation:
-                    raise RuleViolation(violation.rule, f"entry {n}: {violation}; nothing was stored") from violation
-                if item.event_type is EventType.HANDOVER and item.next_carrier:
-                    carrier = Address(item.next_carrier)
-                    batch.views[consignment_id] = replace(view, carrier=carrier, parties=view.parties | {carrier})
-                batch.heads[consignment_id] = (entry.seq + 1, digest)
-                accepted.append(
-                    StoredEntry.accepted(
-                        entry,
-                        digest,
-                        item.signature,
-                        ready.payload_bytes,
-                        item.event_type,
-                        AnchorKind.LOG,
-                        now,
-                        leaf_index=first + n,
-                    )
-                )
+            with self.node.index.adding_log_entries() as writer:
+                for n, (item, ready) in enumerate(zip(items, prepared, strict=True)):
+                    accepted.append(batch.accept(n, item, ready, first + n, now))
+                    if len(accepted) % _PREPARE_CHUNK == 0:
+                        writer.add(accepted[-_PREPARE_CHUNK:])
+                writer.add(accepted[len(accepted) - len(accepted) % _PREPARE_CHUNK :])
+                edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted])
+                writer.add_nodes(nodes)
             # Durable in the index now; the checkpointer publishes the payloads to the content
             # store before it anchors them, so chain + content rebuild the log.
-            edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted])
-            self.node.index.add_log_entries(accepted, nodes)
             tree.adopt(edge, nodes)
             self._hold(accepted)
         return {
@@ -229,15 +240,17 @@ class MerkleLogService:
             ],
         }
 
-    def _prepare(self, fields: list[SignedFields], domain: Domain) -> list[Prepared]:
-        """Entries built and signers recovered, by the worker processes for long requests."""
+    def _prepare(self, fields: list[SignedFields], domain: Domain) -> Iterable[Prepared]:
+        """Entries built and signers recovered, by the worker processes for long requests: in
+        order, each chunk as soon as it is done, so that the caller checks the first while the
+        workers prepare the rest."""
         pool = self.verify_pool
         executor = pool.for_entries(len(fields)) if pool is not None else None
         if pool is None or executor is None:
             return prepare(fields, domain)
-        share = -(-len(fields) // (2 * pool.workers))  # two chunks per worker
+        share = min(_PREPARE_CHUNK, -(-len(fields) // (2 * pool.workers)))  # at least two chunks per worker
         chunks = [fields[i : i + share] for i in range(0, len(fields), share)]
-        return [p for done in executor.map(prepare, chunks, [domain] * len(chunks)) for p in done]
+        return (p for done in executor.map(prepare, chunks, [domain] * len(chunks)) for p in done)
 
     # --- checkpoints and proofs ----------------------------------------------------------
 

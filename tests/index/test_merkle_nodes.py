@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import api.index.tables as t
 from api.index import Index, make_engine
 from api.index.rows import AnchorKind, ConsignmentRow, StoredEntry
 from api.services.merkle_tree import StoredTree
@@ -83,3 +84,16 @@ def test_subtrees_beyond_a_shorter_log_are_dropped(index: Index) -> None:
     nodes = index.merkle_nodes([(2, 2), (2, 3), (3, 1), (0, 12)])
     assert set(nodes) == {(2, 2), (0, 12)}  # (2, 2) covers leaves 8..11; (2, 3) reached leaf 15
     assert to_hex(StoredTree(index).root) == to_hex(Tree(leaves(20)).root)  # derived again from the entries
+
+
+def test_a_bulk_written_entry_reads_back_as_written_and_a_refused_request_leaves_nothing(index: Index) -> None:
+    """Bulk rows are positional (``StoredEntry.COLUMNS``): every column of the table, each
+    value in its place; a bulk request that raises part-way commits none of its parts."""
+    assert set(StoredEntry.COLUMNS) == set(t.entries.c.keys())
+    written = [log_entry(seq) for seq in range(3)]
+    with pytest.raises(RuntimeError), index.adding_log_entries() as writer:
+        writer.add(written[:2])
+        raise RuntimeError("entry 2 refused")
+    assert index.entries_of(CONSIGNMENT) == []
+    index.add_log_entries(written)
+    assert index.entries_of(CONSIGNMENT) == written

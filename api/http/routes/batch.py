@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import CurrentParticipant, MerkleLogDep
@@ -32,11 +33,14 @@ def signed_items(body: BulkRequest) -> list[SignedItem]:
     ]
 
 
-@router.post("/entries", status_code=status.HTTP_201_CREATED)
-async def ingest(body: BulkRequest, merkle_log: MerkleLogDep, caller: CurrentParticipant) -> dict[str, Any]:
+@router.post("/entries", status_code=status.HTTP_201_CREATED, response_class=JSONResponse)
+async def ingest(body: BulkRequest, merkle_log: MerkleLogDep, caller: CurrentParticipant) -> JSONResponse:
     """Accept signed entries: each checked (signature, chain position, role rules), all stored
     durably in one transaction before the answer, anchored by the next checkpoint."""
-    return await run_in_threadpool(merkle_log.ingest, caller, signed_items(body))
+    accepted = await run_in_threadpool(merkle_log.ingest, caller, signed_items(body))
+    # Sent as built (plain JSON values): FastAPI's encoder would walk the 10,000 entries of a
+    # full request for ~0.1 s, a tenth of its time.
+    return JSONResponse(accepted, status_code=status.HTTP_201_CREATED)
 
 
 @router.get("/proof/{entry_hash}")
