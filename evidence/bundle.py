@@ -35,8 +35,9 @@ from evidence.models import first_error
 from evidence.prearrival import prove_all, timed_entries
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, signing_roles
+from evidence.shared_checks import SharedChecks
 from evidence.types import Address, Hash32, Jurisdiction, to_hex
-from evidence.verify import EntryEvidence, OnChainRecord, Report, SharedChecks, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
 # 2 added batched entries (``leaf_index``), ``checkpoints``, ``inclusion_proof``; 3 lets an
@@ -268,21 +269,14 @@ def verify_bundle(
     it the report says the trust root was not checked. ``document_errors`` lets a node
     report documents its content store could not serve intact (CID → why); they fail that
     entry's document check. ``executor`` shares out the per-entry checks of long chains;
-    ``started`` are checks already sent to it (by a node, from its index), used for the
-    entries that state exactly what was sent, in the bundle's domain.
+    ``started``: checks a node already sent it (see :meth:`SharedChecks.start`).
     """
     c = bundle.consignment
-    shared = started if started is not None and started.domain == bundle.domain else None
-    if shared is None and executor is not None:
-        shared = SharedChecks(executor, bundle.domain)
+    shared = SharedChecks.sharing(bundle.domain, executor, started)
     evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared)
     # While workers (if any) check the entries, replay the rules against the membership history.
-    facts = ConsignmentFacts(
-        Address(c.exporter),
-        Address(c.importer),
-        Address(c.carrier),
-        frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)),
-    )
+    parties = Address(c.exporter), Address(c.importer), Address(c.carrier)
+    facts = ConsignmentFacts(*parties, frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)))
     written = [
         WrittenEntry(
             e.seq,
@@ -309,11 +303,10 @@ def verify_bundle(
         _add_log_checks(report, bundle, online)
     report.checks.insert(0, _consignment_id_check(c.id, c.exporter, c.reference))
     report.checks.insert(0, trust or Check("trust_root", None, "no trust root pinned"))
-    if online is not None:
-        report.checks.insert(2, _consignment_on_chain(c, online.consignment))
     if online is None:
         report.checks.append(Check("membership", None, "roles as recorded in the bundle (not re-read from a node)"))
     else:
+        report.checks.insert(2, _consignment_on_chain(c, online.consignment))
         report.checks.append(Check("membership", True, "roles re-read from the registry's logs on the node"))
     for entry_report, check in zip(report.entries, authorised, strict=True):
         entry_report.checks.append(check)

@@ -8,7 +8,6 @@ every check with its result and evidence. Nothing here does I/O.
 from __future__ import annotations
 
 import json
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,7 +159,7 @@ class Report:
 _UNPARSABLE = object()
 
 
-def _parse(payload: bytes | None) -> Any:
+def parse_payload(payload: bytes | None) -> Any:
     """The payload's JSON value, or ``_UNPARSABLE`` (parsed once, used by several checks)."""
     if payload is None:
         return _UNPARSABLE
@@ -290,12 +289,12 @@ def own_evidence(item: EntryEvidence) -> OwnEvidence:
 
 def _own_checks(item: EntryEvidence, logged: bool, domain: Domain) -> tuple[Hash32, Any, list[Check]]:
     computed = entry_hash(item.entry, domain, log=logged)
-    parsed = _parse(item.payload)
+    parsed = parse_payload(item.payload)
     checks = [check_payload(item, parsed), check_entry_hash(item, computed), check_signature(item, computed)]
     return computed, parsed, checks
 
 
-def _context_checks(item: EntryEvidence, computed: Hash32, parsed: Any, domain: Domain) -> list[Check]:
+def context_checks(item: EntryEvidence, computed: Hash32, parsed: Any, domain: Domain) -> list[Check]:
     """The checks of an entry against what else the evidence holds: the ledger's record of a
     ledger entry, and the document its payload attaches."""
     checks = [] if item.anchor is not None else [check_on_chain(item, computed, domain)]
@@ -309,7 +308,7 @@ def entry_checks(item: EntryEvidence, domain: Domain) -> EntryResult:
     """The entry hash recomputed, and the checks of the entry that need no other entry: all
     but its link to the previous one and, for a batched entry, its Merkle inclusion."""
     computed, parsed, checks = _own_checks(item, item.anchor is not None, domain)
-    return computed, checks + _context_checks(item, computed, parsed, domain)
+    return computed, checks + context_checks(item, computed, parsed, domain)
 
 
 def own_checks_of(items: list[OwnEvidence], domain: Domain) -> list[EntryResult]:
@@ -325,61 +324,6 @@ def own_checks_of(items: list[OwnEvidence], domain: Domain) -> list[EntryResult]
 def checks_of(items: list[EntryEvidence], domain: Domain) -> list[EntryResult]:
     """:func:`entry_checks` of each item."""
     return [entry_checks(item, domain) for item in items]
-
-
-class SharedChecks:
-    """Entries' own checks sent to an executor (a process pool: they are CPU-bound) a chunk at
-    a time as the evidence is assembled, so that the workers start before the caller has
-    finished; the checks against the rest of the evidence are made by the caller.
-
-    A node knows its entries before it has assembled their evidence: :meth:`start` sends them
-    then. An item :meth:`add` brings later uses what was started for its seq only if it states
-    exactly the same (the result is about the evidence verified, never about what was sent
-    ahead); otherwise it is sent again."""
-
-    def __init__(self, executor: Executor, domain: Domain, chunk: int = 500) -> None:
-        self.domain = domain
-        self._executor, self._chunk = executor, chunk
-        self._started: dict[int, tuple[OwnEvidence, int]] = {}  # seq → (what was sent, its place)
-        self._places: list[int] = []  # each added item's place among everything sent
-        self._sent = 0
-        self._waiting: list[OwnEvidence] = []
-        self._futures: list[Future[list[EntryResult]]] = []
-
-    def start(self, own: OwnEvidence) -> None:
-        """Send an entry's own checks ahead of its evidence."""
-        self._started[own[0].seq] = (own, self._queue(own))
-
-    def add(self, item: EntryEvidence) -> None:
-        """Queue one entry's checks (unless the same was started)."""
-        own = own_evidence(item)
-        started = self._started.get(item.entry.seq)
-        self._places.append(started[1] if started is not None and started[0] == own else self._queue(own))
-
-    def _queue(self, own: OwnEvidence) -> int:
-        self._waiting.append(own)
-        if len(self._waiting) == self._chunk:
-            self._send()
-        self._sent += 1
-        return self._sent - 1
-
-    def _send(self) -> None:
-        if self._waiting:
-            self._futures.append(self._executor.submit(own_checks_of, self._waiting, self.domain))
-            self._waiting = []
-
-    def results(self, evidence: list[EntryEvidence], parsed: list[Any] | None = None) -> list[EntryResult]:
-        """:func:`entry_checks` of every added item (``evidence``, in the order added), the
-        workers' part with the caller's; ``parsed`` holds their payloads' JSON values if
-        the caller has them already."""
-        self._send()
-        done = [result for future in self._futures for result in future.result()]
-        values = parsed if parsed is not None else [_parse(item.payload) for item in evidence]
-        out: list[EntryResult] = []
-        for item, value, place in zip(evidence, values, self._places, strict=True):
-            computed, checks = done[place]
-            out.append((computed, checks + _context_checks(item, computed, value, self.domain)))
-        return out
 
 
 def verify_chain(

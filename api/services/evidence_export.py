@@ -24,9 +24,10 @@ from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, 
 from evidence.documents import DOCUMENT_KEY, DocumentRef, document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
+from evidence.shared_checks import SharedChecks
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
-from evidence.verify import Report, SharedChecks
+from evidence.verify import Report
 
 _DOCUMENT_MARKER = f'"{DOCUMENT_KEY}":'
 

@@ -9,8 +9,9 @@ from api.verify_pool import PARALLEL_FROM, VerifyPool
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
+from evidence.shared_checks import SharedChecks
 from evidence.types import ZERO_ADDRESS, ZERO_HASH, Address, Hash32
-from evidence.verify import EntryEvidence, OnChainRecord, Report, SharedChecks, own_evidence, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, Report, own_evidence, verify_chain
 
 DOMAIN = Domain(31337, Address("0x5FbDB2315678afecb367f032d93F642f64180aa3"))
 CARRIER = Account.from_key("0x" + "07" * 32)
@@ -148,7 +149,7 @@ def test_checks_started_ahead_are_used_only_for_evidence_that_states_the_same() 
     genuine = build_chain(12)
     evidence = list(genuine)
     evidence[3] = replace(evidence[3], signature=evidence[2].signature)
-    evidence[5] = replace(evidence[5], payload=evidence[5].payload + b" ")
+    evidence[5] = replace(evidence[5], payload=bytes(evidence[5].payload or b"") + b" ")
     alone = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash))
     pool = VerifyPool(2)
     try:
