@@ -89,7 +89,8 @@ class _Batch:
 
     def accept(self, n: int, item: SignedItem, ready: Prepared, leaf_index: int, now: float) -> StoredEntry:
         """Entry ``n`` of the request, prepared by the workers, checked in order against the
-        entries before it (roles, payload rules, signer, position); RuleViolation if refused."""
+        entries before it (EPCIS form, roles, payload rules, signer, position); RuleViolation
+        or LedgerValueError if refused."""
         consignment_id, entry = self.ids[item.reference], ready.entry
         if ready.payload_errors:
             where = "; ".join(f"entries.{n}.payload{'.' if at else ''}{at}: {why}" for at, why in ready.payload_errors)
