@@ -21,45 +21,19 @@ from evidence.verify import (
 class SharedChecks:
     """Entries' own checks sent to an executor (a process pool: they are CPU-bound) a chunk at
     a time as the evidence is assembled, so that the workers start before the caller has
-    finished; the checks against the rest of the evidence are made by the caller.
-
-    A node knows its entries before it has assembled their evidence: :meth:`start` sends them
-    then. An item :meth:`add` brings later uses what was started for its seq only if it states
-    exactly the same (the result is about the evidence verified, never about what was sent
-    ahead); otherwise it is sent again."""
+    finished; the checks against the rest of the evidence are made by the caller."""
 
     def __init__(self, executor: Executor, domain: Domain, chunk: int = 500) -> None:
         self.domain = domain
         self._executor, self._chunk = executor, chunk
-        self._started: dict[int, tuple[OwnEvidence, int]] = {}  # seq → (what was sent, its place)
-        self._places: list[int] = []  # each added item's place among everything sent
-        self._sent = 0
         self._waiting: list[OwnEvidence] = []
         self._futures: list[Future[list[EntryResult]]] = []
 
-    @classmethod
-    def sharing(cls, domain: Domain, executor: Executor | None, started: SharedChecks | None) -> SharedChecks | None:
-        """``started`` if it checks in ``domain``, else new checks on ``executor`` (if any)."""
-        if started is not None and started.domain == domain:
-            return started
-        return cls(executor, domain) if executor is not None else None
-
-    def start(self, own: OwnEvidence) -> None:
-        """Send an entry's own checks ahead of its evidence."""
-        self._started[own[0].seq] = (own, self._queue(own))
-
     def add(self, item: EntryEvidence) -> None:
-        """Queue one entry's checks (unless the same was started)."""
-        own = own_evidence(item)
-        started = self._started.get(item.entry.seq)
-        self._places.append(started[1] if started is not None and started[0] == own else self._queue(own))
-
-    def _queue(self, own: OwnEvidence) -> int:
-        self._waiting.append(own)
+        """Queue one entry's own checks."""
+        self._waiting.append(own_evidence(item))
         if len(self._waiting) == self._chunk:
             self._send()
-        self._sent += 1
-        return self._sent - 1
 
     def _send(self) -> None:
         if self._waiting:
@@ -73,8 +47,7 @@ class SharedChecks:
         self._send()
         done = [result for future in self._futures for result in future.result()]
         values = parsed if parsed is not None else [parse_payload(item.payload) for item in evidence]
-        out: list[EntryResult] = []
-        for item, value, place in zip(evidence, values, self._places, strict=True):
-            computed, checks = done[place]
-            out.append((computed, checks + context_checks(item, computed, value, self.domain)))
-        return out
+        return [
+            (computed, checks + context_checks(item, computed, value, self.domain))
+            for item, value, (computed, checks) in zip(evidence, values, done, strict=True)
+        ]

@@ -14,7 +14,6 @@ from evidence.event_types import EventType
 from evidence.roles import Role
 from evidence.rules.ledger import MemberView
 from evidence.types import ZERO_ADDRESS, Address, hash32, to_hex
-from evidence.verify import OwnEvidence
 
 
 class EntryStatus(StrEnum):
@@ -320,11 +319,6 @@ class StoredEntry:
             self.next_carrier,
             self.actor,
         )
-
-    def own_evidence(self) -> OwnEvidence:
-        """What the entry states about itself, as verification checks it on its own."""
-        logged = self.leaf_index is not None
-        return self.evidence(), self.signature, self.payload.encode(), hash32(self.entry_hash), logged
 
     def public(self) -> dict[str, Any]:
         """The entry as the API answers it."""

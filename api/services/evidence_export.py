@@ -24,7 +24,6 @@ from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, 
 from evidence.documents import DOCUMENT_KEY, DocumentRef, document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
-from evidence.shared_checks import SharedChecks
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
 from evidence.verify import Report
@@ -49,19 +48,10 @@ class EvidenceService:
         return data
 
     def verify(self, caller: Participant, reference: str) -> Report:
-        """Verify a consignment: its bundle, checked against this node's chain and content store.
-        A long one's entries are sent to the workers as read from the index, so that they
-        check signatures while the bundle is assembled."""
-        row, opened = self._opened(caller, reference)
-        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+        """Verify a consignment: its bundle, checked against this node's chain and content store."""
+        bundle, document_errors = self._bundle(caller, reference, include_documents=True)
+        executor = self.verify_pool.for_entries(len(bundle.entries))
         chain = self.node.chain
-        executor = self.verify_pool.for_entries(len(entries))
-        started = None
-        if executor is not None:
-            started = SharedChecks(executor, chain.domain)
-            for e in entries:
-                started.start(e.own_evidence())
-        bundle, document_errors = self._bundle_of(opened, entries, include_documents=True)
         # The node's own deployment is its trust root; the check still asks the node which chain it serves.
         contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
         trust = check_trust_root(
@@ -70,7 +60,7 @@ class EvidenceService:
             contracts,
             node_identity(chain.w3, chain.manifest.registry.block),
         )
-        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust, started)
+        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust)
 
     def pre_arrival(self, caller: Participant, reference: str, rules: str | None = None) -> dict[str, Any]:
         """Whether each declaration reached the ledger before its deadline, with the figures
@@ -130,13 +120,7 @@ class EvidenceService:
 
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, opened = self._opened(caller, reference)
-        return self._bundle_of(opened, self.node.index.entries_of(row.id, EntryStatus.ANCHORED), include_documents)
-
-    def _bundle_of(
-        self, opened: CreatedConsignment, entries: list[StoredEntry], include_documents: bool
-    ) -> tuple[Bundle, dict[str, str]]:
-        """The bundle of ``entries`` (the consignment's anchored ones) and, per document CID,
-        why the content store could not give it."""
+        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
         documents, document_errors = self._documents(entries, include_documents)
         return self._assemble(opened, entries, [e.bundle_entry() for e in entries], documents), document_errors
 
