@@ -91,7 +91,13 @@ def signed_requests(runtime: Runtime, chains: list[Chain], count: int, start: in
         items = []
         for n in range(first, min(first + REQUEST, start + count)):
             chain = chains[n % CONSIGNMENTS]
-            payload = {"type": "ObjectEvent", "eventTime": "2026-11-29T00:00:00Z", "action": "OBSERVE", "n": n}
+            payload = {
+                "type": "ObjectEvent",
+                "eventTime": "2026-11-29T00:00:00Z",
+                "eventTimeZoneOffset": "+00:00",
+                "action": "OBSERVE",
+                "readPoint": {"id": f"urn:bench:point:{n}"},
+            }
             entry = build_entry(
                 chain.consignment, chain.seq, chain.head, EventType.ARRIVING, canonical_json(payload), None, chain.actor
             )
