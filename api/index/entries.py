@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
@@ -255,18 +255,11 @@ class EntryQueries:
                     delete(t.entries).where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == row.seq)
                 )
 
-    def add_log_entries(self, entries: Iterable[StoredEntry], nodes: Sequence[NodeRow] = ()) -> None:
-        """Record a bulk request's entries, and the log's complete subtrees their leaves
-        complete, in one transaction, all or nothing; each HANDOVER makes its next carrier a party."""
-        with self.adding_log_entries() as writer:
-            writer.add(list(entries))
-            writer.add_nodes(nodes)
-
     @contextmanager
     def adding_log_entries(self) -> Iterator[LogEntriesWriter]:
         """A transaction to record a bulk request's entries a part at a time (while the rest
         are still being checked), then the complete subtrees their leaves complete: committed
-        when the block ends, nothing stored if it raises."""
+        when the block ends, all or nothing; each HANDOVER makes its next carrier a party."""
         with self.engine.begin() as conn:
             yield LogEntriesWriter(conn)
 

@@ -220,12 +220,14 @@ class MerkleLogService:
             tree = self.tree()
             first, now = tree.size, time.time()
             accepted: list[StoredEntry] = []
+            written = 0
             with self.node.index.adding_log_entries() as writer:
                 for n, (item, ready) in enumerate(zip(items, prepared, strict=True)):
                     accepted.append(batch.accept(n, item, ready, first + n, now))
-                    if len(accepted) % _PREPARE_CHUNK == 0:
-                        writer.add(accepted[-_PREPARE_CHUNK:])
-                writer.add(accepted[len(accepted) - len(accepted) % _PREPARE_CHUNK :])
+                    if len(accepted) - written == _PREPARE_CHUNK:
+                        writer.add(accepted[written:])
+                        written = len(accepted)
+                writer.add(accepted[written:])
                 edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted])
                 writer.add_nodes(nodes)
             # Durable in the index now; the checkpointer publishes the payloads to the content
@@ -242,7 +244,7 @@ class MerkleLogService:
         }
 
     def _prepare(self, fields: list[SignedFields], domain: Domain) -> Iterable[Prepared]:
-        """Entries built and signers recovered, by the worker processes for long requests: in
+        """Entries built, payloads checked and signers recovered, by the worker processes for long requests: in
         order, each chunk as soon as it is done, so that the caller checks the first while the
         workers prepare the rest."""
         pool = self.verify_pool

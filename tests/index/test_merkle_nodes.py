@@ -4,12 +4,14 @@ finds its edge again, and subtrees missing (an older database, a rebuild) are de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 import api.index.tables as t
 from api.index import Index, make_engine
+from api.index.merkle_nodes import NodeRow
 from api.index.rows import AnchorKind, ConsignmentRow, StoredEntry
 from api.services.merkle_tree import StoredTree
 from evidence.eip712 import Entry
@@ -42,8 +44,14 @@ def index(tmp_path: Path) -> Index:
 def ingest(index: Index, tree: StoredTree, first: int, count: int) -> None:
     entries = [log_entry(seq) for seq in range(first, first + count)]
     edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in entries])
-    index.add_log_entries(entries, nodes)
+    add_log_entries(index, entries, nodes)
     tree.adopt(edge, nodes)
+
+
+def add_log_entries(index: Index, entries: list[StoredEntry], nodes: Sequence[NodeRow] = ()) -> None:
+    with index.adding_log_entries() as writer:
+        writer.add(entries)
+        writer.add_nodes(nodes)
 
 
 def leaves(n: int) -> list[bytes]:
@@ -95,5 +103,5 @@ def test_a_bulk_written_entry_reads_back_as_written_and_a_refused_request_leaves
         writer.add(written[:2])
         raise RuntimeError("entry 2 refused")
     assert index.entries_of(CONSIGNMENT) == []
-    index.add_log_entries(written)
+    add_log_entries(index, written)
     assert index.entries_of(CONSIGNMENT) == written
