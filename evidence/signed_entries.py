@@ -60,33 +60,47 @@ class SignedFields:
 @dataclass(frozen=True)
 class Prepared:
     """An entry built and its signature recovered; ``refusal`` says why the signature cannot
-    be recovered (malformed or malleable), and then ``signer`` is None. ``payload_errors``
-    (where in the payload, what is wrong) say why the payload is no EPCIS 2.0 event."""
+    be recovered (malformed or malleable), and then ``signer`` is None."""
 
     payload_bytes: bytes
     entry: Entry
     digest: Hash32
     signer: Address | None
     refusal: str | None = None
-    payload_errors: tuple[tuple[str, str], ...] = ()
 
 
-def prepare(items: Sequence[SignedFields], domain: Domain, log: bool = True) -> list[Prepared]:
-    """Build each entry from its parts, check its payload is an EPCIS 2.0 event and recover
-    who signed it (a ``LogEntry`` with ``log``)."""
-    out = []
+@dataclass(frozen=True)
+class PayloadRefused:
+    """An entry whose payload is no EPCIS 2.0 event, or has no RFC 8785 form: nothing is built
+    from it. ``errors``: where in the payload, and what is wrong."""
+
+    errors: tuple[tuple[str, str], ...]
+
+
+def prepare(items: Sequence[SignedFields], domain: Domain, log: bool = True) -> list[Prepared | PayloadRefused]:
+    """Check each entry's payload is an EPCIS 2.0 event, build the entry from its parts and
+    recover who signed it (a ``LogEntry`` with ``log``). A refused payload refuses its entry
+    alone, here: the caller names the entry, whichever worker prepared it."""
+    out: list[Prepared | PayloadRefused] = []
     for item in items:
-        payload_bytes = canonical_json(item.payload)
+        errors = epcis_errors(item.payload)
+        if errors:
+            out.append(PayloadRefused(errors))
+            continue
+        try:
+            payload_bytes = canonical_json(item.payload)
+        except LedgerValueError as unhashable:  # the EPCIS model refuses these first; kept should it not
+            out.append(PayloadRefused((("", str(unhashable)),)))
+            continue
         entry = build_entry(
             item.consignment, item.seq, item.prev_hash, item.event_type, payload_bytes, item.next_carrier, item.actor
         )
         digest = entry_hash(entry, domain, log)
-        errors = epcis_errors(item.payload)
         try:
             signer = recover_digest_signer(digest, item.signature)
-            out.append(Prepared(payload_bytes, entry, digest, signer, None, errors))
+            out.append(Prepared(payload_bytes, entry, digest, signer))
         except LedgerValueError as refused:
-            out.append(Prepared(payload_bytes, entry, digest, None, str(refused), errors))
+            out.append(Prepared(payload_bytes, entry, digest, None, str(refused)))
     return out
 
 

@@ -29,7 +29,7 @@ from evidence.merkle import leaf_hash, multi_inclusion_proof
 from evidence.payload_rules import check_payload
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, check_signer_and_position, check_submitter
-from evidence.signed_entries import Prepared, SignedFields, prepare
+from evidence.signed_entries import PayloadRefused, Prepared, SignedFields, prepare
 from evidence.types import Address, Hash32, hash32, to_hex
 
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
@@ -87,14 +87,16 @@ class _Batch:
             self.heads[row.id] = consignments.next_position(row, info)
         return self.ids[reference]
 
-    def accept(self, n: int, item: SignedItem, ready: Prepared, leaf_index: int, now: float) -> StoredEntry:
+    def accept(
+        self, n: int, item: SignedItem, ready: Prepared | PayloadRefused, leaf_index: int, now: float
+    ) -> StoredEntry:
         """Entry ``n`` of the request, prepared by the workers, checked in order against the
         entries before it (EPCIS form, roles, payload rules, signer, position); RuleViolation
         or LedgerValueError if refused."""
-        consignment_id, entry = self.ids[item.reference], ready.entry
-        if ready.payload_errors:
-            where = "; ".join(f"entries.{n}.payload{'.' if at else ''}{at}: {why}" for at, why in ready.payload_errors)
+        if isinstance(ready, PayloadRefused):
+            where = "; ".join(f"entries.{n}.payload{'.' if at else ''}{at}: {why}" for at, why in ready.errors)
             raise LedgerValueError(f"entry {n}: the payload is no EPCIS 2.0 event ({where}); nothing was stored")
+        consignment_id, entry = self.ids[item.reference], ready.entry
         try:
             view = self.views[consignment_id]
             next_view = self.member(item.next_carrier) if item.next_carrier else None
@@ -243,7 +245,7 @@ class MerkleLogService:
             ],
         }
 
-    def _prepare(self, fields: list[SignedFields], domain: Domain) -> Iterable[Prepared]:
+    def _prepare(self, fields: list[SignedFields], domain: Domain) -> Iterable[Prepared | PayloadRefused]:
         """Entries built, payloads checked and signers recovered, by the worker processes for long requests: in
         order, each chunk as soon as it is done, so that the caller checks the first while the
         workers prepare the rest."""

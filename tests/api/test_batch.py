@@ -122,6 +122,12 @@ def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier: Ca
     not_epcis[2]["payload"] = {"type": "ObjectEvent", "action": "TELEPORT"}
     invalid = client.post("/v1/batch/entries", json={"entries": not_epcis}, headers=headers)
     assert invalid.status_code == 422 and "entries.2.payload" in str(invalid.json())
+    # No RFC 8785 form (JSON numbers are doubles): refused naming its entry, like any bad payload.
+    too_large = [dict(i) for i in items]
+    too_large[4]["payload"] = {**items[4]["payload"], "example:count": 2**60}
+    unhashable = client.post("/v1/batch/entries", json={"entries": too_large}, headers=headers)
+    assert unhashable.status_code == 422, unhashable.json()
+    assert "entry 4" in unhashable.json()["message"] and "entries.4.payload" in unhashable.json()["message"]
     accepted = client.post("/v1/batch/entries", json={"entries": items}, headers=headers)
     assert accepted.status_code == 201 and accepted.json()["accepted"] == 5
 
