@@ -52,9 +52,12 @@ class Checkpointer:
         self._anchoring = threading.Lock()  # one checkpoint at a time (worker thread or a direct call)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # Set when the chain holds a checkpoint that is not a consistent extension of this
-        # node's log: a split view. Reported (logs, /healthz); never adopted or built upon.
-        self.split_view: str | None = None
+
+    @property
+    def split_view(self) -> str | None:
+        """Why the chain anchors a tree head this node's log cannot be, if it does (see
+        :meth:`MerkleLogService.raise_split_view`)."""
+        return self.merkle_log.split_view
 
     def checkpoint(self) -> CheckpointRow | None:
         """Anchor the current tree head if it grew since the last checkpoint; nothing while
@@ -89,7 +92,10 @@ class Checkpointer:
         """Record checkpoints the chain has and the index lacks (a crash between a transaction
         and its row), each only once it is proven to be this node's own log: its root must be
         the root of the node's first ``size`` leaves. Returns False, and reports a split view,
-        when the chain holds a checkpoint this node cannot prove."""
+        when the chain holds a checkpoint this node cannot prove: a root its leaves do not give,
+        or, on the log's operator, a head beyond its leaves. On a node that follows the log, a
+        head beyond its leaves is one it has not followed yet, not a split view: the follower
+        raises one if that head's segment does not extend the log (:mod:`api.services.follower`)."""
         # Under the log's lock: on a node that follows the log, the follower indexes a
         # checkpoint with its leaves under the same lock, and must not be adopted twice.
         with self.merkle_log.lock:
@@ -108,15 +114,14 @@ class Checkpointer:
             if anchored.size <= previous:
                 continue
             tree = self.merkle_log.tree()
-            ours = tree.root_at(anchored.size) if anchored.size <= tree.size else None
-            if ours is None or bytes(ours) != bytes(anchored.root):
-                self.split_view = (
-                    f"CheckpointLog holds size {anchored.size} root {to_hex(anchored.root)} (block "
-                    f"{anchored.block_number}, by {anchored.submitter}); this node's log "
-                    + (f"has only {tree.size} leaves" if ours is None else f"has root {to_hex(ours)} there")
-                    + ": a split view; nothing more is anchored until the consortium resolves it"
-                )
-                log.error("split view: %s", self.split_view)
+            if anchored.size > tree.size:
+                if not self.merkle_log.operates_log():
+                    return self.split_view is None  # leaves it has not followed yet: the follower judges them
+                self.merkle_log.raise_split_view(anchored, f"has only {tree.size} leaves")
+                return False
+            ours = tree.root_at(anchored.size)
+            if bytes(ours) != bytes(anchored.root):
+                self.merkle_log.raise_split_view(anchored, f"has root {to_hex(ours)} there")
                 return False
             index.add_checkpoint(_row(anchored), previous)
             log.warning("recorded checkpoint of size %d from the chain (its row was lost)", anchored.size)

@@ -13,7 +13,8 @@ The consortium's Merkle log is one shared log, operated by the node whose relaye
 customs majority made an ANCHOR; every other node follows its checkpoints: it fetches each
 checkpoint's log segment from the content network, checks that it extends the log it holds
 to exactly the anchored root, and only then indexes its batched entries. A segment that
-does not is never indexed (the checkpointer reports the split view).
+does not is never indexed: it raises the split-view alarm (logs, /healthz). Until it has
+read a checkpoint's segment, the node is behind the log, which is no alarm.
 """
 
 from __future__ import annotations
@@ -185,7 +186,11 @@ class ChainFollower(PeriodicWorker):
             try:
                 for anchored in new:
                     segment = self.node.store.cat(anchored.leaves_cid)  # fetched (and verified) once
-                    entries = checkpoint_entries(self.node, anchored, extended, segment)
+                    try:
+                        entries = checkpoint_entries(self.node, anchored, extended, segment)
+                    except VerificationError as refused:
+                        self.merkle_log.raise_split_view(anchored, f"is not extended to it by its segment: {refused}")
+                        return
                     self.node.store.add(segment)  # pinned here too
                     carriers = [
                         (e.consignment_id, str(e.next_carrier))
@@ -196,8 +201,6 @@ class ChainFollower(PeriodicWorker):
                     for entry in entries:
                         self._document(entry.payload, entry.actor)
                     log.info("followed checkpoint %d (%d batched entries)", anchored.size, len(entries))
-            except VerificationError as refused:
-                log.error("checkpoint not followed: %s", refused)
             except ContentError as missing:
                 # Checkpoints are retried every pass (they are not behind the cursor); the
                 # ledger's facts keep being followed meanwhile.

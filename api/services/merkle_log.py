@@ -8,6 +8,7 @@ extends its consignment's head, and the same role rules apply.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -22,6 +23,7 @@ from api.services.members import MembersService
 from api.services.merkle_tree import StoredTree
 from api.services.node import Node
 from api.verify_pool import VerifyPool
+from chain.checkpoints import AnchoredCheckpoint
 from evidence.eip712 import Domain
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
@@ -31,6 +33,8 @@ from evidence.roles import Role
 from evidence.rules import ConsignmentView, MemberView, check_append, check_signer_and_position, check_submitter
 from evidence.signed_entries import PayloadRefused, Prepared, SignedFields, prepare
 from evidence.types import Address, Hash32, hash32, to_hex
+
+log = logging.getLogger("borderledger.merkle_log")
 
 MAX_BATCH_ENTRIES = 10_000  # entries per bulk request
 UNANCHORED_HELD = 100_000  # accepted entries kept in memory for the next checkpoint's segment
@@ -148,6 +152,25 @@ class MerkleLogService:
         # reading back what was just written. At most UNANCHORED_HELD entries; older ones are
         # read from the index.
         self._unanchored: deque[list[StoredEntry]] = deque()
+        # Set when the chain anchors a tree head that this node's log cannot be (a split
+        # view): reported in the logs and /healthz. It stays: an anchored head never changes.
+        self.split_view: str | None = None
+
+    def raise_split_view(self, anchored: AnchoredCheckpoint, why: str) -> None:
+        """Sound the split-view alarm for ``anchored``, which this node's log cannot be (``why``)."""
+        alarm = (
+            f"CheckpointLog holds size {anchored.size} root {to_hex(anchored.root)} (block {anchored.block_number}, "
+            f"by {anchored.submitter}); this node's log {why}: a split view; nothing more is anchored or "
+            "followed until the consortium resolves it"
+        )
+        if alarm != self.split_view:
+            log.error("split view: %s", alarm)
+        self.split_view = alarm
+
+    def operates_log(self) -> bool:
+        """Whether this node operates the consortium's Merkle log (its relayer is an ANCHOR);
+        every other node follows it."""
+        return self.members.view(self.node.relayer.address).holds(Role.ANCHOR)
 
     def reload(self) -> None:
         """Forget the cached tree and leaves (after the index was rebuilt underneath)."""
@@ -185,8 +208,8 @@ class MerkleLogService:
         """The consortium has one Merkle log, operated by the node whose relayer the customs
         majority made an ANCHOR; other nodes follow it, and never start a log of their own
         (that would be a split view)."""
-        relayer = self.node.relayer.address
-        if not self.members.view(relayer).holds(Role.ANCHOR):
+        if not self.operates_log():
+            relayer = self.node.relayer.address
             raise RuleViolation(
                 "CheckpointLogNotAnchor",
                 f"this node does not operate the consortium's Merkle log (its relayer {relayer} is no anchor): "
