@@ -216,6 +216,17 @@ def memory_target(curve: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def run_stage(script: str) -> Any:
+    """Run one of the bench's stages (a script beside this one) and return the JSON it prints;
+    a stage that fails stops the bench with what it wrote to stderr, not just its exit code."""
+    stage = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name(script))], check=False, capture_output=True, text=True
+    )
+    if stage.returncode != 0:
+        sys.exit(f"{script} failed (exit {stage.returncode}); its stderr ends:\n{stage.stderr[-6000:]}")
+    return json.loads(stage.stdout)
+
+
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="borderledger-bench-"))
     settings = Settings(
@@ -449,18 +460,9 @@ def main() -> None:
     }
     print(json.dumps(summary), file=sys.stderr, flush=True)  # kept should a later stage fail
     # The scale curve in a process of its own, so its memory figures are one node's alone.
-    scale = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("bench_scale.py"))], check=True, capture_output=True, text=True
-    )
-    summary["scale_curve"] = json.loads(scale.stdout)
+    summary["scale_curve"] = run_stage("bench_scale.py")
     if os.environ.get("BENCH_CONSORTIUM", "1") != "0":
-        consortium = subprocess.run(
-            [sys.executable, str(Path(__file__).with_name("bench_consortium.py"))],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        summary["consortium"] = json.loads(consortium.stdout)
+        summary["consortium"] = run_stage("bench_consortium.py")
     summary["targets"] = targets(summary)
     print(json.dumps(summary, indent=2))
 
