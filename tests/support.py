@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 
 from api.runtime import Runtime, start_runtime
 from api.services.checkpointer import Checkpointer
@@ -26,6 +28,7 @@ from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Entry, sign_entry
 from evidence.event_types import EventType
+from evidence.roles import Role
 from evidence.types import ZERO_ADDRESS, Address, hash32
 
 # Cheap keystore encryption for tests; production keeps the scrypt default.
@@ -128,6 +131,18 @@ def checkpointer(runtime: Runtime) -> Checkpointer:
     found = runtime.services.checkpointer
     assert found is not None, "this deployment has no CheckpointLog"
     return found
+
+
+def rogue_anchor(runtime: Runtime, keys: Keys, legal_id: str) -> LocalAccount:
+    """A new account made an ANCHOR by a colluding customs majority (CN proposes, KZ approves)
+    on the demo consortium: it may anchor any tree head in the CheckpointLog."""
+    members, chain = runtime.services.members, runtime.services.node.chain
+    cn = members.account(members.participant(keys["customs-CN"]["address"]))
+    kz = members.account(members.participant(keys["customs-KZ"]["address"]))
+    rogue: LocalAccount = Account.create()
+    proposal_id, _ = chain.propose_member(cn, rogue.address, [Role.ANCHOR], "CN", legal_id, "rogue anchor")
+    chain.approve_proposal(kz, proposal_id)
+    return rogue
 
 
 def aeo_contract(runtime: Runtime) -> AEOClient:

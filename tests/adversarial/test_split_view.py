@@ -5,13 +5,11 @@ checkpoint stays on this runtime's chain.)"""
 
 from __future__ import annotations
 
-from eth_account import Account
 from fastapi.testclient import TestClient
 
 from api.runtime import Runtime
-from evidence.roles import Role
 from tests.api.conftest import auth
-from tests.support import Keys, LiveServer, checkpoint_log, checkpointer, run_log_monitor
+from tests.support import Keys, LiveServer, checkpoint_log, checkpointer, rogue_anchor, run_log_monitor
 
 BATCHED_DEMO = "CQ-DUI-2026-B001"
 
@@ -24,12 +22,7 @@ def test_a_checkpoint_the_node_cannot_prove_is_an_alarm_not_an_adoption(
     latest = client.get("/v1/batch/checkpoint", headers=auth(keys, "auditor")).json()
     # A member with the anchor role (admitted by a colluding majority) anchors a tree head that
     # is not this node's log.
-    members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
-    cn = members.account(members.participant(keys["customs-CN"]["address"]))
-    kz = members.account(members.participant(keys["customs-KZ"]["address"]))
-    rogue = Account.create()
-    proposal_id, _ = chain.propose_member(cn, rogue.address, [Role.ANCHOR], "CN", "CN-ROGUE", "rogue anchor")
-    chain.approve_proposal(kz, proposal_id)
+    rogue = rogue_anchor(demo_runtime, keys, "CN-ROGUE")
     checkpoint_log(demo_runtime).submit(rogue, 2**64 - 1, b"\x66" * 32, "bafy-nothing")
 
     split = checkpointer(demo_runtime).watch()

@@ -8,15 +8,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from eth_account import Account
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.runtime import Runtime
-from evidence.roles import Role
 from tests.api.conftest import auth
 from tests.api.test_batch import open_consignment, register_carrier, signed_chain
-from tests.support import Keys, anchor_now, checkpoint_log, checkpointer, second_node
+from tests.support import Keys, anchor_now, checkpoint_log, checkpointer, rogue_anchor, second_node
 
 
 def _share_content(source: Runtime, target: Runtime) -> None:
@@ -56,12 +54,7 @@ def test_a_follower_behind_the_log_is_no_split_view_and_a_segment_off_its_log_is
 
         # A rogue anchor (admitted by a colluding majority) anchors a head whose segment is a
         # real one, of leaves the follower holds already: it cannot extend the log to that root.
-        members, chain = demo_runtime.services.members, demo_runtime.services.node.chain
-        cn = members.account(members.participant(keys["customs-CN"]["address"]))
-        kz = members.account(members.participant(keys["customs-KZ"]["address"]))
-        rogue = Account.create()
-        proposal_id, _ = chain.propose_member(cn, rogue.address, [Role.ANCHOR], "CN", "CN-ROGUE-2", "rogue anchor")
-        chain.approve_proposal(kz, proposal_id)
+        rogue = rogue_anchor(demo_runtime, keys, "CN-ROGUE-2")
         bogus_size = operated.size + 7
         checkpoint_log(demo_runtime).submit(rogue, bogus_size, b"\x66" * 32, operated.leaves_cid)
 

@@ -14,16 +14,10 @@ from evidence.eip712 import Domain, entry_hash, sign_entry
 from evidence.event_types import EventType
 from evidence.signed_entries import PayloadRefused, Prepared, SignedFields, build_entry, prepare
 from evidence.types import ZERO_HASH, Address, Hash32
+from tests.api.conftest import EVENT
 
 DOMAIN = Domain(31337, Address("0x" + "22" * 20))
 CONSIGNMENT = Hash32(b"\x11" * 32)
-EVENT = {
-    "type": "ObjectEvent",
-    "eventTime": "2026-11-07T10:00:00+01:00",
-    "eventTimeZoneOffset": "+01:00",
-    "action": "OBSERVE",
-    "readPoint": {"id": "urn:epc:id:sgln:4012345.00001.0"},
-}
 
 
 def fields(payload: Any, seq: int = 0) -> SignedFields:
