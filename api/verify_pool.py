@@ -18,6 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import forkserver, get_context
 
 PARALLEL_FROM = 2_000  # entries; below this, sharing out costs more than it saves
+SERVICE_PID = "BORDERLEDGER_VERIFY_SERVICE_PID"  # what the forkserver's environment names its parent by
 
 _keeper_guard = threading.Lock()
 _keeper: threading.Thread | None = None
@@ -28,11 +29,25 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def exit_with_parent() -> None:
-    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux)."""
+def exit_with_parent(parent: int | None = None) -> None:
+    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux), and
+    exit at once if the parent is gone already: it died while this process started, before
+    the signal was armed, and would leave it an orphan nobody asks for work. ``parent`` is the
+    pid the parent has; without it, an orphan is known by its new parent, init (pid 1), which
+    never starts a verification process (a worker's parent is the forkserver)."""
     if sys.platform.startswith("linux"):
+        expected = os.getppid() if parent is None else parent
         pr_set_pdeathsig = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != expected or (parent is None and expected == 1):
+            os._exit(0)
+
+
+def exit_with_service() -> None:
+    """:func:`exit_with_parent` for the forkserver, whose parent is the service that named
+    itself in the forkserver's environment (it may have died before this process looked)."""
+    named = os.environ.get(SERVICE_PID)
+    exit_with_parent(int(named) if named else None)
 
 
 def _start_forkserver() -> None:
@@ -45,6 +60,7 @@ def _start_forkserver() -> None:
         started = threading.Event()
 
         def keep() -> None:
+            os.environ[SERVICE_PID] = str(os.getpid())  # for the forkserver started next (see exit_with_service)
             forkserver.set_forkserver_preload(["api.verify_worker"])
             forkserver.ensure_running()
             started.set()

@@ -2,9 +2,9 @@
 service that started it, and it has the verification code imported before forking workers."""
 
 from api.gc_tuning import tune_collector
-from api.verify_pool import exit_with_parent
+from api.verify_pool import exit_with_service
 
-exit_with_parent()
+exit_with_service()
 tune_collector()
 
 import evidence.bundle  # noqa: E402  (what the workers run, imported once here)
