@@ -14,7 +14,6 @@ from evidence.verify import (
     context_checks,
     own_checks_of,
     own_evidence,
-    parse_payload,
 )
 
 
@@ -40,14 +39,12 @@ class SharedChecks:
             self._futures.append(self._executor.submit(own_checks_of, self._waiting, self.domain))
             self._waiting = []
 
-    def results(self, evidence: list[EntryEvidence], parsed: list[Any] | None = None) -> list[EntryResult]:
-        """:func:`entry_checks` of every added item (``evidence``, in the order added), the
-        workers' part with the caller's; ``parsed`` holds their payloads' JSON values if
-        the caller has them already."""
+    def results(self, evidence: list[EntryEvidence], parsed: list[Any]) -> list[EntryResult]:
+        """:func:`entry_checks` of every added item (``evidence``, in the order added, with
+        ``parsed``, their payloads' JSON values), the workers' part with the caller's."""
         self._send()
         done = [result for future in self._futures for result in future.result()]
-        values = parsed if parsed is not None else [parse_payload(item.payload) for item in evidence]
         return [
             (computed, checks + context_checks(item, computed, value, self.domain))
-            for item, value, (computed, checks) in zip(evidence, values, done, strict=True)
+            for item, value, (computed, checks) in zip(evidence, parsed, done, strict=True)
         ]

@@ -159,7 +159,7 @@ class Report:
 _UNPARSABLE = object()
 
 
-def parse_payload(payload: bytes | None) -> Any:
+def _parse(payload: bytes | None) -> Any:
     """The payload's JSON value, or ``_UNPARSABLE`` (parsed once, used by several checks)."""
     if payload is None:
         return _UNPARSABLE
@@ -289,7 +289,7 @@ def own_evidence(item: EntryEvidence) -> OwnEvidence:
 
 def _own_checks(item: EntryEvidence, logged: bool, domain: Domain) -> tuple[Hash32, Any, list[Check]]:
     computed = entry_hash(item.entry, domain, log=logged)
-    parsed = parse_payload(item.payload)
+    parsed = _parse(item.payload)
     checks = [check_payload(item, parsed), check_entry_hash(item, computed), check_signature(item, computed)]
     return computed, parsed, checks
 

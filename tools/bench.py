@@ -49,21 +49,12 @@ from evidence.roles import Role
 from evidence.trust import check_trust_root
 from tests.support import LiveServer
 from tools.bench_peers.measure import document_store_issue, oa_wrap
+from tools.bench_scale import event
 
 CARRIERS = 4
 SINGLE_PER_CARRIER = 60  # (a): 240 transactions
 BATCH_PER_CARRIER = 5_000  # (b): 20,000 entries in requests of 10,000
 BIG_CONSIGNMENT = 10_000
-
-
-def event(n: int) -> dict[str, Any]:
-    return {
-        "type": "ObjectEvent",
-        "eventTime": f"2026-11-28T{(n // 3600) % 24:02d}:{(n // 60) % 60:02d}:{n % 60:02d}Z",
-        "eventTimeZoneOffset": "+00:00",
-        "action": "OBSERVE",
-        "readPoint": {"id": f"urn:bench:point:{n}"},
-    }
 
 
 def signed(head: dict[str, Any], account: Any, reference: str, count: int, log: bool = True) -> list[dict[str, Any]]:

@@ -84,6 +84,17 @@ def open_chains(runtime: Runtime) -> list[Chain]:
     return chains
 
 
+def event(n: int) -> dict[str, Any]:
+    """The ``n``-th bench entry's payload: an EPCIS 2.0 ObjectEvent (the service refuses others)."""
+    return {
+        "type": "ObjectEvent",
+        "eventTime": f"2026-11-28T{(n // 3600) % 24:02d}:{(n // 60) % 60:02d}:{n % 60:02d}Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "readPoint": {"id": f"urn:bench:point:{n}"},
+    }
+
+
 def signed_requests(runtime: Runtime, chains: list[Chain], count: int, start: int) -> Iterator[list[SignedItem]]:
     """``count`` entries in requests of 10,000, the carriers in turn, each extending its chain."""
     domain = runtime.services.node.chain.domain
@@ -91,13 +102,7 @@ def signed_requests(runtime: Runtime, chains: list[Chain], count: int, start: in
         items = []
         for n in range(first, min(first + REQUEST, start + count)):
             chain = chains[n % CONSIGNMENTS]
-            payload = {
-                "type": "ObjectEvent",
-                "eventTime": "2026-11-29T00:00:00Z",
-                "eventTimeZoneOffset": "+00:00",
-                "action": "OBSERVE",
-                "readPoint": {"id": f"urn:bench:point:{n}"},
-            }
+            payload = event(n)
             entry = build_entry(
                 chain.consignment, chain.seq, chain.head, EventType.ARRIVING, canonical_json(payload), None, chain.actor
             )
