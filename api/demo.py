@@ -12,6 +12,7 @@ from typing import Any
 from api.index.rows import Participant
 from api.services import Services
 from api.services.merkle_log import SignedItem
+from chain.errors import ContractRevert
 from client.http import sign_chain
 from evidence.aeo import MraDataElements
 from evidence.documents import DocumentType
@@ -288,6 +289,21 @@ def _await_consignment(services: Services, reference: str, timeout: float = 120.
         time.sleep(0.2)
 
 
+def _await_mra(services: Services, mra_id: int, timeout: float = 120.0) -> None:
+    """Wait until the node's chain node has the block that proposed the MRA (at once on the
+    node that proposed it; on a network, another node's may be a block behind)."""
+    assert services.aeo is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            services.aeo.mra(mra_id)
+            return
+        except ContractRevert:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def _seed_aeo(
     services: Services, customs: dict[str, Participant], exporter: Participant, de_node: Services, kz_node: Services
 ) -> None:
@@ -320,9 +336,11 @@ def _seed_aeo(
     )
     controls = ["documentary", "seal_check", "non_intrusive_scan"]
     mra = aeo.propose_mra(customs["CN"], "DE", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365), controls)
+    _await_mra(de_node, mra["id"])
     de_node.aeo.accept_mra(customs["DE"], mra["id"])
     # DE and KZ recognise each other's documentary and seal checks on the corridor.
     corridor = de_node.aeo.propose_mra(customs["DE"], "KZ", ["AEO-S"], today + timedelta(days=5 * 365), controls[:2])
+    _await_mra(kz_node, corridor["id"])
     kz_node.aeo.accept_mra(customs["KZ"], corridor["id"])
     aeo.propose_mra(customs["CN"], "KZ", ["AEO-S", "AEO-C"], today + timedelta(days=5 * 365))
     # The holder lets its name be shown; CN customs issues the certificate's status credential,
