@@ -17,6 +17,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, recover_digest_signer
 from evidence.errors import LedgerValueError
 from evidence.event_types import EventType
+from evidence.log_segment import SignedLeaf, segment_item
 from evidence.models import EventPayload
 from evidence.types import ZERO_ADDRESS, Address, Hash32
 
@@ -60,12 +61,14 @@ class SignedFields:
 @dataclass(frozen=True)
 class Prepared:
     """An entry built and its signature recovered; ``refusal`` says why the signature cannot
-    be recovered (malformed or malleable), and then ``signer`` is None."""
+    be recovered (malformed or malleable), and then ``signer`` is None. ``segment_item`` is
+    the leaf as the checkpoint's segment will carry it (:func:`segment_item`)."""
 
     payload_bytes: bytes
     entry: Entry
     digest: Hash32
     signer: Address | None
+    segment_item: bytes
     refusal: str | None = None
 
 
@@ -96,11 +99,12 @@ def prepare(items: Sequence[SignedFields], domain: Domain, log: bool = True) -> 
             item.consignment, item.seq, item.prev_hash, item.event_type, payload_bytes, item.next_carrier, item.actor
         )
         digest = entry_hash(entry, domain, log)
+        leaf = segment_item(SignedLeaf(entry, item.signature, payload_bytes.decode()))
         try:
             signer = recover_digest_signer(digest, item.signature)
-            out.append(Prepared(payload_bytes, entry, digest, signer))
+            out.append(Prepared(payload_bytes, entry, digest, signer, leaf))
         except LedgerValueError as refused:
-            out.append(Prepared(payload_bytes, entry, digest, None, str(refused)))
+            out.append(Prepared(payload_bytes, entry, digest, None, leaf, str(refused)))
     return out
 
 

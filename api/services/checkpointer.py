@@ -16,7 +16,6 @@ from api.index.rows import CheckpointRow
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from chain.checkpoints import AnchoredCheckpoint, CheckpointLogClient
-from evidence.log_segment import SignedLeaf, encode_segment
 from evidence.merkle import verify_consistency
 from evidence.rules.checkpoints import check_checkpoint
 from evidence.types import hash32, to_hex
@@ -79,10 +78,9 @@ class Checkpointer:
                 if latest is not None:
                     proof = tree.consistency_proof(latest.size, size)
                     verify_consistency(latest.size, size, hash32(latest.root), root, proof)
-                leaves = self.merkle_log.stored_leaves(previous, size)
             # What the checkpoint commits to is in the content store before the chain names it:
             # the segment of signed entries with their payloads, as one file.
-            segment = encode_segment(previous, [SignedLeaf(e.evidence(), e.signature, e.payload) for e in leaves])
+            segment = self.merkle_log.segment(previous, size)
             leaves_cid = self.node.store.add(segment).cid_v1
             row = _row(self.contract.submit(self.node.relayer, size, root, leaves_cid))
             index.add_checkpoint(row, previous)

@@ -27,6 +27,7 @@ from chain.checkpoints import AnchoredCheckpoint
 from evidence.eip712 import Domain
 from evidence.errors import LedgerValueError, RuleViolation
 from evidence.event_types import EventType
+from evidence.log_segment import SignedLeaf, encode_segment, join_segment
 from evidence.merkle import leaf_hash, multi_inclusion_proof
 from evidence.payload_rules import check_payload
 from evidence.roles import Role
@@ -93,10 +94,10 @@ class _Batch:
 
     def accept(
         self, n: int, item: SignedItem, ready: Prepared | PayloadRefused, leaf_index: int, now: float
-    ) -> StoredEntry:
+    ) -> tuple[StoredEntry, bytes]:
         """Entry ``n`` of the request, prepared by the workers, checked in order against the
-        entries before it (EPCIS form, roles, payload rules, signer, position); RuleViolation
-        or LedgerValueError if refused."""
+        entries before it (EPCIS form, roles, payload rules, signer, position): the entry to
+        store and its segment item; RuleViolation or LedgerValueError if refused."""
         if isinstance(ready, PayloadRefused):
             where = "; ".join(f"entries.{n}.payload{'.' if at else ''}{at}: {why}" for at, why in ready.errors)
             raise LedgerValueError(f"entry {n}: the payload is no EPCIS 2.0 event ({where}); nothing was stored")
@@ -117,7 +118,7 @@ class _Batch:
             carrier = Address(item.next_carrier)
             self.views[consignment_id] = replace(view, carrier=carrier, parties=view.parties | {carrier})
         self.heads[consignment_id] = (entry.seq + 1, ready.digest)
-        return StoredEntry.accepted(
+        stored = StoredEntry.accepted(
             entry,
             ready.digest,
             item.signature,
@@ -127,6 +128,7 @@ class _Batch:
             now,
             leaf_index=leaf_index,
         )
+        return stored, ready.segment_item
 
 
 class MerkleLogService:
@@ -147,11 +149,12 @@ class MerkleLogService:
         # follower can forget the cached tree while it holds the lock to extend the log.
         self.lock = threading.RLock()
         self._tree: StoredTree | None = None  # loaded lazily (and caught up with the index's leaves)
-        # What this node's ingests stored and no checkpoint covers yet, one request's entries
-        # each, in leaf order: the checkpointer encodes its segment from these instead of
-        # reading back what was just written. At most UNANCHORED_HELD entries; older ones are
-        # read from the index.
-        self._unanchored: deque[list[StoredEntry]] = deque()
+        # The segment items (see evidence.log_segment) of what this node's ingests stored and
+        # no checkpoint covers yet, one request's each, in leaf order with its first leaf
+        # index: the checkpointer joins its segment from these instead of reading back and
+        # encoding what was just written. At most UNANCHORED_HELD; older ones are read from
+        # the index.
+        self._unanchored: deque[tuple[int, list[bytes]]] = deque()
         # Set when the chain anchors a tree head that this node's log cannot be (a split
         # view): reported in the logs and /healthz. It stays: an anchored head never changes.
         self.split_view: str | None = None
@@ -178,24 +181,33 @@ class MerkleLogService:
             self._tree = None
             self._unanchored.clear()
 
-    def stored_leaves(self, first: int, end: int) -> list[StoredEntry]:
-        """The stored entries of leaves ``first`` up to (not including) ``end``, in leaf order;
-        call with :attr:`lock` held."""
+    def segment(self, first: int, end: int) -> bytes:
+        """The segment document of leaves ``first`` up to (not including) ``end``: joined from
+        the items the ingests that stored them hold, or encoded from the index."""
+        with self.lock:
+            items = self._held_items(first, end)
+        if items is not None:
+            return join_segment(first, items)
+        leaves = self.node.index.log_entries(first, end)  # stored leaves never change
+        return encode_segment(first, [SignedLeaf(e.evidence(), e.signature, e.payload) for e in leaves])
+
+    def _held_items(self, first: int, end: int) -> list[bytes] | None:
         held = self._unanchored
-        while held and held[0][-1].leaf_index is not None and held[0][-1].leaf_index < first:
+        while held and held[0][0] + len(held[0][1]) <= first:
             held.popleft()  # anchored already
-        out: list[StoredEntry] = []
-        for chunk in held:
-            if chunk[0].leaf_index != first + len(out):
+        out: list[bytes] = []
+        for start, items in held:
+            if start > first + len(out):
                 break
-            out.extend(chunk[: end - first - len(out)])
+            skip = first + len(out) - start
+            out.extend(items[skip : skip + end - first - len(out)])
             if len(out) == end - first:
                 return out
-        return self.node.index.log_entries(first, end)
+        return None
 
-    def _hold(self, accepted: list[StoredEntry]) -> None:
-        self._unanchored.append(accepted)
-        while sum(len(chunk) for chunk in self._unanchored) > UNANCHORED_HELD:
+    def _hold(self, first: int, items: list[bytes]) -> None:
+        self._unanchored.append((first, items))
+        while sum(len(chunk) for _, chunk in self._unanchored) > UNANCHORED_HELD:
             self._unanchored.popleft()
 
     def tree(self) -> StoredTree:
@@ -245,10 +257,13 @@ class MerkleLogService:
             tree = self.tree()
             first, now = tree.size, time.time()
             accepted: list[StoredEntry] = []
+            segment_items: list[bytes] = []
             written = 0
             with self.node.index.adding_log_entries() as writer:
                 for n, (item, ready) in enumerate(zip(items, prepared, strict=True)):
-                    accepted.append(batch.accept(n, item, ready, first + n, now))
+                    stored, segment_item = batch.accept(n, item, ready, first + n, now)
+                    accepted.append(stored)
+                    segment_items.append(segment_item)
                     if len(accepted) - written == _PREPARE_CHUNK:
                         writer.add(accepted[written:])
                         written = len(accepted)
@@ -258,7 +273,7 @@ class MerkleLogService:
             # Durable in the index now; the checkpointer publishes the payloads to the content
             # store before it anchors them, so chain + content rebuild the log.
             tree.adopt(edge, nodes)
-            self._hold(accepted)
+            self._hold(first, segment_items)
         return {
             "accepted": len(accepted),
             "log_size": first + len(accepted),

@@ -20,6 +20,7 @@ from api.services.merkle_log import MerkleLogService
 from client.http import sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
 from evidence.event_types import EventType
+from evidence.log_segment import SignedLeaf, encode_segment
 from evidence.merkle import RootMismatchError, Tree, leaf_hash, verify_consistency, verify_inclusion
 from evidence.roles import Role
 from evidence.types import hash32
@@ -135,8 +136,8 @@ def test_one_bad_entry_refuses_the_whole_request(client: TestClient, carrier: Ca
 def test_a_checkpoint_takes_the_entries_just_stored_as_the_index_holds_them(
     client: TestClient, keys: Keys, demo_runtime: Runtime
 ) -> None:
-    """The checkpointer encodes its segment from the entries ingests just stored (kept in
-    memory): leaf for leaf what the index holds, for any range, and read from the index
+    """The checkpointer joins its segment from the items ingests just stored (kept in memory):
+    byte for byte what the index's entries encode to, for any range, and read from the index
     once forgotten; the anchored segment then rebuilds the anchored root."""
     account, headers = register_carrier(client, keys, "Batch Held", "CN-BATCH-HELD")
     open_consignment(client, keys, "BATCH-HELD", account.address)
@@ -147,13 +148,20 @@ def test_a_checkpoint_takes_the_entries_just_stored_as_the_index_holds_them(
         items = signed_chain(client, headers, account, "BATCH-HELD", count)
         assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
     index = demo_runtime.services.node.index
-    with log.lock:
+
+    def encoded(start: int, stop: int) -> bytes:
+        leaves = index.log_entries(start, stop)
+        return encode_segment(start, [SignedLeaf(e.evidence(), e.signature, e.payload) for e in leaves])
+
+    with log.lock:  # the checkpointer's thread waits meanwhile
         end = log.tree().size
         assert end == first + 12
-        for start, stop in ((first, end), (first, first + 7), (first + 7, end), (first + 3, first + 9)):
-            assert log.stored_leaves(start, stop) == index.log_entries(start, stop)
+        for start, stop in ((first, end), (first, first + 7), (first + 3, first + 9), (first + 7, end)):
+            assert log._held_items(start, stop) is not None
+            assert log.segment(start, stop) == encoded(start, stop)
         log.reload()
-        assert log.stored_leaves(first, end) == index.log_entries(first, end)
+        assert log._held_items(first, end) is None
+        assert log.segment(first, end) == encoded(first, end)
     checkpoint = _anchor(demo_runtime)
     assert checkpoint["size"] >= end
     with LiveServer(demo_runtime) as server:  # every anchored segment rebuilds its root

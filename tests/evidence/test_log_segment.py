@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+import rfc8785
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
@@ -36,6 +38,34 @@ def test_a_segment_round_trips_entries_signatures_and_payloads() -> None:
     first, decoded = decode_segment(encode_segment(7, leaves))
     assert first == 7
     assert decoded == leaves
+
+
+def test_a_segment_is_the_rfc8785_form_of_its_whole_document() -> None:
+    """Joined from per-leaf items, the segment is still what canonicalising the whole gives
+    (one segment, one CID), for no leaf, one and several."""
+    for count in (0, 1, 3):
+        leaves = [_leaf(n, {"type": "ObjectEvent", "n": n, "é": "ü"}) for n in range(count)]
+        whole: dict[str, Any] = {
+            "format": "borderledger-log-segment",
+            "version": 1,
+            "first": 5,
+            "entries": [
+                {
+                    "consignment": "0x" + "ab" * 32,
+                    "seq": leaf.entry.seq,
+                    "prev_hash": "0x" + "00" * 32,
+                    "event_type": "0x" + "cd" * 32,
+                    "payload_hash": "0x" + bytes(leaf.entry.payload_hash).hex(),
+                    "cid": leaf.entry.cid,
+                    "next_carrier": "0x" + "00" * 20,
+                    "actor": ACTOR,
+                    "signature": "0x" + "01" * 65,
+                    "payload": leaf.payload,
+                }
+                for leaf in leaves
+            ],
+        }
+        assert encode_segment(5, leaves) == rfc8785.dumps(whole)
 
 
 def test_a_segment_whose_payload_was_swapped_is_refused() -> None:
