@@ -4,14 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, case, delete, exists, func, insert, select, update
 
 import api.index.tables as t
 from api.index.merkle_nodes import NodeRow, bulk_insert, insert_merkle_nodes
 from api.index.rows import AnchorKind, ChainLocation, CheckpointRow, EntryOutline, EntryStatus, StoredEntry
 from evidence.event_types import EventType
 from evidence.types import Address
+
+# A log entry is anchored by the first checkpoint whose tree holds its leaf: read from
+# log_checkpoints, not written into each row, so anchoring a checkpoint of 10,000 entries is
+# one row and not 10,000 row updates under the database's write lock. A row's own columns
+# hold a ledger entry's transaction (and a log entry's, when rebuilt or followed with it).
+_covering = t.log_checkpoints.alias("covering")
+_first_holding = (
+    select(func.min(t.log_checkpoints.c.size))
+    .where(t.log_checkpoints.c.size > t.entries.c.leaf_index)
+    .correlate(t.entries)
+    .scalar_subquery()
+)
+_anchoring_status = case((_covering.c.size.is_not(None), EntryStatus.ANCHORED.value), else_=t.entries.c.status)
+_FROM_CHECKPOINT = {
+    "status": _anchoring_status,
+    "checkpoint_size": func.coalesce(_covering.c.size, t.entries.c.checkpoint_size),
+    **{name: func.coalesce(_covering.c[name], t.entries.c[name]) for name in ("tx_hash", "block_number", "log_index")},
+    "block_time": func.coalesce(_covering.c.block_time, t.entries.c.block_time),
+}
+_ENTRY_COLUMNS = [_FROM_CHECKPOINT[c.name].label(c.name) if c.name in _FROM_CHECKPOINT else c for c in t.entries.c]
+
+
+def _entries(*extra: Any) -> Select[Any]:
+    """SELECT of entries with their anchoring (and ``extra`` columns first)."""
+    return select(*extra, *_ENTRY_COLUMNS).select_from(
+        t.entries.outerjoin(_covering, _covering.c.size == _first_holding)
+    )
 
 
 class EntryQueries:
@@ -27,13 +55,13 @@ class EntryQueries:
         """A consignment's entries in order (of one status, or all); a page of them with
         ``after_seq`` and ``limit``."""
         query = (
-            select(t.entries)
+            _entries()
             .where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq > after_seq)
             .order_by(t.entries.c.seq)
             .limit(limit)
         )
         if status is not None:
-            query = query.where(t.entries.c.status == status.value)
+            query = query.where(_anchoring_status == status.value)
         with self.engine.connect() as conn:
             return [StoredEntry.from_row(r._mapping) for r in conn.execute(query)]
 
@@ -42,8 +70,16 @@ class EntryQueries:
         bundle's header needs before its entries are streamed."""
         c = t.entries.c
         query = (
-            select(c.seq, c.actor, c.next_carrier, c.anchor_kind, c.leaf_index, c.checkpoint_size)
-            .where(c.consignment_id == consignment_id, c.status == status.value)
+            select(
+                c.seq,
+                c.actor,
+                c.next_carrier,
+                c.anchor_kind,
+                c.leaf_index,
+                _FROM_CHECKPOINT["checkpoint_size"].label("checkpoint_size"),
+            )
+            .select_from(t.entries.outerjoin(_covering, _covering.c.size == _first_holding))
+            .where(c.consignment_id == consignment_id, _anchoring_status == status.value)
             .order_by(c.seq)
         )
         with self.engine.connect() as conn:
@@ -61,7 +97,7 @@ class EntryQueries:
 
     def entry(self, consignment_id: str, seq: int) -> StoredEntry | None:
         """One entry."""
-        query = select(t.entries).where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == seq)
+        query = _entries().where(t.entries.c.consignment_id == consignment_id, t.entries.c.seq == seq)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return StoredEntry.from_row(row._mapping) if row else None
@@ -69,13 +105,13 @@ class EntryQueries:
     def entry_by_hash(self, entry_hash: str) -> StoredEntry | None:
         """The entry with this entry hash."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.entries).where(t.entries.c.entry_hash == entry_hash)).first()
+            row = conn.execute(_entries().where(t.entries.c.entry_hash == entry_hash)).first()
         return StoredEntry.from_row(row._mapping) if row else None
 
     def entry_by_idempotency(self, key: str) -> StoredEntry | None:
         """The entry a request with this idempotency key recorded."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.entries).where(t.entries.c.idempotency_key == key)).first()
+            row = conn.execute(_entries().where(t.entries.c.idempotency_key == key)).first()
         return StoredEntry.from_row(row._mapping) if row else None
 
     def rejection_of(self, idempotency_key: str) -> str | None:
@@ -87,12 +123,7 @@ class EntryQueries:
 
     def last_entry(self, consignment_id: str) -> StoredEntry | None:
         """The entry with the highest seq, whatever its status."""
-        query = (
-            select(t.entries)
-            .where(t.entries.c.consignment_id == consignment_id)
-            .order_by(t.entries.c.seq.desc())
-            .limit(1)
-        )
+        query = _entries().where(t.entries.c.consignment_id == consignment_id).order_by(t.entries.c.seq.desc()).limit(1)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return StoredEntry.from_row(row._mapping) if row else None
@@ -138,7 +169,7 @@ class EntryQueries:
     def entries_of_type(self, event_type: EventType, containing: str) -> list[tuple[str, StoredEntry]]:
         """(reference, entry) of every entry of ``event_type`` whose payload contains a string."""
         query = (
-            select(t.consignments.c.reference, t.entries)
+            _entries(t.consignments.c.reference)
             .join(t.consignments, t.consignments.c.id == t.entries.c.consignment_id)
             .where(t.entries.c.event_type == event_type.value, t.entries.c.payload.contains(containing))
         )
@@ -274,7 +305,7 @@ class EntryQueries:
     def log_entries(self, first: int, end: int) -> list[StoredEntry]:
         """The log's leaves ``first`` up to (not including) ``end``, in leaf order."""
         query = (
-            select(t.entries)
+            _entries()
             .where(t.entries.c.leaf_index >= first, t.entries.c.leaf_index < end)
             .order_by(t.entries.c.leaf_index)
         )
@@ -283,9 +314,8 @@ class EntryQueries:
 
     def waiting_leaves(self) -> tuple[int, float | None]:
         """(count, oldest acceptance time) of log entries no checkpoint covers yet."""
-        query = select(func.count(), func.min(t.entries.c.accepted_at)).where(
-            t.entries.c.status == EntryStatus.BATCHED.value
-        )
+        anchored = select(func.coalesce(func.max(t.log_checkpoints.c.size), 0)).scalar_subquery()
+        query = select(func.count(), func.min(t.entries.c.accepted_at)).where(t.entries.c.leaf_index >= anchored)
         with self.engine.connect() as conn:
             count, oldest = conn.execute(query).one()
         return int(count), oldest
@@ -309,23 +339,10 @@ class EntryQueries:
             rows = conn.execute(select(t.log_checkpoints).order_by(t.log_checkpoints.c.size)).all()
         return [CheckpointRow.from_row(r._mapping) for r in rows]
 
-    def add_checkpoint(self, checkpoint: CheckpointRow, previous_size: int) -> None:
-        """Record an anchored tree head and mark the leaves it added as anchored by it."""
-        where = checkpoint.location
+    def add_checkpoint(self, checkpoint: CheckpointRow) -> None:
+        """Record an anchored tree head: the leaves it added are anchored by it from now on."""
         with self.engine.begin() as conn:
             conn.execute(insert(t.log_checkpoints).values(**checkpoint.row()))
-            conn.execute(
-                update(t.entries)
-                .where(t.entries.c.leaf_index >= previous_size, t.entries.c.leaf_index < checkpoint.size)
-                .values(
-                    status=EntryStatus.ANCHORED.value,
-                    checkpoint_size=checkpoint.size,
-                    tx_hash=where.tx_hash,
-                    block_number=where.block_number,
-                    log_index=where.log_index,
-                    block_time=where.block_time,
-                )
-            )
 
 
 def add_party(conn: Connection, consignment_id: str, address: str, role: str) -> None:

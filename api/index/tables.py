@@ -75,7 +75,8 @@ consignment_parties = Table(
 # One row per entry, single or batched. ``status`` is an EntryStatus; ``anchor_kind`` says
 # whether it is (or will be) anchored by its own ledger transaction or as a Merkle log leaf.
 # Once anchored, tx_hash .. block_time locate the transaction: the append, or the checkpoint
-# whose tree first holds the leaf (``checkpoint_size``).
+# whose tree first holds the leaf (``checkpoint_size``). A leaf this node's ingest stored
+# keeps "batched" here: its checkpoint is read from log_checkpoints (api.index.entries).
 entries = Table(
     "entries",
     metadata,

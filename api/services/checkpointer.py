@@ -83,7 +83,7 @@ class Checkpointer:
             segment = self.merkle_log.segment(previous, size)
             leaves_cid = self.node.store.add(segment).cid_v1
             row = _row(self.contract.submit(self.node.relayer, size, root, leaves_cid))
-            index.add_checkpoint(row, previous)
+            index.add_checkpoint(row)
             return row
 
     def _adopt_checkpoints_from_chain(self) -> bool:
@@ -121,7 +121,7 @@ class Checkpointer:
             if bytes(ours) != bytes(anchored.root):
                 self.merkle_log.raise_split_view(anchored, f"has root {to_hex(ours)} there")
                 return False
-            index.add_checkpoint(_row(anchored), previous)
+            index.add_checkpoint(_row(anchored))
             log.warning("recorded checkpoint of size %d from the chain (its row was lost)", anchored.size)
             previous = anchored.size
         return True
