@@ -31,6 +31,9 @@ def canonical_json(value: Any) -> bytes:
         raise LedgerValueError(f"payload cannot be canonicalised (RFC 8785): {exc}") from exc
 
 
+_SORTED_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
 def _stdlib_form(value: Any) -> bytes | None:
     """``value`` sorted, without whitespace and minimally escaped by the standard library, when
     that is its RFC 8785 form: no float, no integer beyond RFC 8785's range, string keys,
@@ -39,7 +42,7 @@ def _stdlib_form(value: Any) -> bytes | None:
     if not _plain(value):
         return None
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+        text = _SORTED_COMPACT.encode(value)
     except ValueError:
         return None
     return text.encode() if text.isascii() else None
@@ -63,13 +66,22 @@ def is_canonical(payload: bytes, parsed: Any) -> bool:
 
 def _plain(value: Any) -> bool:
     """True when ``value`` is objects with string keys, arrays, strings, booleans, null and
-    integers within RFC 8785's range: no float, nothing JSON does not know."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    if value is None or isinstance(value, (str, bool)):
-        return True
-    if isinstance(value, int):
-        return -_INT_LIMIT <= value <= _INT_LIMIT
-    return False
+    integers within RFC 8785's range: no float, nothing JSON does not know. A loop over a
+    stack rather than recursion: every payload of a bulk request or a bundle is walked."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            continue
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    return False
+                pending.append(inner)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif item is None or isinstance(item, bool):
+            continue
+        elif not isinstance(item, int) or not -_INT_LIMIT <= item <= _INT_LIMIT:
+            return False
+    return True
