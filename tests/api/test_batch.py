@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from api.index import tables as db
 from api.runtime import Runtime
 from api.services.checkpointer import Checkpointer
 from api.services.merkle_log import MerkleLogService
+from api.verify_pool import PARALLEL_FROM
 from client.http import sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
 from evidence.event_types import EventType
@@ -167,6 +169,37 @@ def test_a_checkpoint_takes_the_entries_just_stored_as_the_index_holds_them(
     with LiveServer(demo_runtime) as server:  # every anchored segment rebuilds its root
         result = run_log_monitor(demo_runtime, server.url, keys["auditor"]["api_key"])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_long_consignment_is_verified_by_the_workers_and_an_altered_row_fails(
+    client: TestClient, keys: Keys, demo_runtime: Runtime
+) -> None:
+    """Long enough for the worker processes, which start on the entries as the node reads
+    them: it passes, and a payload altered in the node's own database fails its entry."""
+    account, headers = register_carrier(client, keys, "Batch Long", "CN-BATCH-LONG")
+    open_consignment(client, keys, "BATCH-LONG", account.address)
+    items = signed_chain(client, headers, account, "BATCH-LONG", PARALLEL_FROM)
+    assert client.post("/v1/batch/entries", json={"entries": items}, headers=headers).status_code == 201
+    _anchor(demo_runtime)
+    assert demo_runtime.verify_pool.for_entries(PARALLEL_FROM) is not None
+    report = client.get("/v1/consignments/BATCH-LONG/verify", headers=auth(keys, "auditor")).json()
+    assert report["verdict"] == "passed", report["failures"]
+    assert report["entries_total"] == PARALLEL_FROM
+
+    # Only this test signs 1,500 or more entries with signed_chain: the readPoint is this row's.
+    row = db.entries.c.payload.contains('"urn:x:batch:1500"')
+    engine = demo_runtime.services.node.index.engine
+    with engine.begin() as conn:
+        (original,) = conn.execute(sqlalchemy.select(db.entries.c.payload).where(row)).scalars().all()
+        altered = original.replace("urn:x:batch:1500", "urn:x:batch:9999")
+        conn.execute(sqlalchemy.update(db.entries).where(row).values(payload=altered))
+    try:
+        report = client.get("/v1/consignments/BATCH-LONG/verify", headers=auth(keys, "auditor")).json()
+        assert report["verdict"] == "failed"
+        assert report["failures"] == ["seq 1500: payload_hash"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.update(db.entries).where(db.entries.c.payload == altered).values(payload=original))
 
 
 def test_batched_consignment_refuses_single_appends_and_heads_follow_the_log(
