@@ -260,7 +260,6 @@ def verify_bundle(
     document_errors: dict[str, str] | None = None,
     executor: Executor | None = None,
     trust: Check | None = None,
-    checks: SharedChecks | None = None,
 ) -> Report:
     """Verify every entry of the bundle (and, with ``online``, its presence on chain).
 
@@ -268,13 +267,10 @@ def verify_bundle(
     ``trust`` is the result of checking the bundle against it (``evidence.trust``); without
     it the report says the trust root was not checked. ``document_errors`` lets a node
     report documents its content store could not serve intact (CID → why); they fail that
-    entry's document check. ``executor`` shares out the per-entry checks of long chains;
-    ``checks``, in its place, are checks a caller started ahead (:meth:`SharedChecks.expect`),
-    used only under the bundle's own domain.
+    entry's document check. ``executor`` shares out the per-entry checks of long chains.
     """
     c = bundle.consignment
-    fresh = SharedChecks(executor, bundle.domain) if executor is not None else None
-    shared = checks if checks is not None and checks.domain == bundle.domain else fresh
+    shared = SharedChecks(executor, bundle.domain) if executor is not None else None
     evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared)
     # While workers (if any) check the entries, replay the rules against the membership history.
     parties = Address(c.exporter), Address(c.importer), Address(c.carrier)

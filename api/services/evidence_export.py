@@ -24,10 +24,9 @@ from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, 
 from evidence.documents import DOCUMENT_KEY, DocumentRef, document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
-from evidence.shared_checks import SharedChecks
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
-from evidence.verify import OwnEvidence, Report
+from evidence.verify import Report
 
 _DOCUMENT_MARKER = f'"{DOCUMENT_KEY}":'
 
@@ -50,17 +49,9 @@ class EvidenceService:
 
     def verify(self, caller: Participant, reference: str) -> Report:
         """Verify a consignment: its bundle, checked against this node's chain and content store."""
-        row, opened = self._opened(caller, reference)
-        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
-        executor = self.verify_pool.for_entries(len(entries))
+        bundle, document_errors = self._bundle(caller, reference, include_documents=True)
+        executor = self.verify_pool.for_entries(len(bundle.entries))
         chain = self.node.chain
-        checks = None
-        if executor is not None:
-            # The workers check the entries as read while their bundle is assembled; the
-            # verification takes a result only for a bundle entry equal to the one checked.
-            checks = SharedChecks(executor, chain.domain)
-            checks.expect([_own_evidence(e) for e in entries])
-        bundle, document_errors = self._bundle_of(opened, entries, include_documents=True)
         # The node's own deployment is its trust root; the check still asks the node which chain it serves.
         contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
         trust = check_trust_root(
@@ -69,7 +60,7 @@ class EvidenceService:
             contracts,
             node_identity(chain.w3, chain.manifest.registry.block),
         )
-        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust, checks)
+        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust)
 
     def pre_arrival(self, caller: Participant, reference: str, rules: str | None = None) -> dict[str, Any]:
         """Whether each declaration reached the ledger before its deadline, with the figures
@@ -129,11 +120,7 @@ class EvidenceService:
 
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, opened = self._opened(caller, reference)
-        return self._bundle_of(opened, self.node.index.entries_of(row.id, EntryStatus.ANCHORED), include_documents)
-
-    def _bundle_of(
-        self, opened: CreatedConsignment, entries: list[StoredEntry], include_documents: bool
-    ) -> tuple[Bundle, dict[str, str]]:
+        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
         documents, document_errors = self._documents(entries, include_documents)
         return self._assemble(opened, entries, [e.bundle_entry() for e in entries], documents), document_errors
 
@@ -245,12 +232,6 @@ class EvidenceService:
 
 
 _PAGE = 1_000  # entries read from the index at a time while a bundle streams
-
-
-def _own_evidence(entry: StoredEntry) -> OwnEvidence:
-    """What the entry's own checks read, as its bundle entry will state it."""
-    logged = entry.leaf_index is not None
-    return entry.evidence(), entry.signature, entry.payload.encode(), hash32(entry.entry_hash), logged
 
 
 def _document_ref(payload: str | None) -> DocumentRef | None:

@@ -174,8 +174,8 @@ def test_a_checkpoint_takes_the_entries_just_stored_as_the_index_holds_them(
 def test_a_long_consignment_is_verified_by_the_workers_and_an_altered_row_fails(
     client: TestClient, keys: Keys, demo_runtime: Runtime
 ) -> None:
-    """Long enough for the worker processes, which start on the entries as the node reads
-    them: it passes, and a payload altered in the node's own database fails its entry."""
+    """Long enough for the node to share its checks out to the worker processes: it passes,
+    and a payload altered in the node's own database fails its entry."""
     account, headers = register_carrier(client, keys, "Batch Long", "CN-BATCH-LONG")
     open_consignment(client, keys, "BATCH-LONG", account.address)
     items = signed_chain(client, headers, account, "BATCH-LONG", PARALLEL_FROM)

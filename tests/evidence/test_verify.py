@@ -12,7 +12,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.shared_checks import SharedChecks
 from evidence.types import ZERO_ADDRESS, ZERO_HASH, Address, Hash32
-from evidence.verify import EntryEvidence, OnChainRecord, Report, own_evidence, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
 
 DOMAIN = Domain(31337, Address("0x5FbDB2315678afecb367f032d93F642f64180aa3"))
 CARRIER = Account.from_key("0x" + "07" * 32)
@@ -141,32 +141,6 @@ def test_a_process_pool_gives_the_same_report() -> None:
     pooled = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash), results=results)
     assert pooled.to_dict() == alone.to_dict()
     assert "seq 7: signature" in pooled.failures()
-
-
-def test_checks_started_ahead_serve_only_the_entries_they_were_started_for() -> None:
-    """A node starts the workers on its entries before it has their bundle: an entry of the
-    bundle takes that result only if it is the one checked. A tampered bundle entry is
-    checked as it is, a genuine one is not blamed for a tampered expectation, and entries
-    beyond the expected ones are checked as added: the report is the one-process report."""
-    genuine = build_chain(12)
-    tampered = list(genuine)
-    tampered[7] = replace(genuine[7], signature=genuine[6].signature)
-    pool = VerifyPool(2)
-    try:
-        executor = pool.for_entries(PARALLEL_FROM)
-        assert executor is not None
-        for expected, added in ((genuine, tampered), (tampered, genuine), (genuine[:8], genuine), (genuine, [])):
-            shared = SharedChecks(executor, DOMAIN, chunk=5)
-            shared.expect([own_evidence(e) for e in expected])
-            for item in added:
-                shared.add(item)
-            results = shared.results(added, [json.loads(e.payload or b"null") for e in added])
-            head = (len(added), added[-1].recorded_hash) if added else None
-            alone = verify_chain("C-1", DOMAIN, added, head)
-            assert verify_chain("C-1", DOMAIN, added, head, results=results).to_dict() == alone.to_dict()
-            assert ("seq 7: signature" in alone.failures()) is (added is tampered)
-    finally:
-        pool.close()
 
 
 def test_a_payload_never_published_is_named_as_such() -> None:
