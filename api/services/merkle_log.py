@@ -258,18 +258,25 @@ class MerkleLogService:
             first, now = tree.size, time.time()
             accepted: list[StoredEntry] = []
             segment_items: list[bytes] = []
-            written = 0
+            edge, nodes = tree.edge, []
             with self.node.index.adding_log_entries() as writer:
+
+                def write(part: list[StoredEntry]) -> None:
+                    """Store ``part`` and the subtrees its leaves complete (while the workers
+                    prepare the next part, rather than all of them after the last)."""
+                    nonlocal edge
+                    writer.add(part)
+                    edge, completed = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in part], edge)
+                    writer.add_nodes(completed)
+                    nodes.extend(completed)
+
                 for n, (item, ready) in enumerate(zip(items, prepared, strict=True)):
                     stored, segment_item = batch.accept(n, item, ready, first + n, now)
                     accepted.append(stored)
                     segment_items.append(segment_item)
-                    if len(accepted) - written == _PREPARE_CHUNK:
-                        writer.add(accepted[written:])
-                        written = len(accepted)
-                writer.add(accepted[written:])
-                edge, nodes = tree.extended([leaf_hash(bytes(hash32(e.entry_hash))) for e in accepted])
-                writer.add_nodes(nodes)
+                    if len(accepted) % _PREPARE_CHUNK == 0:
+                        write(accepted[-_PREPARE_CHUNK:])
+                write(accepted[len(accepted) - len(accepted) % _PREPARE_CHUNK :])
             # Durable in the index now; the checkpointer publishes the payloads to the content
             # store before it anchors them, so chain + content rebuild the log.
             tree.adopt(edge, nodes)

@@ -68,10 +68,11 @@ class StoredTree(SubtreeTree):
                 rows = []
         self.index.add_merkle_nodes(rows)
 
-    def extended(self, leaves: Sequence[bytes]) -> tuple[CompactRange, list[NodeRow]]:
-        """The edge once ``leaves`` are appended, and the subtrees they complete; nothing is
-        stored or changed (the caller stores the rows with the leaves, then :meth:`adopt`)."""
-        edge, rows = self.edge.copy(), []
+    def extended(self, leaves: Sequence[bytes], edge: CompactRange | None = None) -> tuple[CompactRange, list[NodeRow]]:
+        """The edge once ``leaves`` are appended (to ``edge``, an extension of this tree's edge
+        not adopted yet, if given), and the subtrees they complete; nothing is stored or
+        changed (the caller stores the rows with the leaves, then :meth:`adopt`)."""
+        edge, rows = (self.edge if edge is None else edge).copy(), []
         for leaf in leaves:
             rows += edge.append(leaf)
         return edge, rows
