@@ -279,29 +279,34 @@ def _admit_operators(
     return operators, keys
 
 
-def _await_consignment(services: Services, reference: str, timeout: float = 120.0) -> None:
-    """Wait until the node has followed the chain to the consignment (at once on the node that
-    opened it)."""
+def _wait_for(ready: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+    """Wait until ``ready()`` holds: a node of a network may be a block behind the one that
+    wrote (on that one it holds at once)."""
     deadline = time.monotonic() + timeout
-    while not services.node.index.consignments_named(reference):
+    while not ready():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the node did not follow consignment {reference} within {timeout}s")
+            raise TimeoutError(f"the node did not see {what} within {timeout}s")
         time.sleep(0.2)
 
 
-def _await_mra(services: Services, mra_id: int, timeout: float = 120.0) -> None:
-    """Wait until the node's chain node has the block that proposed the MRA (at once on the
-    node that proposed it; on a network, another node's may be a block behind)."""
-    assert services.aeo is not None
-    deadline = time.monotonic() + timeout
-    while True:
+def _await_consignment(services: Services, reference: str) -> None:
+    """Wait until the node has followed the chain to the consignment."""
+    _wait_for(lambda: bool(services.node.index.consignments_named(reference)), f"consignment {reference}")
+
+
+def _await_mra(services: Services, mra_id: int) -> None:
+    """Wait until the node's chain node has the block that proposed the MRA."""
+    aeo = services.aeo
+    assert aeo is not None
+
+    def proposed() -> bool:
         try:
-            services.aeo.mra(mra_id)
-            return
+            aeo.mra(mra_id)
         except ContractRevert:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            return False
+        return True
+
+    _wait_for(proposed, f"MRA {mra_id}")
 
 
 def _seed_aeo(

@@ -25,21 +25,22 @@ _first_holding = (
     .correlate(t.entries)
     .scalar_subquery()
 )
+_ENTRIES_ANCHORED = t.entries.outerjoin(_covering, _covering.c.size == _first_holding)
 _anchoring_status = case((_covering.c.size.is_not(None), EntryStatus.ANCHORED.value), else_=t.entries.c.status)
 _FROM_CHECKPOINT = {
     "status": _anchoring_status,
     "checkpoint_size": func.coalesce(_covering.c.size, t.entries.c.checkpoint_size),
-    **{name: func.coalesce(_covering.c[name], t.entries.c[name]) for name in ("tx_hash", "block_number", "log_index")},
-    "block_time": func.coalesce(_covering.c.block_time, t.entries.c.block_time),
+    **{
+        name: func.coalesce(_covering.c[name], t.entries.c[name])
+        for name in ("tx_hash", "block_number", "log_index", "block_time")
+    },
 }
 _ENTRY_COLUMNS = [_FROM_CHECKPOINT[c.name].label(c.name) if c.name in _FROM_CHECKPOINT else c for c in t.entries.c]
 
 
 def _entries(*extra: Any) -> Select[Any]:
     """SELECT of entries with their anchoring (and ``extra`` columns first)."""
-    return select(*extra, *_ENTRY_COLUMNS).select_from(
-        t.entries.outerjoin(_covering, _covering.c.size == _first_holding)
-    )
+    return select(*extra, *_ENTRY_COLUMNS).select_from(_ENTRIES_ANCHORED)
 
 
 class EntryQueries:
@@ -78,7 +79,7 @@ class EntryQueries:
                 c.leaf_index,
                 _FROM_CHECKPOINT["checkpoint_size"].label("checkpoint_size"),
             )
-            .select_from(t.entries.outerjoin(_covering, _covering.c.size == _first_holding))
+            .select_from(_ENTRIES_ANCHORED)
             .where(c.consignment_id == consignment_id, _anchoring_status == status.value)
             .order_by(c.seq)
         )
