@@ -23,9 +23,13 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 
 metadata = MetaData()
+
+# Entries waiting in the outbox (EntryStatus.PENDING): the predicate of their partial index.
+_PENDING = text("status = 'pending'")
 
 participants = Table(
     "participants",
@@ -87,11 +91,11 @@ entries = Table(
     Column("payload_hash", String(66), nullable=False),
     Column("payload_cid", String(128), nullable=False),
     Column("next_carrier", String(42), nullable=False),
-    Column("actor", String(42), nullable=False, index=True),
+    Column("actor", String(42), nullable=False),
     Column("signature", LargeBinary, nullable=False),
     Column("entry_hash", String(66), nullable=False, unique=True),
     Column("payload", Text, nullable=False),  # RFC 8785 canonical JSON
-    Column("status", String(16), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
     Column("anchor_kind", String(8), nullable=False),
     Column("leaf_index", BigInteger, nullable=True, unique=True),
     Column("checkpoint_size", BigInteger, nullable=True),
@@ -101,6 +105,9 @@ entries = Table(
     Column("block_time", BigInteger, nullable=True),
     Column("idempotency_key", String(64), nullable=True, unique=True),  # sha-256 of API key ‖ Idempotency-Key
     Column("accepted_at", Float, nullable=False),
+    # Only the outbox looks entries up by status, and only for pending ones: a partial index
+    # holds those few, and a batched entry's insert never touches it.
+    Index("ix_entries_pending", "consignment_id", "seq", sqlite_where=_PENDING, postgresql_where=_PENDING),
 )
 
 rejected_entries = Table(

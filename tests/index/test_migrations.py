@@ -19,7 +19,7 @@ from api.index.tables import metadata
 from evidence.roles import Role
 from evidence.types import Address
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def differences(engine: Engine) -> list[object]:
