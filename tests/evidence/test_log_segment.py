@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidence.canonical import canonical_json, payload_hash
 from evidence.cid import payload_cid
 from evidence.eip712 import Entry
 from evidence.errors import LedgerValueError
-from evidence.log_segment import SignedLeaf, decode_segment, encode_segment
+from evidence.log_segment import SignedLeaf, decode_segment, encode_segment, segment_item
 from evidence.types import Address, Hash32, hash32
 
 ACTOR = Address("0x" + "11" * 20)
@@ -66,6 +69,44 @@ def test_a_segment_is_the_rfc8785_form_of_its_whole_document() -> None:
             ],
         }
         assert encode_segment(5, leaves) == rfc8785.dumps(whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payload=st.text(),
+    seq=st.integers(min_value=0, max_value=2**53 - 1),
+    hashes=st.lists(st.binary(min_size=32, max_size=32), min_size=4, max_size=4),
+    signature=st.binary(min_size=65, max_size=65),
+    cid=st.text(),
+    actor=st.text(),
+)
+def test_a_leaf_s_item_is_its_rfc8785_form(
+    payload: str, seq: int, hashes: list[bytes], signature: bytes, cid: str, actor: str
+) -> None:
+    """The item written out field by field is what ``rfc8785`` makes of the same object, for
+    any text: quotes, backslashes, control characters, non-ASCII, astral planes."""
+    consignment, prev, event_type, digest = (Hash32(h) for h in hashes)
+    entry = Entry(consignment, seq, prev, event_type, digest, cid, Address(actor), Address(actor[::-1]))
+    item: dict[str, Any] = {
+        "consignment": "0x" + consignment.hex(),
+        "seq": seq,
+        "prev_hash": "0x" + prev.hex(),
+        "event_type": "0x" + event_type.hex(),
+        "payload_hash": "0x" + digest.hex(),
+        "cid": cid,
+        "next_carrier": actor,
+        "actor": actor[::-1],
+        "signature": "0x" + signature.hex(),
+        "payload": payload,
+    }
+    assert segment_item(SignedLeaf(entry, signature, payload)) == rfc8785.dumps(item)
+
+
+def test_a_leaf_whose_seq_json_cannot_carry_exactly_is_refused() -> None:
+    leaf = _leaf(0, {"type": "ObjectEvent"})
+    beyond = replace(leaf, entry=replace(leaf.entry, seq=2**53))
+    with pytest.raises(LedgerValueError, match="canonicalised"):
+        segment_item(beyond)
 
 
 def test_a_segment_whose_payload_was_swapped_is_refused() -> None:
