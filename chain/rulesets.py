@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -10,6 +11,7 @@ from web3.contract import Contract
 
 from chain.abi import call_view
 from chain.compile import load_artifact
+from chain.errors import TransactionFailed
 from chain.logs import receipt_events
 from chain.sender import Receipt, TransactionSender
 
@@ -26,11 +28,27 @@ class RiskRuleSetsClient:
         )
 
     def propose(self, customs: LocalAccount, text_hash: bytes, cid: str) -> tuple[int, Receipt]:
-        """Propose a rule set; returns its version."""
+        """Propose a rule set; returns its version once the node's latest block holds it."""
         receipt = self.sender.transact(customs, self.contract.functions.propose(text_hash, cid))
         # The proposer's approval is logged in the same receipt.
         logs = receipt_events(self.contract, "RuleSetProposed", receipt.logs)
-        return int(logs[0].args["version"]), receipt
+        version = int(logs[0].args["version"])
+        self._await_count(version)
+        return version, receipt
+
+    def _await_count(self, version: int) -> None:
+        """Until ``count()`` at the latest block reaches ``version``. On a network without
+        instant finality (geth Clique) the block a receipt named can be replaced by a rival
+        sealed at the same height without the transaction, which lands a block later; read at
+        once, the version the receipt announced was not there yet (seen in a consortium test)."""
+        deadline = time.monotonic() + self.sender.receipt_timeout
+        while self.count() < version:
+            if time.monotonic() > deadline:
+                raise TransactionFailed(
+                    f"rule set version {version} was proposed in a block the node no longer holds, "
+                    f"and is not on chain {self.sender.receipt_timeout}s later"
+                )
+            time.sleep(0.1)
 
     def approve(self, customs: LocalAccount, version: int) -> Receipt:
         """Approve a proposed rule set as ``customs``."""
