@@ -229,11 +229,8 @@ def _adopt_rules(cn_node: Services, de_node: Services, customs: dict[str, Partic
         return
 
     proposed = cn_node.risk.propose(customs["CN"], RuleSet.model_validate(DEMO_RULES))
-    deadline = time.monotonic() + 120
-    while de_node.node.chain.rule_sets is not None and de_node.node.chain.rule_sets.count() < proposed["version"]:
-        if time.monotonic() > deadline:
-            raise TimeoutError("DE's node did not see the proposed rule set")
-        time.sleep(0.2)
+    version = proposed["version"]
+    _wait_for(lambda: de_node.risk.rule_sets.count() >= version, f"proposed rule set {version}")
     de_node.risk.approve(customs["DE"], proposed["version"])
 
 

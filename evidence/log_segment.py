@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evidence.canonical import canonical_json, payload_hash
+from evidence.canonical import canonical_json, canonical_string, payload_hash
 from evidence.eip712 import Domain, Entry, entry_hash
 from evidence.errors import LedgerValueError
 from evidence.merkle import leaf_hash
@@ -44,21 +44,16 @@ def segment_item(leaf: SignedLeaf) -> bytes:
     request encode it while they hold the leaf, so a checkpoint only joins them.
 
     Written out rather than canonicalised (less than half the time, on every entry of a bulk
-    request): its keys are fixed and ASCII, so this is their RFC 8785 order, and RFC 8785
-    escapes a string as the standard library's encoder does with ``ensure_ascii=False``
-    (quote, backslash and control characters; nothing else, non-ASCII kept). A property test
-    holds it to ``rfc8785`` for any text."""
+    request): its keys are fixed and ASCII, so this is their RFC 8785 order, and each text
+    value takes :func:`canonical_string`. A property test holds it to ``rfc8785`` for any text."""
     e = leaf.entry
     seq = canonical_json(e.seq).decode()  # refused beyond what RFC 8785 numbers hold exactly
     return (
-        f'{{"actor":{_string(e.actor)},"cid":{_string(e.cid)},"consignment":"{to_hex(e.consignment)}",'
-        f'"event_type":"{to_hex(e.event_type)}","next_carrier":{_string(e.next_carrier)},'
-        f'"payload":{_string(leaf.payload)},"payload_hash":"{to_hex(e.payload_hash)}",'
+        f'{{"actor":{canonical_string(e.actor)},"cid":{canonical_string(e.cid)},"consignment":"{to_hex(e.consignment)}",'
+        f'"event_type":"{to_hex(e.event_type)}","next_carrier":{canonical_string(e.next_carrier)},'
+        f'"payload":{canonical_string(leaf.payload)},"payload_hash":"{to_hex(e.payload_hash)}",'
         f'"prev_hash":"{to_hex(e.prev_hash)}","seq":{seq},"signature":"{to_hex(leaf.signature)}"}}'
     ).encode()
-
-
-_string = json.JSONEncoder(ensure_ascii=False).encode  # a string's RFC 8785 form
 
 
 def join_segment(first: int, items: Sequence[bytes]) -> bytes:

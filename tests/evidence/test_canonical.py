@@ -7,8 +7,10 @@ from enum import StrEnum
 import pytest
 import rfc8785
 from eth_utils.crypto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from evidence.canonical import canonical_json, payload_hash
+from evidence.canonical import canonical_json, canonical_string, payload_hash
 from evidence.cid import payload_cid
 from evidence.errors import LedgerValueError
 
@@ -196,3 +198,10 @@ def test_canonical_json_is_rfc8785s_answer_on_every_gs1_example() -> None:
     for path in epcis_example_files():
         document = json.loads(path.read_text())
         assert canonical_json(document) == rfc8785.dumps(document), path.name
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text())
+def test_canonical_string_is_rfc8785s_answer(text: str) -> None:
+    """Any text (quotes, backslashes, control characters, DEL, non-ASCII, astral planes)."""
+    assert canonical_string(text).encode() == rfc8785.dumps(text)
