@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -234,7 +235,9 @@ def test_raw_logs_decode_as_web3_decodes_them(consortium: Consortium) -> None:
     assert receipt_events(client.registry, "MemberAdmitted", result.receipt.logs) == []  # not that contract's
 
 
-def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(consortium: Consortium) -> None:
+def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
+    consortium: Consortium, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two entries for the same head both pass gas estimation; whichever is mined second
     reverts, and the sender names the contract's error (replayed as the relayer at the block
     before), not a bare failure."""
@@ -245,7 +248,20 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
     )
     rivals = [make_entry(client, cid, carrier.address, EventType.LOADING, {"rival": i}) for i in range(2)]
     provider = client.w3.provider
-    provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
+    forward = provider.make_request
+    # anvil estimates against its pending block: a rival already in the pool would make the
+    # other fail its estimate (the sender's first line of defence), not revert once mined.
+    # Both estimates are therefore held until both are done, before either is sent.
+    both_estimated = threading.Barrier(2, timeout=120)
+
+    def estimate_then_wait_for_the_rival(method: RPCEndpoint, params: Any) -> Any:
+        answer = forward(method, params)
+        if method == "eth_estimateGas":
+            both_estimated.wait()
+        return answer
+
+    monkeypatch.setattr(provider, "make_request", estimate_then_wait_for_the_rival)
+    forward(RPCEndpoint("evm_setAutomine"), [False])
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             sent = [
@@ -253,13 +269,15 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
                 for e in rivals
             ]
             deadline = time.monotonic() + 120  # a loaded machine can be slow; the pool is not
-            while int(provider.make_request(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16) < 2:
+            while int(forward(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16) < 2:
+                failed = [f.exception() for f in sent if f.done() and f.exception() is not None]
+                assert not failed, f"a rival failed before it was mined: {failed}"
                 assert time.monotonic() < deadline, "the two transactions never reached the pool"
                 time.sleep(0.05)
-            provider.make_request(RPCEndpoint("evm_mine"), [])
+            forward(RPCEndpoint("evm_mine"), [])
             outcomes = [f.exception() or f.result() for f in sent]
     finally:
-        provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
+        forward(RPCEndpoint("evm_setAutomine"), [True])
     refused = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(refused) == 1 and isinstance(refused[0], ContractRevert)
     assert refused[0].error == "ConsignmentLedgerStaleHead"
