@@ -29,8 +29,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,10 +45,14 @@ from chain.ledger import LedgerClient, trust_root_of
 from chain.rpc import connect, node_identity
 from client.http import sign_chain
 from evidence.bundle import parse_bundle, verify_bundle
+from evidence.canonical import canonical_json
+from evidence.eip712 import Entry
 from evidence.event_types import EventType
 from evidence.merkle import leaf_hash, verify_inclusion
 from evidence.roles import Role
+from evidence.signed_entries import build_entry
 from evidence.trust import check_trust_root
+from evidence.types import hash32
 from tests.support import LiveServer
 from tools.bench_peers.measure import document_store_issue, oa_wrap
 from tools.bench_scale import event
@@ -94,6 +100,42 @@ def write_singles(url: str, jobs: list[Job]) -> tuple[float, list[float], list[l
     with ThreadPoolExecutor(len(jobs)) as pool:
         hashes = list(pool.map(write, jobs))
     return time.perf_counter() - start, latencies, hashes
+
+
+class CpuMeter:
+    """CPU seconds (user and system) spent by this process — the service, or the peer's
+    sender — and by the chain node, over a stretch of the bench."""
+
+    def __init__(self, chain_pid: int) -> None:
+        self._processes = psutil.Process(), psutil.Process(chain_pid)
+        self._start = self._read()
+
+    def _read(self) -> tuple[float, float]:
+        ours, chain = (p.cpu_times() for p in self._processes)
+        return ours.user + ours.system, chain.user + chain.system
+
+    def ms_per(self, items: int) -> dict[str, float]:
+        """Milliseconds of CPU per item since the meter started, in each process."""
+        (ours, chain), (ours0, chain0) = self._read(), self._start
+        return {
+            "this_process_cpu_ms": round((ours - ours0) * 1000 / items, 2),
+            "chain_node_cpu_ms": round((chain - chain0) * 1000 / items, 2),
+        }
+
+
+def ledger_appends(ledger: LedgerClient, relayer: LocalAccount, jobs: list[list[tuple[Entry, bytes]]]) -> float:
+    """Signed entries straight to the ledger contract through the service's own chain client
+    and sender, one thread per consignment (each in order), one relayer as the service has:
+    the on-chain half of the single path, with nothing of the API. Returns the seconds taken."""
+
+    def append_all(job: list[tuple[Entry, bytes]]) -> None:
+        for entry, signature in job:
+            ledger.append(relayer, entry, signature)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        list(pool.map(append_all, jobs))
+    return time.perf_counter() - start
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -233,6 +275,8 @@ def main() -> None:
     index = services.node.index
     assert services.checkpointer is not None and node is not None, "the bench runs its own chain, with a CheckpointLog"
     runtime.verify_pool.warm()  # as `borderledger serve` does at start
+    chain_pid = node.pid
+    assert chain_pid is not None, "the bench's anvil runs"
     keys = runtime.created_keys
     cn = services.members.participant(keys["customs-CN"]["address"])
     exporter = services.members.participant(keys["exporter"]["address"])
@@ -244,13 +288,20 @@ def main() -> None:
         )
         carriers.append((account, {"X-API-Key": created["api_key"]}))
     references = {}
-    for kind in ("single", "batch", "big"):
+    for kind in ("single", "ledger", "batch", "big"):
         for i, (account, _) in enumerate(carriers):
             if kind == "big" and i:
                 continue
             reference = f"BENCH-{kind}-{i}"
             services.consignments.create(
-                exporter, reference, "CN", "DE", [], keys["importer"]["address"], account.address, kind != "single"
+                exporter,
+                reference,
+                "CN",
+                "DE",
+                [],
+                keys["importer"]["address"],
+                account.address,
+                kind not in ("single", "ledger"),
             )
             references[(kind, i)] = reference
     summary: dict[str, Any] = {}
@@ -280,7 +331,9 @@ def main() -> None:
             ]
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as writers:
                 writers.submit(time.perf_counter).result()  # started and imported before the clock
+                meter = CpuMeter(chain_pid)
                 elapsed_a, latencies, tx_hash_lists = writers.submit(write_singles, url, jobs).result()
+                cpu_a = meter.ms_per(CARRIERS * SINGLE_PER_CARRIER)
             tx_hashes_of = dict(enumerate(tx_hash_lists))
             w3 = services.node.chain.w3
             # Every entry's gas; the first of each consignment also turns its head from zero
@@ -301,6 +354,47 @@ def main() -> None:
                 "gas_first_entry": round(statistics.mean(gas_first)),
                 "append_latency_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
                 "append_latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
+                "cpu_per_entry": {"service": cpu_a["this_process_cpu_ms"], "chain_node": cpu_a["chain_node_cpu_ms"]},
+            }
+
+            # (a') The same kind of entries straight to the ledger contract, through the
+            # service's chain client and sender from as many threads as the peer has: the
+            # chain's share of (a), beside the peer's, which is all the peer does.
+            chain = services.node.chain
+            ledger_jobs = []
+            for i, (account, headers) in enumerate(carriers):
+                items = signed(
+                    head(references[("ledger", i)], headers),
+                    account,
+                    references[("ledger", i)],
+                    SINGLE_PER_CARRIER,
+                    log=False,
+                )
+                (row,) = index.consignments_named(references[("ledger", i)])
+                job = []
+                for item in items:
+                    payload = canonical_json(item["payload"])
+                    services.node.store.put_raw(payload)  # as the service does first: the follower reads it
+                    entry = build_entry(
+                        hash32(row.id),
+                        item["seq"],
+                        hash32(item["prev_hash"]),
+                        EventType(item["event_type"]),
+                        payload,
+                        None,
+                        account.address,
+                    )
+                    job.append((entry, bytes.fromhex(item["signature"][2:])))
+                ledger_jobs.append(job)
+            meter = CpuMeter(chain_pid)
+            elapsed_ledger = ledger_appends(chain, services.node.relayer, ledger_jobs)
+            cpu_ledger = meter.ms_per(CARRIERS * SINGLE_PER_CARRIER)
+            summary["per_entry_tx"]["straight_to_the_ledger_contract"] = {
+                "entries_per_s": round(CARRIERS * SINGLE_PER_CARRIER / elapsed_ledger, 1),
+                "cpu_per_entry": {
+                    "sender": cpu_ledger["this_process_cpu_ms"],
+                    "chain_node": cpu_ledger["chain_node_cpu_ms"],
+                },
             }
 
             # (b) batched: the same kind of entries, 10,000 per request.
@@ -355,10 +449,14 @@ def main() -> None:
                 "gas_per_checkpoint": round(statistics.mean(ours)),
                 "request_latency_s_10k_entries": [round(x, 2) for x in request_latencies],
             }
-            summary["peers"] = {
-                "document_store_issue": document_store_issue(services.node.chain.w3, n_a, CARRIERS),
-                "oa_wrap": oa_wrap(n_b),
+            meter = CpuMeter(chain_pid)
+            store_figures = document_store_issue(services.node.chain.w3, n_a, CARRIERS)
+            cpu_store = meter.ms_per(n_a)  # the deployment's one transaction is within the noise
+            store_figures["cpu_per_document"] = {
+                "sender": cpu_store["this_process_cpu_ms"],
+                "chain_node": cpu_store["chain_node_cpu_ms"],
             }
+            summary["peers"] = {"document_store_issue": store_figures, "oa_wrap": oa_wrap(n_b)}
             summary["batched_vs_per_entry_accepted_ratio"] = round(
                 summary["batched"]["entries_per_s_accepted_and_durable"]
                 / summary["per_entry_tx"]["entries_per_s_accepted_and_durable"],
