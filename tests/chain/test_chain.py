@@ -271,6 +271,8 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
             deadline = time.monotonic() + 120  # a loaded machine can be slow; the pool is not
             while int(forward(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16) < 2:
                 failed = [f.exception() for f in sent if f.done() and f.exception() is not None]
+                if failed:
+                    both_estimated.abort()  # the other rival stops waiting for it
                 assert not failed, f"a rival failed before it was mined: {failed}"
                 assert time.monotonic() < deadline, "the two transactions never reached the pool"
                 time.sleep(0.05)
