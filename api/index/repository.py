@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 import api.index.tables as t
@@ -14,6 +14,18 @@ from api.index.credentials import CredentialQueries
 from api.index.entries import EntryQueries, add_party
 from api.index.merkle_nodes import MerkleNodeQueries
 from api.index.rows import ConsignmentRow, Participant, StoredEntry
+
+# What every request reads, built once with bound parameters (see api.index.entries).
+_PARTICIPANT_BY_KEY = (
+    select(t.participants)
+    .join(t.api_keys, t.api_keys.c.participant == t.participants.c.address)
+    .where(t.api_keys.c.key_hash == bindparam("key_hash"))
+)
+_CONSIGNMENT = select(t.consignments).where(t.consignments.c.id == bindparam("id"))
+_CONSIGNMENTS_NAMED = (
+    select(t.consignments).where(t.consignments.c.reference == bindparam("reference")).order_by(t.consignments.c.id)
+)
+_PARTIES = select(t.consignment_parties).where(t.consignment_parties.c.consignment_id == bindparam("consignment_id"))
 
 
 class Index(EntryQueries, MerkleNodeQueries, CredentialQueries):
@@ -47,13 +59,8 @@ class Index(EntryQueries, MerkleNodeQueries, CredentialQueries):
 
     def participant_by_key(self, key_hash: str) -> Participant | None:
         """The participant an API key (by its hash) belongs to."""
-        query = (
-            select(t.participants)
-            .join(t.api_keys, t.api_keys.c.participant == t.participants.c.address)
-            .where(t.api_keys.c.key_hash == key_hash)
-        )
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_PARTICIPANT_BY_KEY, {"key_hash": key_hash}).first()
         return Participant.from_row(row._mapping) if row else None
 
     def participant(self, address: str) -> Participant | None:
@@ -93,20 +100,20 @@ class Index(EntryQueries, MerkleNodeQueries, CredentialQueries):
     def consignment(self, consignment_id: str) -> ConsignmentRow | None:
         """A consignment by id."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.consignments).where(t.consignments.c.id == consignment_id.lower())).first()
+            row = conn.execute(_CONSIGNMENT, {"id": consignment_id.lower()}).first()
         return ConsignmentRow.from_row(row._mapping) if row else None
 
     def consignments_named(self, reference: str) -> list[ConsignmentRow]:
         """The consignments of every exporter that uses ``reference`` (references are per exporter)."""
-        query = select(t.consignments).where(t.consignments.c.reference == reference).order_by(t.consignments.c.id)
         with self.engine.connect() as conn:
-            return [ConsignmentRow.from_row(r._mapping) for r in conn.execute(query)]
+            return [
+                ConsignmentRow.from_row(r._mapping) for r in conn.execute(_CONSIGNMENTS_NAMED, {"reference": reference})
+            ]
 
     def parties(self, consignment_id: str) -> dict[str, str]:
         """address → role of every party (exporter, importer, each carrier)."""
-        query = select(t.consignment_parties).where(t.consignment_parties.c.consignment_id == consignment_id)
         with self.engine.connect() as conn:
-            return {r.address: r.role for r in conn.execute(query)}
+            return {r.address: r.role for r in conn.execute(_PARTIES, {"consignment_id": consignment_id})}
 
     def consignments_of_exporter(self, exporter: str) -> list[ConsignmentRow]:
         """Every consignment ``exporter`` opened, oldest first."""
