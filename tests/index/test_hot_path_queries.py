@@ -11,27 +11,15 @@ from pathlib import Path
 import pytest
 
 from api.index import Index, make_engine
-from api.index.rows import AnchorKind, ChainLocation, ConsignmentRow, EntryStatus, Participant, StoredEntry
+from api.index.rows import ChainLocation, ConsignmentRow, EntryStatus, Participant
 from consortium.postgres import PostgresServer
-from evidence.eip712 import Entry
-from evidence.event_types import EventType
 from evidence.roles import Role
-from evidence.types import ZERO_ADDRESS, Address, Hash32, hash32
+from evidence.types import Address
+from tests.index.stored_entries import stored_entry
 
 FIRST, SECOND = "0x" + "a1" * 32, "0x" + "b2" * 32
 CARRIER, OTHER = Address("0x" + "ab" * 20), Address("0x" + "cd" * 20)
 _databases = count()
-
-
-def entry(consignment: str, seq: int, key: str | None = None) -> StoredEntry:
-    built = Entry(
-        hash32(consignment), seq, Hash32(bytes(32)), Hash32(EventType.ARRIVING.type_id), Hash32(bytes(32)), "cid",
-        Address(ZERO_ADDRESS), CARRIER,
-    )  # fmt: skip
-    digest = hash32(consignment)[:30] + seq.to_bytes(2, "big")
-    return StoredEntry.accepted(
-        built, digest, b"sig", b'{"n":1}', EventType.ARRIVING, AnchorKind.LEDGER, 1.5, idempotency_key=key
-    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -64,7 +52,7 @@ def test_the_prebuilt_statements_read_and_write_what_they_name(index: Index) -> 
     assert index.parties(FIRST) == {CARRIER: "carrier"} and index.parties(SECOND) == {OTHER: "importer"}
 
     assert index.last_entry(FIRST) is None
-    written = [entry(FIRST, 0), entry(FIRST, 1, key="retry-1"), entry(SECOND, 0)]
+    written = [stored_entry(FIRST, 0), stored_entry(FIRST, 1, idempotency_key="retry-1"), stored_entry(SECOND, 0)]
     for e in written:
         index.add_entry(e)
     assert index.entry(FIRST, 1) == written[1] and index.entry(SECOND, 1) is None

@@ -14,21 +14,15 @@ from api.index import Index, make_engine
 from api.index.merkle_nodes import NodeRow
 from api.index.rows import AnchorKind, ConsignmentRow, StoredEntry
 from api.services.merkle_tree import StoredTree
-from evidence.eip712 import Entry
-from evidence.event_types import EventType
 from evidence.merkle import Tree, leaf_hash
-from evidence.types import ZERO_ADDRESS, Address, Hash32, hash32, to_hex
+from evidence.types import Address, hash32, to_hex
+from tests.index.stored_entries import stored_entry
 
 CONSIGNMENT = "0x" + "c1" * 32
 
 
 def log_entry(seq: int) -> StoredEntry:
-    entry = Entry(
-        hash32(CONSIGNMENT), seq, Hash32(bytes(32)), Hash32(EventType.ARRIVING.type_id), Hash32(bytes(32)), "cid",
-        Address(ZERO_ADDRESS), Address("0x" + "ab" * 20),
-    )  # fmt: skip
-    digest = seq.to_bytes(32, "big")
-    return StoredEntry.accepted(entry, digest, b"sig", b"{}", EventType.ARRIVING, AnchorKind.LOG, 0.0, leaf_index=seq)
+    return stored_entry(CONSIGNMENT, seq, AnchorKind.LOG, digest=seq.to_bytes(32, "big"))
 
 
 @pytest.fixture

@@ -11,22 +11,11 @@ import pytest
 from sqlalchemy import event
 
 from api.index import Index, make_engine
-from api.index.rows import AnchorKind, ChainLocation, ConsignmentRow, EntryStatus, StoredEntry
-from evidence.eip712 import Entry
-from evidence.event_types import EventType
-from evidence.types import ZERO_ADDRESS, Address, Hash32, hash32
+from api.index.rows import AnchorKind, ChainLocation, ConsignmentRow, EntryStatus
+from evidence.types import Address
+from tests.index.stored_entries import stored_entry
 
 SINGLE, BATCHED = "0x" + "a1" * 32, "0x" + "b2" * 32
-
-
-def entry(consignment: str, seq: int, kind: AnchorKind) -> StoredEntry:
-    built = Entry(
-        hash32(consignment), seq, Hash32(bytes(32)), Hash32(EventType.ARRIVING.type_id), Hash32(bytes(32)), "cid",
-        Address(ZERO_ADDRESS), Address("0x" + "ab" * 20),
-    )  # fmt: skip
-    digest = hash32(consignment)[:30] + seq.to_bytes(2, "big")
-    leaf = seq if kind is AnchorKind.LOG else None
-    return StoredEntry.accepted(built, digest, b"sig", b"{}", EventType.ARRIVING, kind, 0.0, leaf_index=leaf)
 
 
 @pytest.fixture
@@ -48,9 +37,9 @@ def in_partial_index(index: Index) -> int:
 
 def test_pending_entries_are_found_and_leave_the_outbox_when_anchored(index: Index) -> None:
     with index.adding_log_entries() as writer:
-        writer.add([entry(BATCHED, seq, AnchorKind.LOG) for seq in range(5)])
+        writer.add([stored_entry(BATCHED, seq, AnchorKind.LOG) for seq in range(5)])
     for seq in range(3):
-        index.add_entry(entry(SINGLE, seq, AnchorKind.LEDGER))
+        index.add_entry(stored_entry(SINGLE, seq, AnchorKind.LEDGER))
     assert index.pending_count() == 3
     assert index.pending_consignments() == [SINGLE]
     assert in_partial_index(index) == 3  # the batched entries never entered it
