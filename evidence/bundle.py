@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -25,7 +26,7 @@ from evidence.anchoring import (
     check_signer_role,
 )
 from evidence.checks import Check
-from evidence.consignment_id import consignment_id
+from evidence.consignment_id import check_consignment_id, check_consignment_on_chain
 from evidence.custody import ConsignmentFacts, MemberEvent, WrittenEntry, event_time, replay
 from evidence.documents import document_in
 from evidence.eip712 import Domain, Entry
@@ -35,9 +36,9 @@ from evidence.models import first_error
 from evidence.prearrival import prove_all, timed_entries
 from evidence.roles import Role
 from evidence.rules import ConsignmentView, signing_roles
-from evidence.shared_checks import SharedChecks
-from evidence.types import Address, Hash32, Jurisdiction, to_hex
-from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
+from evidence.shared_checks import SharedChecks, StartedChecks
+from evidence.types import Address, Hash32, Jurisdiction
+from evidence.verify import EntryEvidence, OnChainRecord, OwnEvidence, Report, verify_chain
 
 FORMAT = "borderledger-evidence-bundle"
 # 2 added batched entries (``leaf_index``), ``checkpoints``, ``inclusion_proof``; 3 lets an
@@ -247,6 +248,18 @@ def _entry(consignment: bytes, e: BundleEntry) -> Entry:
     )
 
 
+def own_evidence_of(consignment: bytes, e: BundleEntry) -> OwnEvidence:
+    """What an entry's own checks read (``consignment``: the bundle's consignment id)."""
+    payload = e.payload.encode() if e.payload is not None else None
+    return _entry(consignment, e), _bytes(e.signature), payload, Hash32(_bytes(e.entry_hash)), e.leaf_index is not None
+
+
+def start_checks(started: StartedChecks, entries: Iterable[BundleEntry]) -> None:
+    """Start the own checks of ``entries`` before their bundle is whole (see ``verify_bundle``)."""
+    for e in entries:
+        started.add(e, own_evidence_of(started.consignment, e))
+
+
 def _membership(bundle: Bundle) -> dict[str, list[MemberEvent]]:
     return {
         address: [MemberEvent(m.block, m.log_index, m.kind, tuple(m.roles), m.jurisdiction) for m in events]
@@ -260,6 +273,7 @@ def verify_bundle(
     document_errors: dict[str, str] | None = None,
     executor: Executor | None = None,
     trust: Check | None = None,
+    started: StartedChecks | None = None,
 ) -> Report:
     """Verify every entry of the bundle (and, with ``online``, its presence on chain).
 
@@ -267,11 +281,16 @@ def verify_bundle(
     ``trust`` is the result of checking the bundle against it (``evidence.trust``); without
     it the report says the trust root was not checked. ``document_errors`` lets a node
     report documents its content store could not serve intact (CID → why); they fail that
-    entry's document check. ``executor`` shares out the per-entry checks of long chains.
+    entry's document check. ``executor`` shares out the per-entry checks of long chains;
+    ``started``, the same checks already started on exactly the bundle's entries.
     """
     c = bundle.consignment
-    shared = SharedChecks(executor, bundle.domain) if executor is not None else None
-    evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared)
+    shared, own = None, None
+    if started is not None:
+        shared, own = started.claim(bundle.entries, bundle.domain, _bytes(c.id))
+    elif executor is not None:
+        shared = SharedChecks(executor, bundle.domain)
+    evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared, own)
     # While workers (if any) check the entries, replay the rules against the membership history.
     parties = Address(c.exporter), Address(c.importer), Address(c.carrier)
     facts = ConsignmentFacts(*parties, frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)))
@@ -299,12 +318,12 @@ def verify_bundle(
     )
     if bundle.checkpoints:
         _add_log_checks(report, bundle, online)
-    report.checks.insert(0, _consignment_id_check(c.id, c.exporter, c.reference))
+    report.checks.insert(0, check_consignment_id(c.id, c.exporter, c.reference))
     report.checks.insert(0, trust or Check("trust_root", None, "no trust root pinned"))
     if online is None:
         report.checks.append(Check("membership", None, "roles as recorded in the bundle (not re-read from a node)"))
     else:
-        report.checks.insert(2, _consignment_on_chain(c, online.consignment))
+        report.checks.insert(2, check_consignment_on_chain(c.model_dump(), online.consignment))
         report.checks.append(Check("membership", True, "roles re-read from the registry's logs on the node"))
     for entry_report, check in zip(report.entries, authorised, strict=True):
         entry_report.checks.append(check)
@@ -314,24 +333,29 @@ def verify_bundle(
 
 
 def _entry_evidence(
-    bundle: Bundle, online: OnlineFacts | None, document_errors: dict[str, str], shared: SharedChecks | None
+    bundle: Bundle,
+    online: OnlineFacts | None,
+    document_errors: dict[str, str],
+    shared: SharedChecks | None,
+    started: list[OwnEvidence] | None,
 ) -> tuple[list[EntryEvidence], list[Any]]:
-    """Each entry's evidence (handed to ``shared`` as it is built), and its parsed payload."""
+    """Each entry's evidence, and its parsed payload; each entry's own checks are handed to
+    ``shared`` as its evidence is built, unless they were ``started`` already (their own evidence)."""
     consignment = _bytes(bundle.consignment.id)
     documents: dict[str, BundleDocument] = {d.cid: d for d in bundle.documents}
     by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
     evidence: list[EntryEvidence] = []
     payloads = parsed_payloads(bundle)
-    for e, data in zip(bundle.entries, payloads, strict=True):
-        payload = e.payload.encode() if e.payload is not None else None
+    for i, (e, data) in enumerate(zip(bundle.entries, payloads, strict=True)):
+        entry, signature, payload, recorded, _ = own_evidence_of(consignment, e) if started is None else started[i]
         document, document_error = _document(data, documents, document_errors)
         record = online.records.get(e.seq) if online and e.leaf_index is None else None
         evidence.append(
             EntryEvidence(
-                _entry(consignment, e),
-                _bytes(e.signature),
+                entry,
+                signature,
                 payload,
-                Hash32(_bytes(e.entry_hash)),
+                recorded,
                 record,
                 document,
                 document_error,
@@ -340,7 +364,7 @@ def _entry_evidence(
                 e.tx_hash if e.leaf_index is None else None,
             )
         )
-        if shared is not None:
+        if shared is not None and started is None:
             shared.add(evidence[-1])
     return evidence, payloads
 
@@ -360,29 +384,6 @@ def _add_log_checks(report: Report, bundle: Bundle, online: OnlineFacts | None) 
             roles = [r.value for r in signing_roles(e.event_type, Address(e.actor), view)]
             judged[key] = check_signer_role(e.actor, roles, e.block_number, online.roles_at)
         entry_report.checks.append(judged[key] if online is not None else offline)
-
-
-def _consignment_on_chain(stated: BundleConsignment, recorded: dict[str, Any] | None) -> Check:
-    """The bundle's consignment (parties, route, opening transaction) is the ledger's."""
-    if recorded is None:
-        return Check("consignment_on_chain", False, f"the ledger has no consignment {stated.id}")
-    differing = []
-    for name, value in stated.model_dump().items():
-        theirs = recorded.get(name)
-        same = value.lower() == str(theirs).lower() if isinstance(value, str) else value == theirs
-        if not same:
-            differing.append(f"{name}: the bundle says {value}, the ledger {theirs}")
-    if differing:
-        return Check("consignment_on_chain", False, "; ".join(differing))
-    return Check("consignment_on_chain", True, f"opened in tx {stated.tx_hash} at block {stated.block_number}")
-
-
-def _consignment_id_check(stated: str, exporter: str, reference: str) -> Check:
-    expected = to_hex(consignment_id(exporter, reference))
-    named = f"keccak256({exporter} ‖ '{reference}')"
-    if stated.lower() == expected:
-        return Check("consignment_id", True, f"{stated} = {named}")
-    return Check("consignment_id", False, f"{stated} is not {named} = {expected}")
 
 
 def _document(
@@ -409,13 +410,14 @@ def build_bundle(
     contracts: dict[str, tuple[str, int]],
     consignment: dict[str, Any],
     members: dict[str, list[MemberEvent]],
-    entries: list[dict[str, Any]],
+    entries: Sequence[dict[str, Any] | BundleEntry],
     documents: list[dict[str, Any]],
     created_at: str,
     checkpoints: list[dict[str, Any]] | None = None,
     inclusion_proof: list[str] | None = None,
 ) -> Bundle:
-    """Assemble a bundle from its parts (validated as it is built)."""
+    """Assemble a bundle from its parts (validated as it is built; an entry given as a
+    ``BundleEntry`` was validated already and is kept as it is)."""
     data = {
         "format": FORMAT,
         "version": VERSION,

@@ -3,6 +3,7 @@ RFC 8785 are CPU-bound, and Python runs them on one core at a time)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -30,7 +31,11 @@ class SharedChecks:
 
     def add(self, item: EntryEvidence) -> None:
         """Queue one entry's own checks."""
-        self._waiting.append(own_evidence(item))
+        self.add_own(own_evidence(item))
+
+    def add_own(self, own: OwnEvidence) -> None:
+        """Queue the own checks of an entry given as :data:`OwnEvidence`."""
+        self._waiting.append(own)
         if len(self._waiting) == self._chunk:
             self._send()
 
@@ -48,3 +53,37 @@ class SharedChecks:
             (computed, checks + context_checks(item, computed, value, self.domain))
             for item, value, (computed, checks) in zip(evidence, parsed, done, strict=True)
         ]
+
+
+class StartedChecks:
+    """Own checks started before the evidence is whole: a node putting a long bundle together
+    adds its entries as it reads them, so the workers begin on the first entries instead of
+    after the last. The checks are handed over (:meth:`claim`) only for exactly the items
+    added — the same objects, in the same order — in the same domain and consignment."""
+
+    def __init__(self, executor: Executor, domain: Domain, consignment: bytes) -> None:
+        self.consignment = consignment
+        self._shared = SharedChecks(executor, domain)
+        self._items: list[object] = []
+        self._own: list[OwnEvidence] = []
+
+    def add(self, item: object, own: OwnEvidence) -> None:
+        """Start the own checks of ``item``, whose own evidence is ``own``."""
+        self._items.append(item)
+        self._own.append(own)
+        self._shared.add_own(own)
+
+    def claim(
+        self, items: Sequence[object], domain: Domain, consignment: bytes
+    ) -> tuple[SharedChecks, list[OwnEvidence]]:
+        """The started checks and the own evidence of ``items``; ValueError unless they are
+        the items added, in the domain and consignment the checks were started for."""
+        same = (
+            domain == self._shared.domain
+            and consignment == self.consignment
+            and len(items) == len(self._items)
+            and all(a is b for a, b in zip(items, self._items, strict=True))
+        )
+        if not same:
+            raise ValueError("the checks were started for other entries than these")
+        return self._shared, self._own

@@ -20,10 +20,11 @@ from chain.indexer import CreatedConsignment
 from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
-from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, verify_bundle
+from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, start_checks, verify_bundle
 from evidence.documents import DOCUMENT_KEY, DocumentRef, document_in
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
+from evidence.shared_checks import StartedChecks
 from evidence.trust import check_trust_root
 from evidence.types import ZERO_ADDRESS, hash32, to_hex
 from evidence.verify import Report
@@ -48,10 +49,24 @@ class EvidenceService:
         return data
 
     def verify(self, caller: Participant, reference: str) -> Report:
-        """Verify a consignment: its bundle, checked against this node's chain and content store."""
-        bundle, document_errors = self._bundle(caller, reference, include_documents=True)
-        executor = self.verify_pool.for_entries(len(bundle.entries))
+        """Verify a consignment: its bundle, checked against this node's chain and content store.
+
+        On a long chain the entries' own checks start in the worker processes as the bundle's
+        entries are read, instead of once the whole bundle is built."""
+        row, opened = self._opened(caller, reference)
+        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+        written = self._written_elsewhere(opened.id, entries)
         chain = self.node.chain
+        executor = self.verify_pool.for_entries(len(entries) + len(written))
+        started = StartedChecks(executor, chain.domain, hash32(row.id)) if executor is not None else None
+        ordered: list[BundleEntry] = []
+        for page in _pages((e.bundle_entry() for e in entries), written):
+            validated = [BundleEntry.model_validate(e) for e in page]
+            if started is not None:
+                start_checks(started, validated)
+            ordered.extend(validated)
+        documents, document_errors = self._documents(entries, include_content=True)
+        bundle = self._assemble(opened, entries, written, ordered, documents)
         # The node's own deployment is its trust root; the check still asks the node which chain it serves.
         contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
         trust = check_trust_root(
@@ -60,7 +75,7 @@ class EvidenceService:
             contracts,
             node_identity(chain.w3, chain.manifest.registry.block),
         )
-        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, executor, trust)
+        return verify_bundle(bundle, chain.online_facts(bundle), document_errors, trust=trust, started=started)
 
     def pre_arrival(self, caller: Participant, reference: str, rules: str | None = None) -> dict[str, Any]:
         """Whether each declaration reached the ledger before its deadline, with the figures
@@ -84,7 +99,8 @@ class EvidenceService:
         when it was called (its checkpoints and inclusion proof are theirs)."""
         row, opened = self._opened(caller, reference)
         outline = self.node.index.entry_outlines(row.id, EntryStatus.ANCHORED)
-        head = self._assemble(opened, outline, [], [])
+        written = self._written_elsewhere(opened.id, outline)
+        head = self._assemble(opened, outline, written, written, [])
         return self._stream(head, row.id, {o.seq for o in outline}, include_documents)
 
     def _stream(self, head: Bundle, consignment_id: str, seqs: set[int], include_documents: bool) -> Iterator[bytes]:
@@ -121,21 +137,23 @@ class EvidenceService:
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, opened = self._opened(caller, reference)
         entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
+        written = self._written_elsewhere(opened.id, entries)
         documents, document_errors = self._documents(entries, include_documents)
-        return self._assemble(opened, entries, [e.bundle_entry() for e in entries], documents), document_errors
+        ordered = [e for page in _pages((e.bundle_entry() for e in entries), written) for e in page]
+        return self._assemble(opened, entries, written, ordered, documents), document_errors
 
     def _assemble(
         self,
         opened: CreatedConsignment,
         outline: Sequence[StoredEntry | EntryOutline],
-        stored: list[dict[str, Any]],
+        written: list[dict[str, Any]],
+        entries: Sequence[dict[str, Any] | BundleEntry],
         documents: list[dict[str, Any]],
     ) -> Bundle:
-        """The bundle of the consignment's anchored entries ``outline``, with ``stored`` (their
-        bundle form, or none when they are streamed after) and the entries the ledger holds
-        that this node never indexed."""
+        """The bundle of the consignment's anchored entries ``outline`` and those the ledger
+        holds that this node never indexed (``written``): ``entries`` are all of them in order
+        in their bundle form, or ``written`` alone when the others are streamed after."""
         chain = self.node.chain
-        written = self._written_elsewhere(opened.id, {e.seq for e in outline if e.anchor_kind is AnchorKind.LEDGER})
         checkpoints, inclusion_proof = self.merkle_log.evidence(outline)
         accounts = {opened.exporter, opened.importer, opened.carrier}
         for e in outline:
@@ -159,17 +177,21 @@ class EvidenceService:
                 "block_number": opened.block_number,
             },
             members=chain.logs.membership(sorted(accounts | {w["actor"] for w in written})),
-            entries=sorted(stored + written, key=lambda e: int(e["seq"])),
+            entries=entries,
             documents=documents,
             created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             checkpoints=checkpoints,
             inclusion_proof=inclusion_proof,
         )
 
-    def _written_elsewhere(self, consignment_id: str, indexed: set[int]) -> list[dict[str, Any]]:
+    def _written_elsewhere(
+        self, consignment_id: str, outline: Sequence[StoredEntry | EntryOutline]
+    ) -> list[dict[str, Any]]:
         """Entries the ledger holds that this node never saw (written straight to the contract
-        by a member with its own key), as bundle entries: with their payload if the content
-        store has it, else with none — a report then names it "payload never published"."""
+        by a member with its own key; ``outline``: the anchored entries this node indexed), as
+        bundle entries, in order: with their payload if the content store has it, else with
+        none — a report then names it "payload never published"."""
+        indexed = {e.seq for e in outline if e.anchor_kind is AnchorKind.LEDGER}
         out = []
         for logged in self.node.chain.logs.entries(hash32(consignment_id)):
             if logged.seq in indexed:
@@ -197,7 +219,7 @@ class EvidenceService:
                     "leaf_index": None,
                 }
             )
-        return out
+        return sorted(out, key=lambda e: int(e["seq"]))  # as the ledger numbers them
 
     def _documents(
         self, entries: list[StoredEntry], include_content: bool

@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.runtime import Runtime
 from api.services import evidence_export
-from evidence.bundle import parse_bundle, verify_bundle
+from api.verify_pool import PARALLEL_FROM
+from evidence.bundle import parse_bundle, start_checks, verify_bundle
+from evidence.shared_checks import StartedChecks
+from evidence.types import hash32
 from tests.api.conftest import auth
 from tests.support import Keys, anchor_now, second_node
 
@@ -111,6 +115,36 @@ def test_dropped_last_entry_is_caught_online(bundle: dict[str, Any], demo_runtim
     parsed = parse_bundle(data)
     report = verify_bundle(parsed, demo_runtime.services.node.chain.online_facts(parsed))
     assert "chain: chain_head" in report.failures()
+
+
+def test_checks_started_before_the_bundle_is_whole_give_the_same_report_and_only_for_its_entries(
+    bundle: dict[str, Any], demo_runtime: Runtime
+) -> None:
+    """What the node does for a long chain (its workers start on the entries as it reads them),
+    on the demo's bundle: the report is the one the checks made from the whole bundle give,
+    and started checks are refused for a bundle of other entries, even equal ones."""
+    tampered = copy.deepcopy(bundle)
+    tampered["entries"][2]["payload"] = tampered["entries"][2]["payload"].replace("}", ',"x":1}', 1)
+    executor = demo_runtime.verify_pool.for_entries(PARALLEL_FROM)
+    assert executor is not None
+    for data in (bundle, tampered):
+        parsed = parse_bundle(data)
+        online = demo_runtime.services.node.chain.online_facts(parsed)
+        started = StartedChecks(executor, parsed.domain, hash32(parsed.consignment.id))
+        start_checks(started, parsed.entries)
+        early = verify_bundle(parsed, online, started=started)
+        assert early.to_dict() == verify_bundle(parsed, online).to_dict()
+        assert early.failures() == ([] if data is bundle else ["seq 2: payload_hash"])
+
+    parsed, again = parse_bundle(bundle), parse_bundle(bundle)
+    started = StartedChecks(executor, parsed.domain, hash32(parsed.consignment.id))
+    start_checks(started, parsed.entries)
+    with pytest.raises(ValueError, match="started for other entries"):
+        verify_bundle(again, started=started)  # equal entries, but not the ones whose checks started
+    other_chain = replace(parsed.domain, chain_id=parsed.domain.chain_id + 1)
+    with pytest.raises(ValueError, match="started for other entries"):
+        started.claim(parsed.entries, other_chain, hash32(parsed.consignment.id))
+    verify_bundle(parsed, started=started)  # the right bundle is still taken
 
 
 def test_not_a_bundle_exits_2(tmp_path: Path) -> None:
