@@ -291,7 +291,8 @@ def verify_bundle(
     elif executor is not None:
         shared = SharedChecks(executor, bundle.domain)
     evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared, own)
-    # While workers (if any) check the entries, replay the rules against the membership history.
+    # While workers (if any) check the entries: the rules replayed against the membership
+    # history, and the declarations' deadlines.
     parties = Address(c.exporter), Address(c.importer), Address(c.carrier)
     facts = ConsignmentFacts(*parties, frozenset(Jurisdiction(j) for j in (c.origin, c.destination, *c.transit)))
     written = [
@@ -308,6 +309,7 @@ def verify_bundle(
         for e, when in zip(bundle.entries, map(event_time, payloads), strict=True)
     ]
     authorised, custody = replay(facts, written, online.membership if online else _membership(bundle))
+    pre_arrival = prove_all(timed_entries(bundle.entries, payloads, online.records if online else {}))
     report = verify_chain(
         c.reference,
         bundle.domain,
@@ -328,7 +330,7 @@ def verify_bundle(
     for entry_report, check in zip(report.entries, authorised, strict=True):
         entry_report.checks.append(check)
     report.custody = custody.to_dict()
-    report.pre_arrival = prove_all(timed_entries(bundle.entries, payloads, online.records if online else {}))
+    report.pre_arrival = pre_arrival
     return report
 
 

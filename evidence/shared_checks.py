@@ -3,7 +3,7 @@ RFC 8785 are CPU-bound, and Python runs them on one core at a time)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -44,15 +44,14 @@ class SharedChecks:
             self._futures.append(self._executor.submit(own_checks_of, self._waiting, self.domain))
             self._waiting = []
 
-    def results(self, evidence: list[EntryEvidence], parsed: list[Any]) -> list[EntryResult]:
+    def results(self, evidence: list[EntryEvidence], parsed: list[Any]) -> Iterator[EntryResult]:
         """:func:`entry_checks` of every added item (``evidence``, in the order added, with
-        ``parsed``, their payloads' JSON values), the workers' part with the caller's."""
+        ``parsed``, their payloads' JSON values), the workers' part with the caller's, each
+        chunk as soon as it is done: the caller goes on with it while the workers finish."""
         self._send()
-        done = [result for future in self._futures for result in future.result()]
-        return [
-            (computed, checks + context_checks(item, computed, value, self.domain))
-            for item, value, (computed, checks) in zip(evidence, parsed, done, strict=True)
-        ]
+        done = (result for future in self._futures for result in future.result())
+        for item, value, (computed, checks) in zip(evidence, parsed, done, strict=True):
+            yield computed, checks + context_checks(item, computed, value, self.domain)
 
 
 class StartedChecks:

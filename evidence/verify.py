@@ -8,6 +8,7 @@ every check with its result and evidence. Nothing here does I/O.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,28 +333,22 @@ def verify_chain(
     evidence: list[EntryEvidence],
     chain_head: tuple[int, Hash32] | None = None,
     batch_proof: BatchProof | None = None,
-    results: list[EntryResult] | None = None,
+    results: Iterable[EntryResult] | None = None,
 ) -> Report:
     """Verify a consignment's entries in order; ``chain_head`` is (count, head hash) read from
     the ledger, or None offline. Entries anchored in batches follow those the ledger holds;
     ``batch_proof`` proves their leaves in an anchored tree. ``results`` are the entries'
-    :func:`entry_checks` if already computed (e.g. by :class:`SharedChecks`).
-    Never raises for bad evidence: failures are in the report."""
+    :func:`entry_checks` if already computed (e.g. by :class:`SharedChecks`), taken in order
+    as they come. Never raises for bad evidence: failures are in the report."""
     independent = results if results is not None else checks_of(evidence, domain)
-    # The batched entries' leaves, from their recomputed hashes, are proven together.
-    leaves = {
-        item.anchor.leaf_index: leaf_hash(computed)
-        for item, (computed, _) in zip(evidence, independent, strict=True)
-        if item.anchor is not None
-    }
-    problem = batch_inclusion_problem(leaves, batch_proof) if leaves else None
     reports: list[EntryReport] = []
+    leaves: dict[int, bytes] = {}  # the batched entries' leaves, from their recomputed hashes
     previous = ZERO_HASH
     ledger_count, ledger_head = 0, ZERO_HASH
-    for position, (item, (_, checks)) in enumerate(zip(evidence, independent, strict=True)):
+    for position, (item, (computed, checks)) in enumerate(zip(evidence, independent, strict=True)):
         checks.insert(3, check_link(item, position, previous))
         if item.anchor is not None:
-            checks.insert(4, check_merkle_inclusion(item.anchor, batch_proof, problem))
+            leaves[item.anchor.leaf_index] = leaf_hash(computed)
         reports.append(
             EntryReport(
                 seq=item.entry.seq,
@@ -366,6 +361,11 @@ def verify_chain(
         previous = item.recorded_hash
         if item.anchor is None:
             ledger_count, ledger_head = position + 1, item.recorded_hash
+    # The leaves are proven together, once all are known.
+    problem = batch_inclusion_problem(leaves, batch_proof) if leaves else None
+    for item, entry_report in zip(evidence, reports, strict=True):
+        if item.anchor is not None:
+            entry_report.checks.insert(4, check_merkle_inclusion(item.anchor, batch_proof, problem))
     batched = len(evidence) - ledger_count
     then = f"; then {batched} entries anchored in the Merkle log" if batched else ""
     chain_checks: list[Check] = []

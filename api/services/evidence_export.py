@@ -6,9 +6,10 @@ from __future__ import annotations
 import base64
 import heapq
 import json
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from api.index.rows import AnchorKind, ConsignmentRow, EntryOutline, EntryStatus, Participant, StoredEntry
 from api.services.consignments import ConsignmentsService
@@ -16,7 +17,7 @@ from api.services.errors import NotFound
 from api.services.merkle_log import MerkleLogService
 from api.services.node import Node
 from api.verify_pool import VerifyPool
-from chain.indexer import CreatedConsignment
+from chain.indexer import AppendedEntry, CreatedConsignment
 from chain.ledger import trust_root_of
 from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
@@ -54,17 +55,22 @@ class EvidenceService:
         On a long chain the entries' own checks start in the worker processes as the bundle's
         entries are read, instead of once the whole bundle is built."""
         row, opened = self._opened(caller, reference)
-        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
-        written = self._written_elsewhere(opened.id, entries)
         chain = self.node.chain
-        executor = self.verify_pool.for_entries(len(entries) + len(written))
-        started = StartedChecks(executor, chain.domain, hash32(row.id)) if executor is not None else None
+        entries: list[StoredEntry] = []
+        written: list[dict[str, Any]] = []
         ordered: list[BundleEntry] = []
-        for page in _pages((e.bundle_entry() for e in entries), written):
-            validated = [BundleEntry.model_validate(e) for e in page]
+        started: StartedChecks | None = None
+        for stored, data in self._in_order(row.id):
+            if stored is not None:
+                entries.append(stored)
+            else:
+                written.append(data)
+            ordered.append(BundleEntry.model_validate(data))
             if started is not None:
-                start_checks(started, validated)
-            ordered.extend(validated)
+                start_checks(started, ordered[-1:])
+            elif (executor := self.verify_pool.for_entries(len(ordered))) is not None:
+                started = StartedChecks(executor, chain.domain, hash32(row.id))
+                start_checks(started, ordered)
         documents, document_errors = self._documents(entries, include_content=True)
         bundle = self._assemble(opened, entries, written, ordered, documents)
         # The node's own deployment is its trust root; the check still asks the node which chain it serves.
@@ -122,9 +128,20 @@ class EvidenceService:
         yield b"]}"
 
     def _stored(self, consignment_id: str, seqs: set[int]) -> Iterator[dict[str, Any]]:
+        return (e.bundle_entry() for e in self._anchored(consignment_id) if e.seq in seqs)
+
+    def _in_order(self, consignment_id: str) -> Iterator[tuple[StoredEntry | None, dict[str, Any]]]:
+        """Each anchored entry of the consignment in order, as this node indexed it (None for
+        one only the ledger holds) and in its bundle form; the index is read a page at a time."""
+        logged = self.node.chain.logs.entries(hash32(consignment_id))
+        for e in _with_unindexed(self._anchored(consignment_id), logged):
+            yield (e, e.bundle_entry()) if isinstance(e, StoredEntry) else (None, self._bundle_form(e))
+
+    def _anchored(self, consignment_id: str) -> Iterator[StoredEntry]:
+        """The consignment's anchored entries in this node's index, read a page at a time."""
         after = -1
         while page := self.node.index.entries_of(consignment_id, EntryStatus.ANCHORED, after, _PAGE):
-            yield from (e.bundle_entry() for e in page if e.seq in seqs)
+            yield from page
             after = page[-1].seq
 
     def _opened(self, caller: Participant, reference: str) -> tuple[ConsignmentRow, CreatedConsignment]:
@@ -136,10 +153,11 @@ class EvidenceService:
 
     def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
         row, opened = self._opened(caller, reference)
-        entries = self.node.index.entries_of(row.id, EntryStatus.ANCHORED)
-        written = self._written_elsewhere(opened.id, entries)
+        in_order = list(self._in_order(row.id))
+        entries = [stored for stored, _ in in_order if stored is not None]
+        written = [data for stored, data in in_order if stored is None]
         documents, document_errors = self._documents(entries, include_documents)
-        ordered = [e for page in _pages((e.bundle_entry() for e in entries), written) for e in page]
+        ordered = [data for _, data in in_order]
         return self._assemble(opened, entries, written, ordered, documents), document_errors
 
     def _assemble(
@@ -187,39 +205,36 @@ class EvidenceService:
     def _written_elsewhere(
         self, consignment_id: str, outline: Sequence[StoredEntry | EntryOutline]
     ) -> list[dict[str, Any]]:
-        """Entries the ledger holds that this node never saw (written straight to the contract
-        by a member with its own key; ``outline``: the anchored entries this node indexed), as
-        bundle entries, in order: with their payload if the content store has it, else with
-        none — a report then names it "payload never published"."""
-        indexed = {e.seq for e in outline if e.anchor_kind is AnchorKind.LEDGER}
-        out = []
-        for logged in self.node.chain.logs.entries(hash32(consignment_id)):
-            if logged.seq in indexed:
-                continue
-            try:
-                payload: str | None = self.node.store.get_raw(logged.cid).decode()
-            except (ContentNotFound, ContentIntegrityError):
-                payload = None
-            out.append(
-                {
-                    "seq": logged.seq,
-                    "event_type": logged.event_type.value,
-                    "prev_hash": logged.prev_hash,
-                    "payload_hash": logged.payload_hash,
-                    "cid": logged.cid,
-                    "next_carrier": logged.next_carrier,
-                    "actor": logged.actor,
-                    "signature": to_hex(logged.signature),
-                    "entry_hash": logged.entry_hash,
-                    "payload": payload,
-                    "tx_hash": logged.tx_hash,
-                    "block_number": logged.block_number,
-                    "log_index": logged.log_index,
-                    "block_time": logged.block_time,
-                    "leaf_index": None,
-                }
-            )
-        return sorted(out, key=lambda e: int(e["seq"]))  # as the ledger numbers them
+        """The entries the ledger holds that this node never indexed (``outline``: those it
+        did), in their bundle form, in order."""
+        logged = self.node.chain.logs.entries(hash32(consignment_id))
+        return [self._bundle_form(e) for e in _with_unindexed(outline, logged) if isinstance(e, AppendedEntry)]
+
+    def _bundle_form(self, logged: AppendedEntry) -> dict[str, Any]:
+        """An entry the ledger holds that this node never saw (written straight to the contract
+        by a member with its own key), as a bundle entry: with its payload if the content store
+        has it, else with none — a report then names it "payload never published"."""
+        try:
+            payload: str | None = self.node.store.get_raw(logged.cid).decode()
+        except (ContentNotFound, ContentIntegrityError):
+            payload = None
+        return {
+            "seq": logged.seq,
+            "event_type": logged.event_type.value,
+            "prev_hash": logged.prev_hash,
+            "payload_hash": logged.payload_hash,
+            "cid": logged.cid,
+            "next_carrier": logged.next_carrier,
+            "actor": logged.actor,
+            "signature": to_hex(logged.signature),
+            "entry_hash": logged.entry_hash,
+            "payload": payload,
+            "tx_hash": logged.tx_hash,
+            "block_number": logged.block_number,
+            "log_index": logged.log_index,
+            "block_time": logged.block_time,
+            "leaf_index": None,
+        }
 
     def _documents(
         self, entries: list[StoredEntry], include_content: bool
@@ -264,6 +279,30 @@ def _document_ref(payload: str | None) -> DocumentRef | None:
         return document_in(json.loads(payload))
     except ValueError:
         return None
+
+
+class _Positioned(Protocol):
+    @property
+    def seq(self) -> int: ...
+    @property
+    def anchor_kind(self) -> AnchorKind: ...
+
+
+_Indexed = TypeVar("_Indexed", bound=_Positioned)
+
+
+def _with_unindexed(indexed: Iterable[_Indexed], logged: Sequence[AppendedEntry]) -> Iterator[_Indexed | AppendedEntry]:
+    """The node's anchored entries (``indexed``, in order) and, in their places, those the
+    ledger holds (``logged``) that the node never indexed. A ledger entry is the node's when
+    the node indexed a ledger entry at its position."""
+    waiting = deque(sorted(logged, key=lambda e: e.seq))
+    for e in indexed:
+        while waiting and waiting[0].seq < e.seq:
+            yield waiting.popleft()
+        if waiting and waiting[0].seq == e.seq and e.anchor_kind is AnchorKind.LEDGER:
+            waiting.popleft()
+        yield e
+    yield from waiting
 
 
 def _pages(stored: Iterator[dict[str, Any]], written: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

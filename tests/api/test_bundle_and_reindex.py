@@ -6,17 +6,19 @@ import copy
 import json
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
+from api.index.rows import AnchorKind
 from api.runtime import Runtime
 from api.services import evidence_export
 from api.verify_pool import PARALLEL_FROM
+from chain.indexer import AppendedEntry
 from evidence.bundle import parse_bundle, start_checks, verify_bundle
 from evidence.shared_checks import StartedChecks
 from evidence.types import hash32
@@ -145,6 +147,31 @@ def test_checks_started_before_the_bundle_is_whole_give_the_same_report_and_only
     with pytest.raises(ValueError, match="started for other entries"):
         started.claim(parsed.entries, other_chain, hash32(parsed.consignment.id))
     verify_bundle(parsed, started=started)  # the right bundle is still taken
+
+
+@dataclass(frozen=True)
+class _At:
+    seq: int
+    anchor_kind: AnchorKind = AnchorKind.LEDGER
+
+
+def test_the_ledgers_entries_the_node_never_indexed_take_their_places_among_the_nodes() -> None:
+    """The one merge every bundle and report of the node uses (``_with_unindexed``): a ledger
+    entry is the node's when the node indexed a ledger entry at its position; any other the
+    ledger holds is put in its place, after a node's entry of the same position."""
+    indexed = [_At(0), _At(2), _At(3, AnchorKind.LOG), _At(4, AnchorKind.LOG)]
+    logged = [cast(AppendedEntry, _At(seq)) for seq in (5, 3, 2, 1, 0)]  # any order: placed by position
+    merged = list(evidence_export._with_unindexed(indexed, logged))
+    assert [(e.seq, e in indexed) for e in merged] == [
+        (0, True),
+        (1, False),
+        (2, True),
+        (3, True),
+        (3, False),  # a batched entry of the node's cannot stand for a ledger entry
+        (4, True),
+        (5, False),
+    ]
+    assert list(evidence_export._with_unindexed([], logged[:2])) == [logged[1], logged[0]]
 
 
 def test_not_a_bundle_exits_2(tmp_path: Path) -> None:

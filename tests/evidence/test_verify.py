@@ -135,7 +135,7 @@ def test_a_process_pool_gives_the_same_report() -> None:
         shared = SharedChecks(executor, DOMAIN, chunk=5)
         for item in evidence:
             shared.add(item)
-        results = shared.results(evidence, [json.loads(e.payload or b"null") for e in evidence])
+        results = list(shared.results(evidence, [json.loads(e.payload or b"null") for e in evidence]))
     finally:
         pool.close()
     pooled = verify_chain("C-1", DOMAIN, evidence, (12, evidence[-1].recorded_hash), results=results)
