@@ -92,9 +92,7 @@ class Report:
     def verdict(self) -> str:
         """ "failed" if any check failed; else "incomplete" if any could not be made (offline,
         nothing pinned, bytes not supplied); else "passed": every check ran and passed."""
-        if self.failures():
-            return "failed"
-        return "incomplete" if self.not_checked() else "passed"
+        return _verdict(self.failures(), self.not_checked())
 
     @property
     def passed(self) -> bool:
@@ -120,6 +118,7 @@ class Report:
         ``offset`` (at most ``limit``) and the first ``limit`` failures and unmade checks,
         with their totals — the verdict always covers every entry."""
         failures, not_checked = self.failures(), self.not_checked()
+        verdict = _verdict(failures, not_checked)  # of every entry, before the page is cut
         end = len(self.entries) if limit is None else min(len(self.entries), offset + limit)
         page: dict[str, Any] = {}
         if limit is not None:
@@ -135,7 +134,7 @@ class Report:
             "consignment": self.consignment,
             "chain_id": self.chain_id,
             "ledger": self.ledger,
-            "verdict": self.verdict,
+            "verdict": verdict,
             "failures": failures,
             "not_checked": not_checked,
             "checks": [_check_dict(c) for c in self.checks],
@@ -155,6 +154,12 @@ class Report:
             "pre_arrival": self.pre_arrival,
             **page,
         }
+
+
+def _verdict(failures: list[str], not_checked: list[str]) -> str:
+    if failures:
+        return "failed"
+    return "incomplete" if not_checked else "passed"
 
 
 _UNPARSABLE = object()
