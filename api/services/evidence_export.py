@@ -23,11 +23,12 @@ from chain.rpc import node_identity
 from content.store import ContentIntegrityError, ContentNotFound
 from evidence.bundle import Bundle, BundleEntry, build_bundle, parsed_payloads, start_checks, verify_bundle
 from evidence.documents import DOCUMENT_KEY, DocumentRef, document_in
+from evidence.eip712 import Domain
 from evidence.errors import LedgerValueError
 from evidence.prearrival import CURRENT_RULES, RULES, prove_all, timed_entries
 from evidence.shared_checks import StartedChecks
 from evidence.trust import check_trust_root
-from evidence.types import ZERO_ADDRESS, hash32, to_hex
+from evidence.types import ZERO_ADDRESS, Address, hash32, to_hex
 from evidence.verify import Report
 
 _DOCUMENT_MARKER = f'"{DOCUMENT_KEY}":'
@@ -56,6 +57,8 @@ class EvidenceService:
         entries are read, instead of once the whole bundle is built."""
         row, opened = self._opened(caller, reference)
         chain = self.node.chain
+        # The domain the bundle will state (its chain and ledger are this node's manifest's).
+        domain = Domain(chain.manifest.chain_id, Address(chain.manifest.ledger.address))
         entries: list[StoredEntry] = []
         written: list[dict[str, Any]] = []
         ordered: list[BundleEntry] = []
@@ -69,7 +72,7 @@ class EvidenceService:
             if started is not None:
                 start_checks(started, ordered[-1:])
             elif (executor := self.verify_pool.for_entries(len(ordered))) is not None:
-                started = StartedChecks(executor, chain.domain, hash32(row.id))
+                started = StartedChecks(executor, domain, hash32(row.id))
                 start_checks(started, ordered)
         documents, document_errors = self._documents(entries, include_content=True)
         bundle = self._assemble(opened, entries, written, ordered, documents)
