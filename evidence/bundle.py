@@ -285,10 +285,8 @@ def verify_bundle(
     ``started``, the same checks already started on exactly the bundle's entries.
     """
     c = bundle.consignment
-    shared, own = None, None
-    if started is not None:
-        shared, own = started.claim(bundle.entries, bundle.domain, _bytes(c.id))
-    elif executor is not None:
+    shared, own = started.claim(bundle.entries, bundle.domain, _bytes(c.id)) if started is not None else (None, None)
+    if shared is None and executor is not None:
         shared = SharedChecks(executor, bundle.domain)
     evidence, payloads = _entry_evidence(bundle, online, document_errors or {}, shared, own)
     # While workers (if any) check the entries: the rules replayed against the membership
@@ -348,8 +346,9 @@ def _entry_evidence(
     by_event = {(cp.block_number, cp.log_index): cp for cp in bundle.checkpoints}
     evidence: list[EntryEvidence] = []
     payloads = parsed_payloads(bundle)
-    for i, (e, data) in enumerate(zip(bundle.entries, payloads, strict=True)):
-        entry, signature, payload, recorded, _ = own_evidence_of(consignment, e) if started is None else started[i]
+    owns = iter(started) if started is not None else (own_evidence_of(consignment, e) for e in bundle.entries)
+    for e, data, own in zip(bundle.entries, payloads, owns, strict=True):
+        entry, signature, payload, recorded, _ = own
         document, document_error = _document(data, documents, document_errors)
         record = online.records.get(e.seq) if online and e.leaf_index is None else None
         evidence.append(
@@ -367,7 +366,7 @@ def _entry_evidence(
             )
         )
         if shared is not None and started is None:
-            shared.add(evidence[-1])
+            shared.add(own)
     return evidence, payloads
 
 

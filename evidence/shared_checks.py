@@ -14,7 +14,6 @@ from evidence.verify import (
     OwnEvidence,
     context_checks,
     own_checks_of,
-    own_evidence,
 )
 
 
@@ -29,12 +28,8 @@ class SharedChecks:
         self._waiting: list[OwnEvidence] = []
         self._futures: list[Future[list[EntryResult]]] = []
 
-    def add(self, item: EntryEvidence) -> None:
-        """Queue one entry's own checks."""
-        self.add_own(own_evidence(item))
-
-    def add_own(self, own: OwnEvidence) -> None:
-        """Queue the own checks of an entry given as :data:`OwnEvidence`."""
+    def add(self, own: OwnEvidence) -> None:
+        """Queue one entry's own checks (``own``: what they read, see :func:`own_evidence`)."""
         self._waiting.append(own)
         if len(self._waiting) == self._chunk:
             self._send()
@@ -70,7 +65,7 @@ class StartedChecks:
         """Start the own checks of ``item``, whose own evidence is ``own``."""
         self._items.append(item)
         self._own.append(own)
-        self._shared.add_own(own)
+        self._shared.add(own)
 
     def claim(
         self, items: Sequence[object], domain: Domain, consignment: bytes

@@ -117,12 +117,13 @@ class CpuMeter:
         ours, chain = (p.cpu_times() for p in self._processes)
         return ours.user + ours.system, chain.user + chain.system
 
-    def ms_per(self, items: int) -> dict[str, float]:
-        """Milliseconds of CPU per item since the meter started, in each process."""
+    def ms_per(self, items: int, this_process: str) -> dict[str, float]:
+        """Milliseconds of CPU per item since the meter started: this process's (named
+        ``this_process`` in the summary) and the chain node's."""
         (ours, chain), (ours0, chain0) = self._read(), self._start
         return {
-            "this_process_cpu_ms": round((ours - ours0) * 1000 / items, 2),
-            "chain_node_cpu_ms": round((chain - chain0) * 1000 / items, 2),
+            this_process: round((ours - ours0) * 1000 / items, 2),
+            "chain_node": round((chain - chain0) * 1000 / items, 2),
         }
 
 
@@ -336,7 +337,7 @@ def main() -> None:
                 writers.submit(time.perf_counter).result()  # started and imported before the clock
                 meter = CpuMeter(chain_pid)
                 elapsed_a, latencies, tx_hash_lists = writers.submit(write_singles, url, jobs).result()
-                cpu_a = meter.ms_per(CARRIERS * SINGLE_PER_CARRIER)
+                cpu_a = meter.ms_per(CARRIERS * SINGLE_PER_CARRIER, "service")
             tx_hashes_of = dict(enumerate(tx_hash_lists))
             w3 = services.node.chain.w3
             # Every entry's gas; the first of each consignment also turns its head from zero
@@ -357,7 +358,7 @@ def main() -> None:
                 "gas_first_entry": round(statistics.mean(gas_first)),
                 "append_latency_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
                 "append_latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
-                "cpu_per_entry": {"service": cpu_a["this_process_cpu_ms"], "chain_node": cpu_a["chain_node_cpu_ms"]},
+                "cpu_per_entry": cpu_a,
             }
 
             # (a') The same kind of entries straight to the ledger contract, through the
@@ -391,13 +392,9 @@ def main() -> None:
                 ledger_jobs.append(job)
             meter = CpuMeter(chain_pid)
             elapsed_ledger = ledger_appends(chain, services.node.relayer, ledger_jobs)
-            cpu_ledger = meter.ms_per(CARRIERS * SINGLE_PER_CARRIER)
             summary["per_entry_tx"]["straight_to_the_ledger_contract"] = {
                 "entries_per_s": round(CARRIERS * SINGLE_PER_CARRIER / elapsed_ledger, 1),
-                "cpu_per_entry": {
-                    "bench_process": cpu_ledger["this_process_cpu_ms"],
-                    "chain_node": cpu_ledger["chain_node_cpu_ms"],
-                },
+                "cpu_per_entry": meter.ms_per(CARRIERS * SINGLE_PER_CARRIER, "bench_process"),
             }
 
             # (b) batched: the same kind of entries, 10,000 per request.
@@ -454,11 +451,8 @@ def main() -> None:
             }
             meter = CpuMeter(chain_pid)
             store_figures = document_store_issue(services.node.chain.w3, n_a, CARRIERS)
-            cpu_store = meter.ms_per(n_a)  # the deployment's one transaction is within the noise
-            store_figures["cpu_per_document"] = {
-                "bench_process": cpu_store["this_process_cpu_ms"],
-                "chain_node": cpu_store["chain_node_cpu_ms"],
-            }
+            # The deployment's one transaction is within the noise.
+            store_figures["cpu_per_document"] = meter.ms_per(n_a, "bench_process")
             summary["peers"] = {"document_store_issue": store_figures, "oa_wrap": oa_wrap(n_b)}
             summary["batched_vs_per_entry_accepted_ratio"] = round(
                 summary["batched"]["entries_per_s_accepted_and_durable"]

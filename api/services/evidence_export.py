@@ -4,11 +4,11 @@ against this node's chain and content store. The checks themselves are in ``evid
 from __future__ import annotations
 
 import base64
-import heapq
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, Protocol, TypeVar
 
 from api.index.rows import AnchorKind, ConsignmentRow, EntryOutline, EntryStatus, Participant, StoredEntry
@@ -55,27 +55,8 @@ class EvidenceService:
 
         On a long chain the entries' own checks start in the worker processes as the bundle's
         entries are read, instead of once the whole bundle is built."""
-        row, opened = self._opened(caller, reference)
+        bundle, document_errors, started = self._bundle(caller, reference, True, self.verify_pool)
         chain = self.node.chain
-        # The domain the bundle will state (its chain and ledger are this node's manifest's).
-        domain = Domain(chain.manifest.chain_id, Address(chain.manifest.ledger.address))
-        entries: list[StoredEntry] = []
-        written: list[dict[str, Any]] = []
-        ordered: list[BundleEntry] = []
-        started: StartedChecks | None = None
-        for stored, data in self._in_order(row.id):
-            if stored is not None:
-                entries.append(stored)
-            else:
-                written.append(data)
-            ordered.append(BundleEntry.model_validate(data))
-            if started is not None:
-                start_checks(started, ordered[-1:])
-            elif (executor := self.verify_pool.for_entries(len(ordered))) is not None:
-                started = StartedChecks(executor, domain, hash32(row.id))
-                start_checks(started, ordered)
-        documents, document_errors = self._documents(entries, include_content=True)
-        bundle = self._assemble(opened, entries, written, ordered, documents)
         # The node's own deployment is its trust root; the check still asks the node which chain it serves.
         contracts = {name: c.address for name, c in bundle.chain.contracts.items()}
         trust = check_trust_root(
@@ -92,7 +73,7 @@ class EvidenceService:
         chosen = CURRENT_RULES if rules is None else RULES.get(rules)
         if chosen is None:
             raise LedgerValueError(f"unknown deadline rules {rules!r}; known: {', '.join(RULES)}")
-        bundle, _ = self._bundle(caller, reference, include_documents=False)
+        bundle, _, _ = self._bundle(caller, reference, include_documents=False)
         online = self.node.chain.online_facts(bundle)
         return {
             "consignment": bundle.consignment.reference,
@@ -108,17 +89,26 @@ class EvidenceService:
         when it was called (its checkpoints and inclusion proof are theirs)."""
         row, opened = self._opened(caller, reference)
         outline = self.node.index.entry_outlines(row.id, EntryStatus.ANCHORED)
-        written = self._written_elsewhere(opened.id, outline)
+        logged = self.node.chain.logs.entries(hash32(row.id))
+        written = [self._bundle_form(e) for e in _with_unindexed(outline, logged) if isinstance(e, AppendedEntry)]
         head = self._assemble(opened, outline, written, written, [])
-        return self._stream(head, row.id, {o.seq for o in outline}, include_documents)
+        return self._stream(head, row.id, {o.seq for o in outline}, logged, include_documents)
 
-    def _stream(self, head: Bundle, consignment_id: str, seqs: set[int], include_documents: bool) -> Iterator[bytes]:
-        written = [e.model_dump(mode="json") for e in head.entries]  # the ledger's, never indexed here
+    def _stream(
+        self, head: Bundle, consignment_id: str, seqs: set[int], logged: list[AppendedEntry], include_documents: bool
+    ) -> Iterator[bytes]:
+        written = {e.seq: e.model_dump(mode="json") for e in head.entries}  # the ledger's, never indexed here
+        indexed = (e for e in self._anchored(consignment_id) if e.seq in seqs)
+        in_head = [e for e in logged if e.seq in written]  # the header's members are theirs
+        merged = (
+            e.bundle_entry() if isinstance(e, StoredEntry) else written[e.seq]
+            for e in _with_unindexed(indexed, in_head)
+        )
         frame = head.model_dump(mode="json", exclude={"entries", "documents"})
         yield json.dumps(frame)[:-1].encode() + b',"entries":['
         documents: list[DocumentRef] = []
         separator = b""
-        for page in _pages(self._stored(consignment_id, seqs), written):
+        while page := list(islice(merged, _PAGE)):
             for entry in page:
                 BundleEntry.model_validate(entry)  # as build_bundle validates a whole bundle
             yield separator + b",".join(json.dumps(e).encode() for e in page)
@@ -129,16 +119,6 @@ class EvidenceService:
             item, _ = self._document(ref, include_documents)
             yield (b"," if i else b"") + json.dumps(item).encode()
         yield b"]}"
-
-    def _stored(self, consignment_id: str, seqs: set[int]) -> Iterator[dict[str, Any]]:
-        return (e.bundle_entry() for e in self._anchored(consignment_id) if e.seq in seqs)
-
-    def _in_order(self, consignment_id: str) -> Iterator[tuple[StoredEntry | None, dict[str, Any]]]:
-        """Each anchored entry of the consignment in order, as this node indexed it (None for
-        one only the ledger holds) and in its bundle form; the index is read a page at a time."""
-        logged = self.node.chain.logs.entries(hash32(consignment_id))
-        for e in _with_unindexed(self._anchored(consignment_id), logged):
-            yield (e, e.bundle_entry()) if isinstance(e, StoredEntry) else (None, self._bundle_form(e))
 
     def _anchored(self, consignment_id: str) -> Iterator[StoredEntry]:
         """The consignment's anchored entries in this node's index, read a page at a time."""
@@ -154,14 +134,35 @@ class EvidenceService:
             raise NotFound(f"consignment {reference} is not on this chain")
         return row, created[0]
 
-    def _bundle(self, caller: Participant, reference: str, include_documents: bool) -> tuple[Bundle, dict[str, str]]:
+    def _bundle(
+        self, caller: Participant, reference: str, include_documents: bool, pool: VerifyPool | None = None
+    ) -> tuple[Bundle, dict[str, str], StartedChecks | None]:
+        """The consignment's bundle, and per CID why a document could not be read. With a
+        ``pool``, the entries' own checks start in its workers as the entries are read, once
+        they are enough to share out (then returned, for :func:`verify_bundle`)."""
         row, opened = self._opened(caller, reference)
-        in_order = list(self._in_order(row.id))
-        entries = [stored for stored, _ in in_order if stored is not None]
-        written = [data for stored, data in in_order if stored is None]
+        manifest = self.node.chain.manifest
+        # The domain the bundle will state (its chain and ledger are this node's manifest's).
+        domain = Domain(manifest.chain_id, Address(manifest.ledger.address))
+        entries: list[StoredEntry] = []
+        written: list[dict[str, Any]] = []
+        ordered: list[BundleEntry] = []
+        started: StartedChecks | None = None
+        logged = self.node.chain.logs.entries(hash32(row.id))
+        for e in _with_unindexed(self._anchored(row.id), logged):
+            if isinstance(e, StoredEntry):
+                entries.append(e)
+                ordered.append(BundleEntry.model_validate(e.bundle_entry()))
+            else:
+                written.append(self._bundle_form(e))
+                ordered.append(BundleEntry.model_validate(written[-1]))
+            if started is not None:
+                start_checks(started, ordered[-1:])
+            elif pool is not None and (executor := pool.for_entries(len(ordered))) is not None:
+                started = StartedChecks(executor, domain, hash32(row.id))
+                start_checks(started, ordered)
         documents, document_errors = self._documents(entries, include_documents)
-        ordered = [data for _, data in in_order]
-        return self._assemble(opened, entries, written, ordered, documents), document_errors
+        return self._assemble(opened, entries, written, ordered, documents), document_errors, started
 
     def _assemble(
         self,
@@ -204,14 +205,6 @@ class EvidenceService:
             checkpoints=checkpoints,
             inclusion_proof=inclusion_proof,
         )
-
-    def _written_elsewhere(
-        self, consignment_id: str, outline: Sequence[StoredEntry | EntryOutline]
-    ) -> list[dict[str, Any]]:
-        """The entries the ledger holds that this node never indexed (``outline``: those it
-        did), in their bundle form, in order."""
-        logged = self.node.chain.logs.entries(hash32(consignment_id))
-        return [self._bundle_form(e) for e in _with_unindexed(outline, logged) if isinstance(e, AppendedEntry)]
 
     def _bundle_form(self, logged: AppendedEntry) -> dict[str, Any]:
         """An entry the ledger holds that this node never saw (written straight to the contract
@@ -271,7 +264,7 @@ class EvidenceService:
         return {"cid": ref.cid, "sha256": ref.sha256, "content_base64": content}, error
 
 
-_PAGE = 1_000  # entries read from the index at a time while a bundle streams
+_PAGE = 1_000  # entries read from the index at a time (and streamed at a time in a bundle)
 
 
 def _document_ref(payload: str | None) -> DocumentRef | None:
@@ -306,15 +299,3 @@ def _with_unindexed(indexed: Iterable[_Indexed], logged: Sequence[AppendedEntry]
             waiting.popleft()
         yield e
     yield from waiting
-
-
-def _pages(stored: Iterator[dict[str, Any]], written: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """The node's entries and those only the ledger holds, merged in order, a page at a time."""
-    page: list[dict[str, Any]] = []
-    for entry in heapq.merge(stored, written, key=lambda e: int(e["seq"])):
-        page.append(entry)
-        if len(page) == _PAGE:
-            yield page
-            page = []
-    if page:
-        yield page

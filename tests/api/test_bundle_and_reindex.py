@@ -236,7 +236,7 @@ def test_the_bundle_streams_a_page_of_entries_at_a_time_and_is_the_assembled_one
     assert len(pages) >= 3 and set(pages) == {2}  # never the whole consignment at once
     monkeypatch.setattr(services.node.index, "entries_of", read)
     auditor = services.members.participant(keys["auditor"]["address"])
-    assembled, _ = services.evidence._bundle(auditor, reference, include_documents=True)
+    assembled, _, _ = services.evidence._bundle(auditor, reference, include_documents=True)
     expected = assembled.model_dump(mode="json")
     assert {k: v for k, v in streamed.items() if k != "created_at"} == {
         k: v for k, v in expected.items() if k != "created_at"

@@ -141,5 +141,5 @@ def test_the_streamed_bundle_carries_each_attached_document_with_its_bytes(
     assert [d["content_base64"] for d in without.json()["documents"]] == [None] * len(bundle["documents"])
     services = demo_runtime.services
     auditor = services.members.participant(keys["auditor"]["address"])
-    assembled, errors = services.evidence._bundle(auditor, DEMO, include_documents=True)
+    assembled, errors, _ = services.evidence._bundle(auditor, DEMO, include_documents=True)
     assert cid not in errors and assembled.model_dump(mode="json")["documents"] == bundle["documents"]
