@@ -2,8 +2,9 @@
 
 Nonces are assigned here, per account, under a lock, from the node's pending count, so
 concurrent requests never reuse or skip one, and a restarted node never leaves a gap; gas
-is estimated first, so a call that would revert fails before it takes a
-nonce, with the contract's custom error decoded.
+is estimated first, so a call that would revert fails before it takes a nonce, with the
+contract's custom error decoded. A call its caller has checked already (a relayed entry) is
+sent at once under a gas ceiling instead, and a revert is named from the mined transaction.
 
 Fees are what the node asks (``eth_gasPrice``), in legacy transactions every engine takes:
 zero on a free-gas network (anvil here, Besu or GoQuorum with a zero minimum gas price), at
@@ -14,6 +15,7 @@ sends for before their balance runs out.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCErro
 from chain.abi import encode_call, rpc_result
 from chain.errors import ContractRevert, TransactionFailed
 from chain.reverts import decode_revert
+
+log = logging.getLogger(__name__)
 
 RECEIPT_POLLS = (0.002, 0.004, 0.008, 0.016, 0.032, 0.05)  # seconds between asks; the last repeats
 
@@ -103,8 +107,16 @@ class TransactionSender:
         with self._locks_guard:
             self._nonces.clear()
 
-    def transact(self, account: LocalAccount, call: Any, gas_margin: float = 1.25) -> Receipt:
+    def transact(
+        self, account: LocalAccount, call: Any, gas_margin: float = 1.25, checked_within: int | None = None
+    ) -> Receipt:
         """Estimate, sign, send and wait for ``call`` (a web3 contract function call).
+
+        ``checked_within``: a gas ceiling for a call its caller has already checked against the
+        contract's rules (a relayed entry, checked under its consignment's lock). It is sent at
+        once, without the node's estimate, which runs the call several times; a revert is then
+        named from the mined transaction. A ceiling that proves short is not a refusal: the call
+        is estimated and sent again.
 
         Raises ContractRevert (naming the custom error) when the call reverts, and
         TransactionFailed when it cannot be sent or mined after retries.
@@ -112,6 +124,23 @@ class TransactionSender:
         # A function call is encoded once, here, and estimated and sent as plain calldata;
         # only a deployment (a constructor) goes through web3's transaction builder.
         plain = _as_plain(call)
+        if checked_within is not None:
+            receipt = self._mined(account, call, plain, checked_within)
+            if receipt.status == 1:
+                return receipt
+            failure = self._explain_failure(account, call, receipt)
+            if isinstance(failure, ContractRevert):
+                raise failure
+            log.warning(
+                "transaction %s failed within %d gas without a revert: estimating", receipt.tx_hash, checked_within
+            )
+        receipt = self._mined(account, call, plain, self._estimate(account, call, plain, gas_margin))
+        if receipt.status != 1:
+            raise self._explain_failure(account, call, receipt)
+        return receipt
+
+    def _estimate(self, account: LocalAccount, call: Any, plain: dict[str, Any] | None, gas_margin: float) -> int:
+        """The gas to send ``call`` with: the node's estimate and a margin; a revert is raised."""
         try:
             if plain is None:
                 estimate = call.estimate_gas({"from": account.address})
@@ -126,15 +155,14 @@ class TransactionSender:
             if revert is not None:
                 raise revert from exc
             raise TransactionFailed(f"gas estimation failed: {exc}") from exc
-        gas = int(estimate * gas_margin) + 10_000
+        return int(estimate * gas_margin) + 10_000
+
+    def _mined(self, account: LocalAccount, call: Any, plain: dict[str, Any] | None, gas: int) -> Receipt:
+        """Send ``call`` with ``gas`` and wait for its receipt, whatever its status."""
         gas_price = self._gas_price()
         if gas_price:
             self._fund(account, gas * gas_price)
-        tx_hash = self._send(account, call if plain is None else {**plain, "gas": gas}, gas_price, gas)
-        receipt = self._wait(tx_hash)
-        if receipt.status != 1:
-            raise self._explain_failure(account, call, receipt)
-        return receipt
+        return self._wait(self._send(account, call if plain is None else {**plain, "gas": gas}, gas_price, gas))
 
     def _gas_price(self) -> int:
         """The node's gas price, asked at most once a second (it moves with blocks, not calls)."""

@@ -1,4 +1,9 @@
-"""Request dependencies: the node's services and the authenticated participant."""
+"""Request dependencies: the node's services and the authenticated participant.
+
+The accessors are ``async def`` though they await nothing: FastAPI runs a plain ``def``
+dependency in its thread pool, one hop there and back per dependency and request, and they
+do no I/O. The participant's lookup, which reads the index and the chain, stays a ``def``.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from api.services.status import StatusService
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A participant's API key")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """Every service of the node."""
     services: Services = request.app.state.runtime.services
     return services
@@ -35,51 +40,51 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_members(services: ServicesDep) -> MembersService:
+async def get_members(services: ServicesDep) -> MembersService:
     """Members, keys and governance."""
     return services.members
 
 
-def get_consignments(services: ServicesDep) -> ConsignmentsService:
+async def get_consignments(services: ServicesDep) -> ConsignmentsService:
     """Consignments and their entries."""
     return services.consignments
 
 
-def get_appends(services: ServicesDep) -> AppendsService:
+async def get_appends(services: ServicesDep) -> AppendsService:
     """Single appends."""
     return services.appends
 
 
-def get_documents(services: ServicesDep) -> DocumentsService:
+async def get_documents(services: ServicesDep) -> DocumentsService:
     """Documents."""
     return services.documents
 
 
-def get_evidence(services: ServicesDep) -> EvidenceService:
+async def get_evidence(services: ServicesDep) -> EvidenceService:
     """Bundles and verification."""
     return services.evidence
 
 
-def get_epcis(services: ServicesDep) -> EpcisService:
+async def get_epcis(services: ServicesDep) -> EpcisService:
     """EPCIS capture and export."""
     return services.epcis
 
 
-def get_aeo(services: ServicesDep) -> AEOService:
+async def get_aeo(services: ServicesDep) -> AEOService:
     """AEO certificates and MRAs."""
     if services.aeo is None:
         raise NotFound("this deployment has no AEORegistry")
     return services.aeo
 
 
-def get_merkle_log(services: ServicesDep) -> MerkleLogService:
+async def get_merkle_log(services: ServicesDep) -> MerkleLogService:
     """The Merkle log, where this deployment anchors batches."""
     if services.checkpointer is None:
         raise NotFound("this deployment has no CheckpointLog; batched anchoring is off")
     return services.merkle_log
 
 
-def get_checkpointer(services: ServicesDep) -> Checkpointer:
+async def get_checkpointer(services: ServicesDep) -> Checkpointer:
     """The checkpointer of the Merkle log."""
     if services.checkpointer is None:
         raise NotFound("this deployment has no CheckpointLog; batched anchoring is off")
@@ -95,21 +100,21 @@ EpcisDep = Annotated[EpcisService, Depends(get_epcis)]
 AEODep = Annotated[AEOService, Depends(get_aeo)]
 
 
-def get_controls(services: ServicesDep) -> ControlsService:
+async def get_controls(services: ServicesDep) -> ControlsService:
     return services.controls
 
 
 ControlsDep = Annotated[ControlsService, Depends(get_controls)]
 
 
-def get_risk(services: ServicesDep) -> RiskService:
+async def get_risk(services: ServicesDep) -> RiskService:
     return services.risk
 
 
 RiskDep = Annotated[RiskService, Depends(get_risk)]
 
 
-def get_status(services: ServicesDep) -> StatusService:
+async def get_status(services: ServicesDep) -> StatusService:
     return services.status
 
 
@@ -126,7 +131,7 @@ def get_participant(members: MembersDep, api_key: Annotated[str | None, Security
 CurrentParticipant = Annotated[Participant, Depends(get_participant)]
 
 
-def get_idempotency_scope(
+async def get_idempotency_scope(
     api_key: Annotated[str | None, Security(api_key_header)],
     key: Annotated[
         str | None,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,11 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
 from web3.types import RPCEndpoint
 
+import chain.ledger
 from chain.abi import ContractCalls, call_view
 from chain.deploy import CustomsBootstrap, deploy, load_manifest, write_manifest
 from chain.errors import ChainError, ContractRevert, DeploymentNotFound
-from chain.ledger import AppendResult, LedgerClient
+from chain.ledger import APPEND_GAS_CEILING, AppendResult, LedgerClient
 from chain.logs import event_logs, receipt_events
 from chain.node import AnvilNode
 from chain.rpc import connect
@@ -238,9 +239,10 @@ def test_raw_logs_decode_as_web3_decodes_them(consortium: Consortium) -> None:
 def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
     consortium: Consortium, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two entries for the same head both pass gas estimation; whichever is mined second
-    reverts, and the sender names the contract's error (replayed as the relayer at the block
-    before), not a bare failure."""
+    """Two entries for the same head are both sent (an append is sent without the node's
+    estimate: its relayer checked it); whichever is mined second reverts, and the sender
+    names the contract's error, replayed as the relayer on the state its block left, not a
+    bare failure."""
     client, people = consortium
     carrier = people["carrier"]
     cid, _ = client.create_consignment(
@@ -249,18 +251,13 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
     rivals = [make_entry(client, cid, carrier.address, EventType.LOADING, {"rival": i}) for i in range(2)]
     provider = client.w3.provider
     forward = provider.make_request
-    # anvil estimates against its pending block: a rival already in the pool would make the
-    # other fail its estimate (the sender's first line of defence), not revert once mined.
-    # Both estimates are therefore held until both are done, before either is sent.
-    both_estimated = threading.Barrier(2, timeout=120)
+    asked: list[str] = []
 
-    def estimate_then_wait_for_the_rival(method: RPCEndpoint, params: Any) -> Any:
-        answer = forward(method, params)
-        if method == "eth_estimateGas":
-            both_estimated.wait()
-        return answer
+    def recorded(method: RPCEndpoint, params: Any) -> Any:
+        asked.append(method)
+        return forward(method, params)
 
-    monkeypatch.setattr(provider, "make_request", estimate_then_wait_for_the_rival)
+    monkeypatch.setattr(provider, "make_request", recorded)
     forward(RPCEndpoint("evm_setAutomine"), [False])
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -271,8 +268,6 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
             deadline = time.monotonic() + 120  # a loaded machine can be slow; the pool is not
             while int(forward(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16) < 2:
                 failed = [f.exception() for f in sent if f.done() and f.exception() is not None]
-                if failed:
-                    both_estimated.abort()  # the other rival stops waiting for it
                 assert not failed, f"a rival failed before it was mined: {failed}"
                 assert time.monotonic() < deadline, "the two transactions never reached the pool"
                 time.sleep(0.05)
@@ -284,6 +279,49 @@ def test_a_transaction_that_reverts_once_mined_is_explained_by_its_custom_error(
     assert len(refused) == 1 and isinstance(refused[0], ContractRevert)
     assert refused[0].error == "ConsignmentLedgerStaleHead"
     assert client.head(cid)[0] == 1
+    assert "eth_estimateGas" not in asked
+
+
+def test_every_kind_of_append_uses_under_half_its_gas_ceiling(consortium: Consortium) -> None:
+    """An append is sent with APPEND_GAS_CEILING and no estimate: the first entry of a
+    consignment, a handover to a carrier new to it (its costliest kind) and a customs control
+    each use under half of it."""
+    client, people = consortium
+    carrier, newcomer = people["carrier"], Account.create()
+    client.admit_operator(people["cn"], newcomer.address, [Role.CARRIER], "CN", "CN-C-GAS", "Carrier two")
+    cid, _ = client.create_consignment(
+        people["exporter"], "CHAIN-T-GAS", "CN", "DE", [], people["importer"].address, carrier.address
+    )
+    used = {}
+    for event, actor, next_carrier in [
+        (EventType.LOADING, carrier, ZERO_ADDRESS),
+        (EventType.HANDOVER, carrier, Address(newcomer.address)),
+        (EventType.RELEASED, people["de"], ZERO_ADDRESS),
+    ]:
+        entry = replace(make_entry(client, cid, actor.address, event, {"kind": event.name}), next_carrier=next_carrier)
+        used[event.name] = client.append(actor, entry, sign_entry(entry, client.domain, actor.key)).receipt.gas_used
+    print(f"gas per append: {used}")
+    assert max(used.values()) * 2 <= APPEND_GAS_CEILING, used
+    assert used["HANDOVER"] == max(used.values())
+
+
+def test_an_append_whose_ceiling_proves_short_is_estimated_and_lands(
+    consortium: Consortium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of gas is not a refusal: the sender estimates the append and sends it again, and
+    it lands once."""
+    client, people = consortium
+    carrier = people["carrier"]
+    cid, _ = client.create_consignment(
+        people["exporter"], "CHAIN-T-SHORT", "CN", "DE", [], people["importer"].address, carrier.address
+    )
+    entry = make_entry(client, cid, carrier.address, EventType.LOADING, {"short": 1})
+    monkeypatch.setattr(chain.ledger, "APPEND_GAS_CEILING", 60_000)  # the first entry takes ~75,600
+    before = client.w3.eth.get_transaction_count(carrier.address)
+    result = client.append(carrier, entry, sign_entry(entry, client.domain, carrier.key))
+    assert client.w3.eth.get_transaction_count(carrier.address) == before + 2  # the short one, then the estimated
+    assert result.receipt.gas_used > 60_000
+    assert client.head(cid) == (1, result.entry_hash)
 
 
 def test_contract_calls_bind_as_web3_does_and_refuse_what_it_would(consortium: Consortium) -> None:
