@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from eth_utils.crypto import keccak
 
@@ -20,15 +21,26 @@ class Role(StrEnum):
     @property
     def role_id(self) -> bytes:
         """The bytes32 id on chain: keccak256("<NAME>_ROLE")."""
-        return keccak(text=f"{self.value}_ROLE")
+        return _role_id(self.value)
 
     @classmethod
     def from_id(cls, role_id: bytes) -> Role:
         """The role whose on-chain id is ``role_id``."""
-        for role in cls:
-            if role.role_id == bytes(role_id):
-                return role
-        raise ValueError(f"unknown role id 0x{bytes(role_id).hex()}")
+        found = _by_id().get(bytes(role_id))
+        if found is None:
+            raise ValueError(f"unknown role id 0x{bytes(role_id).hex()}")
+        return found
+
+
+# Every request reads its caller's roles from the registry as ids: hashed once, not per read.
+@cache
+def _role_id(name: str) -> bytes:
+    return keccak(text=f"{name}_ROLE")
+
+
+@cache
+def _by_id() -> dict[bytes, Role]:
+    return {role.role_id: role for role in Role}
 
 
 OPERATOR_ROLES = frozenset({Role.EXPORTER, Role.IMPORTER, Role.CARRIER})
