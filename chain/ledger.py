@@ -33,8 +33,9 @@ from evidence.verify import OnChainRecord
 
 STATUS_NAMES = ("none", "active", "suspended", "removed")
 # The most gas an appendEvent is sent with. Its costliest kind, a handover to a carrier new to
-# the consignment, uses under half of it (tests/chain/test_chain.py measures each kind); the
-# relayer checked the entry before sending it, so the node's estimate is not asked first.
+# the consignment, uses under half of it (tests/chain/test_chain.py measures each kind). The
+# node checks an entry under the consignment's lock when it accepts it, before it relays it at
+# once or from the outbox, so the node's estimate is not asked first.
 APPEND_GAS_CEILING = 200_000
 
 

@@ -29,7 +29,7 @@ class SharedChecks:
         self._futures: list[Future[list[EntryResult]]] = []
 
     def add(self, own: OwnEvidence) -> None:
-        """Queue one entry's own checks (``own``: what they read, see :func:`own_evidence`)."""
+        """Queue one entry's own checks (``own``: what they read, see ``OwnEvidence``)."""
         self._waiting.append(own)
         if len(self._waiting) == self._chunk:
             self._send()

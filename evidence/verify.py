@@ -288,11 +288,6 @@ OwnEvidence = tuple[Entry, bytes, bytes | None, Hash32, bool]
 EntryResult = tuple[Hash32, list[Check]]
 
 
-def own_evidence(item: EntryEvidence) -> OwnEvidence:
-    """The part of ``item`` its own checks read."""
-    return item.entry, item.signature, item.payload, item.recorded_hash, item.anchor is not None
-
-
 def _own_checks(item: EntryEvidence, logged: bool, domain: Domain) -> tuple[Hash32, Any, list[Check]]:
     computed = entry_hash(item.entry, domain, log=logged)
     parsed = _parse(item.payload)

@@ -12,7 +12,7 @@ from evidence.cid import payload_cid
 from evidence.eip712 import Domain, Entry, entry_hash, sign_entry
 from evidence.shared_checks import SharedChecks
 from evidence.types import ZERO_ADDRESS, ZERO_HASH, Address, Hash32
-from evidence.verify import EntryEvidence, OnChainRecord, Report, own_evidence, verify_chain
+from evidence.verify import EntryEvidence, OnChainRecord, Report, verify_chain
 
 DOMAIN = Domain(31337, Address("0x5FbDB2315678afecb367f032d93F642f64180aa3"))
 CARRIER = Account.from_key("0x" + "07" * 32)
@@ -134,7 +134,7 @@ def test_a_process_pool_gives_the_same_report() -> None:
         assert executor is not None
         shared = SharedChecks(executor, DOMAIN, chunk=5)
         for item in evidence:
-            shared.add(own_evidence(item))
+            shared.add((item.entry, item.signature, item.payload, item.recorded_hash, item.anchor is not None))
         results = list(shared.results(evidence, [json.loads(e.payload or b"null") for e in evidence]))
     finally:
         pool.close()
